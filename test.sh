@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs the interop harness (Baileys, libsignal-node) from its lock
+# file, builds the solution and runs every test project. Ends with "N passed, N failed".
+# Extra arguments go to `dotnet test` (e.g. --filter Category!=Interop).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+(cd test/Interop && npm ci --silent)
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test WaOrleans.sln -c Release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One summary line per test assembly: "Passed!  - Failed:     0, Passed:   123, Skipped: ..."
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+if [[ $status -ne 0 && $failed -eq 0 ]]; then
+  failed=1 # the build or the runner broke before any test could report
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
