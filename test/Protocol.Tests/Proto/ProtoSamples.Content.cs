@@ -269,22 +269,45 @@ internal static partial class ProtoSamples
             // A ProtocolMessage type newer than this schema must survive as its number.
             ProtocolMessage = new Content.ProtocolMessage { Type = (Content.ProtocolMessage.Types.Type)999 },
         },
-        ["webMessageInfo"] = WebMessage,
-        ["historySync"] = () => new HistorySync
+        ["message.placeholderResendRequest"] = () => new Message
         {
-            SyncType = HistorySync.Types.HistorySyncType.InitialBootstrap,
-            Conversations =
+            ProtocolMessage = new Content.ProtocolMessage
             {
-                new Conversation
+                Type = Content.ProtocolMessage.Types.Type.PeerDataOperationRequestMessage,
+                PeerDataOperationRequestMessage = new Content.PeerDataOperationRequestMessage
                 {
-                    Id = Peer, UnreadCount = 2, Name = "Peer", ConversationTimestamp = 1_700_000_000,
-                    EphemeralExpiration = 0, PnJid = Peer, LidJid = "123456789012345@lid",
-                    Messages = { new HistorySyncMsg { Message = WebMessage(), MsgOrderId = 1 } },
+                    PeerDataOperationRequestType = Content.PeerDataOperationRequestType.PlaceholderMessageResend,
+                    PlaceholderMessageResendRequest =
+                    {
+                        new Content.PeerDataOperationRequestMessage.Types.PlaceholderMessageResendRequest
+                        {
+                            MessageKey = new MessageKey { RemoteJid = Peer, FromMe = false, Id = QuotedId },
+                        },
+                    },
                 },
             },
-            Pushnames = { new Pushname { Id = Peer, Pushname_ = "Peer" } },
-            PhoneNumberToLidMappings = { new PhoneNumberToLIDMapping { PnJid = Peer, LidJid = "123456789012345@lid" } },
-            ChunkOrder = 1, Progress = 50,
+        },
+        ["message.placeholderResendResponse"] = () => new Message
+        {
+            ProtocolMessage = new Content.ProtocolMessage
+            {
+                Type = Content.ProtocolMessage.Types.Type.PeerDataOperationRequestResponseMessage,
+                PeerDataOperationRequestResponseMessage = new Content.PeerDataOperationRequestResponseMessage
+                {
+                    PeerDataOperationRequestType = Content.PeerDataOperationRequestType.PlaceholderMessageResend,
+                    StanzaId = "3EB0CAFE",
+                    PeerDataOperationResult =
+                    {
+                        new Content.PeerDataOperationRequestResponseMessage.Types.PeerDataOperationResult
+                        {
+                            PlaceholderMessageResendResponse = new()
+                            {
+                                WebMessageInfoBytes = WebMessage().ToByteString(),
+                            },
+                        },
+                    },
+                },
+            },
         },
     };
 
@@ -378,17 +401,6 @@ internal static partial class ProtoSamples
                 },
             },
         },
-    };
-
-    private static WebMessageInfo WebMessage() => new()
-    {
-        Key = new MessageKey { RemoteJid = Group, FromMe = false, Id = "3EB0112233445566778899", Participant = Peer },
-        Message = new Message { Conversation = "hi all" },
-        MessageTimestamp = 1_700_000_000, Status = WebMessageInfo.Types.Status.DeliveryAck, Participant = Peer,
-        PushName = "Peer", Broadcast = false, MessageStubParameters = { "a", "b" },
-        UserReceipt = { new UserReceipt { UserJid = Me, ReceiptTimestamp = 1_700_000_001, ReadTimestamp = 1_700_000_002 } },
-        Reactions = { new Reaction { Key = new MessageKey { RemoteJid = Group, Id = "X" }, Text = "👍", SenderTimestampMs = 5 } },
-        MessageSecret = Key(84),
     };
 
     private static string Vcard(string name, string phone) =>

@@ -18,7 +18,7 @@ internal static partial class ProtoSamples
 
     /// <summary>Every sample by name; each call builds a fresh instance.</summary>
     public static IReadOnlyDictionary<string, Func<IMessage>> All { get; } =
-        SessionSamples().Concat(ContentSamples()).ToDictionary();
+        SessionSamples().Concat(ContentSamples()).Concat(EnvelopeSamples()).ToDictionary();
 
     // Handshake, pairing and Signal wire messages.
     private static Dictionary<string, Func<IMessage>> SessionSamples() => new()

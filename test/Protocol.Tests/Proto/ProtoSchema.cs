@@ -15,6 +15,7 @@ internal static class ProtoSchema
         SenderKeyReflection.Descriptor,
         MessageReflection.Descriptor,
         WebReflection.Descriptor,
+        MediaReflection.Descriptor,
     ];
 
     /// <summary>Every message type, top-level and nested, in declaration order.</summary>

@@ -59,6 +59,15 @@ public sealed class ProtoSchemaTests(InteropHarness harness)
     }
 
     [Fact]
+    public void Every_generated_file_is_compared()
+    {
+        var generated = typeof(WaOrleans.Protocol.Proto.HandshakeMessage).Assembly.GetTypes()
+            .Where(t => t.Namespace == "WaOrleans.Protocol.Proto" && t.Name.EndsWith("Reflection", StringComparison.Ordinal))
+            .Select(t => ((FileDescriptor)t.GetProperty("Descriptor")!.GetValue(null)!).Name);
+        Assert.Equal(generated.Order(StringComparer.Ordinal), ProtoSchema.Files.Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Every_file_uses_the_gateway_namespace()
     {
         foreach (var file in ProtoSchema.Files)
