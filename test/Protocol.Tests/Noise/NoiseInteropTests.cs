@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using WaOrleans.Protocol.Crypto;
@@ -63,7 +61,7 @@ public sealed class NoiseInteropTests(InteropHarness harness, ITestOutputHelper 
         var clientPayload = RandomNumberGenerator.GetBytes(200);
         var frames = ClientFrames();
 
-        var connected = await NoiseSocket.ConnectAsync(await ConnectAsync(transport, Port(started)), new NoiseClientOptions
+        var connected = await NoiseSocket.ConnectAsync(await LoopbackListener.ConnectAsync(transport, Port(started)), new NoiseClientOptions
         {
             StaticKey = clientStatic,
             ClientPayload = clientPayload,
@@ -93,7 +91,7 @@ public sealed class NoiseInteropTests(InteropHarness harness, ITestOutputHelper 
         var started = (await harness.CallAsync("noise.startResponder", new { transport = "tcp" }))!;
 
         var ex = await Assert.ThrowsAsync<NoiseCertificateException>(async () => await NoiseSocket.ConnectAsync(
-            await ConnectAsync("tcp", Port(started)),
+            await LoopbackListener.ConnectAsync("tcp", Port(started)),
             new NoiseClientOptions { StaticKey = Curve25519.GenerateKeyPair(), ClientPayload = new byte[1] }));
 
         Assert.Equal(CertificateError.IntermediateSignatureInvalid, ex.Reason);
@@ -148,17 +146,6 @@ public sealed class NoiseInteropTests(InteropHarness harness, ITestOutputHelper 
         return received;
     }
 
-    private static async Task<IFrameTransport> ConnectAsync(string transport, int port)
-    {
-        if (transport == "ws")
-        {
-            return await WebSocketFrameTransport.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws/chat"));
-        }
-
-        var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port);
-        return new StreamFrameTransport(client.GetStream());
-    }
 
     /// <summary>Frame i of a given size from the harness responder: byte j is (31·i + j) mod 256.</summary>
     private static byte[] Pattern(int i, int size) => Enumerable.Range(0, size).Select(j => (byte)((31 * i) + j)).ToArray();

@@ -38,6 +38,19 @@ public sealed class LoopbackListener : IAsyncDisposable
         return Task.FromResult(new LoopbackListener(tcp, null));
     }
 
+    /// <summary>Connects a client transport of the given kind to 127.0.0.1:<paramref name="port"/>.</summary>
+    public static async Task<IFrameTransport> ConnectAsync(string transport, int port)
+    {
+        if (transport == "ws")
+        {
+            return await WebSocketFrameTransport.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws/chat"));
+        }
+
+        var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        return new StreamFrameTransport(client.GetStream());
+    }
+
     /// <summary>Accepts one client and wraps it as a transport.</summary>
     public async Task<IFrameTransport> AcceptAsync(CancellationToken cancellationToken = default)
     {

@@ -41,10 +41,12 @@ public sealed class TestServerIdentity
     public NoiseServerOptions ServerOptions() => new() { StaticKey = ServerStatic, CertificateChain = Chain };
 
     /// <summary>Returns client options pinning this identity's root, with a fresh client static key.</summary>
-    public NoiseClientOptions ClientOptions(byte[]? payload = null, KeyPair? clientStatic = null) => new()
+    public NoiseClientOptions ClientOptions(TimeSpan? handshakeTimeout = null, TimeProvider? time = null) => new()
     {
-        StaticKey = clientStatic ?? Curve25519.GenerateKeyPair(),
-        ClientPayload = payload ?? "client payload"u8.ToArray(),
+        StaticKey = Curve25519.GenerateKeyPair(),
+        ClientPayload = "client payload"u8.ToArray(),
         RootKey = Root.PublicKeyBytes(),
+        HandshakeTimeout = handshakeTimeout ?? NoiseConstants.HandshakeTimeout,
+        TimeProvider = time ?? TimeProvider.System,
     };
 }
