@@ -22,6 +22,12 @@ public sealed class NoiseCipher : IDisposable
 
     /// <summary>Creates a cipher from a 32-byte transport key with its counter at 0.</summary>
     public NoiseCipher(ReadOnlySpan<byte> key)
+        : this(key, 0)
+    {
+    }
+
+    /// <summary>Creates a cipher whose counter starts elsewhere, so tests can reach the counter limit.</summary>
+    internal NoiseCipher(ReadOnlySpan<byte> key, ulong counter)
     {
         if (key.Length != NoiseConstants.KeySize)
         {
@@ -29,6 +35,7 @@ public sealed class NoiseCipher : IDisposable
         }
 
         _aes = new AesGcm(key, NoiseConstants.TagSize);
+        _counter = counter;
     }
 
     /// <summary>Gets how many frames this direction has processed, which is also the next nonce counter.</summary>

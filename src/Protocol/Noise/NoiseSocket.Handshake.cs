@@ -18,10 +18,11 @@ public sealed partial class NoiseSocket
         var connection = new FramedConnection(transport, NoiseRole.Initiator, options.MaxFrameSize);
         using var timeout = new CancellationTokenSource(options.HandshakeTimeout, options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var initiator = new NoiseInitiator(options.EphemeralKeyFactory());
+        NoiseInitiator? initiator = null;
         var step = "send client hello";
         try
         {
+            initiator = new NoiseInitiator(options.EphemeralKeyFactory());
             await connection.SendFrameAsync(initiator.WriteClientHello(), linked.Token).ConfigureAwait(false);
             step = "receive server hello";
             var serverHello = await connection.ReceiveFrameAsync(linked.Token).ConfigureAwait(false)
@@ -44,7 +45,7 @@ public sealed partial class NoiseSocket
         }
         finally
         {
-            initiator.Dispose();
+            initiator?.Dispose();
         }
     }
 
@@ -62,10 +63,11 @@ public sealed partial class NoiseSocket
         var connection = new FramedConnection(transport, NoiseRole.Responder, options.MaxFrameSize);
         using var timeout = new CancellationTokenSource(options.HandshakeTimeout, options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var responder = new NoiseResponder(options.EphemeralKeyFactory());
+        NoiseResponder? responder = null;
         var step = "receive client hello";
         try
         {
+            responder = new NoiseResponder(options.EphemeralKeyFactory());
             var clientHello = await connection.ReceiveFrameAsync(linked.Token).ConfigureAwait(false)
                 ?? throw new NoiseHandshakeException("connection closed before the client hello");
             responder.ReadClientHello(clientHello);
@@ -91,7 +93,7 @@ public sealed partial class NoiseSocket
         }
         finally
         {
-            responder.Dispose();
+            responder?.Dispose();
         }
     }
 
