@@ -76,8 +76,9 @@ public ref partial struct NodeReader
                 length += read;
             }
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
         {
+            // Corrupt streams surface as InvalidDataException or, from zlib itself, ZLibException (an IOException).
             ArrayPool<byte>.Shared.Return(buffer);
             throw new NodeDecodeException("the frame is not a valid zlib stream", 0, ex);
         }
