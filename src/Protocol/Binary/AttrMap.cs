@@ -25,6 +25,9 @@ internal sealed class AttrMap : IReadOnlyDictionary<string, AttrValue>
     /// <inheritdoc />
     public int Count => _entries.Length;
 
+    /// <summary>Gets the entries in wire order, for the writer to walk without an enumerator.</summary>
+    public ReadOnlySpan<KeyValuePair<string, AttrValue>> Entries => _entries;
+
     /// <inheritdoc />
     public IEnumerable<string> Keys => _entries.Select(e => e.Key);
 

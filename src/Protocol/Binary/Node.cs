@@ -17,7 +17,7 @@ public sealed record Node
     public Node(string tag, IReadOnlyDictionary<string, AttrValue>? attrs = null, NodeContent content = default)
     {
         Tag = tag;
-        Attrs = AttrMap.From(attrs);
+        AttrMap = AttrMap.From(attrs);
         Content = content;
     }
 
@@ -33,10 +33,13 @@ public sealed record Node
     }
 
     /// <summary>Gets the attributes in wire order.</summary>
-    public IReadOnlyDictionary<string, AttrValue> Attrs { get; init => field = AttrMap.From(value); }
+    public IReadOnlyDictionary<string, AttrValue> Attrs { get => AttrMap; init => AttrMap = AttrMap.From(value); }
 
     /// <summary>Gets the content.</summary>
     public NodeContent Content { get; init; }
+
+    /// <summary>Gets the attributes as the concrete map, which always backs <see cref="Attrs"/>.</summary>
+    internal AttrMap AttrMap { get; private init; }
 
     /// <summary>Gets the child nodes, or an empty list if the content is not a list.</summary>
     public IReadOnlyList<Node> Children => Content.Children;

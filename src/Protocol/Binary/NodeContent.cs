@@ -53,6 +53,9 @@ public readonly struct NodeContent : IEquatable<NodeContent>
     /// <summary>Gets the child nodes, or an empty list if the content is not a list.</summary>
     public IReadOnlyList<Node> Children => _value as Node[] ?? [];
 
+    /// <summary>Gets the child nodes as a span, for the writer to walk without an enumerator.</summary>
+    internal ReadOnlySpan<Node> ChildSpan => _value as Node[];
+
     /// <summary>Creates list content from a copy of <paramref name="children"/>.</summary>
     public static NodeContent FromChildren(params ReadOnlySpan<Node> children)
     {

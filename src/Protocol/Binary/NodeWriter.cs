@@ -59,7 +59,7 @@ public ref partial struct NodeWriter
         var kind = node.Content.Kind;
         WriteListStart(1 + (2 * node.Attrs.Count) + (kind == NodeContentKind.None ? 0 : 1));
         WriteString(node.Tag);
-        foreach (var (key, value) in node.Attrs)
+        foreach (var (key, value) in node.AttrMap.Entries)
         {
             WriteString(key);
             if (value.TryGetJid(out var jid))
@@ -75,8 +75,8 @@ public ref partial struct NodeWriter
         switch (kind)
         {
             case NodeContentKind.Children:
-                var children = node.Children;
-                WriteListStart(children.Count);
+                var children = node.Content.ChildSpan;
+                WriteListStart(children.Length);
                 foreach (var child in children)
                 {
                     WriteNode(child);
