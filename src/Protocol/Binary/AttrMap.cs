@@ -10,29 +10,34 @@ namespace WaOrleans.Protocol.Binary;
 internal sealed class AttrMap : IReadOnlyDictionary<string, AttrValue>
 {
     /// <summary>
-    /// Above this many attributes a duplicate check uses a hash set instead of a scan, so hostile
-    /// input with thousands of attributes decodes in linear time.
+    /// Above this many attributes the duplicate check hashes instead of scanning, so hostile input
+    /// with thousands of attributes decodes in linear time.
     /// </summary>
     private const int LinearScanMax = 16;
 
     private readonly KeyValuePair<string, AttrValue>[] _entries;
+    private readonly int _count;
 
-    private AttrMap(KeyValuePair<string, AttrValue>[] entries) => _entries = entries;
+    private AttrMap(KeyValuePair<string, AttrValue>[] entries, int count)
+    {
+        _entries = entries;
+        _count = count;
+    }
 
     /// <summary>Gets the map without attributes.</summary>
-    public static AttrMap Empty { get; } = new([]);
+    public static AttrMap Empty { get; } = new([], 0);
 
     /// <inheritdoc />
-    public int Count => _entries.Length;
+    public int Count => _count;
 
     /// <summary>Gets the entries in wire order, for the writer to walk without an enumerator.</summary>
-    public ReadOnlySpan<KeyValuePair<string, AttrValue>> Entries => _entries;
+    public ReadOnlySpan<KeyValuePair<string, AttrValue>> Entries => _entries.AsSpan(0, _count);
 
     /// <inheritdoc />
-    public IEnumerable<string> Keys => _entries.Select(e => e.Key);
+    public IEnumerable<string> Keys => _entries.Take(_count).Select(e => e.Key);
 
     /// <inheritdoc />
-    public IEnumerable<AttrValue> Values => _entries.Select(e => e.Value);
+    public IEnumerable<AttrValue> Values => _entries.Take(_count).Select(e => e.Value);
 
     /// <inheritdoc />
     public AttrValue this[string key] =>
@@ -59,12 +64,12 @@ internal sealed class AttrMap : IReadOnlyDictionary<string, AttrValue>
             entries[i++] = entry;
         }
 
-        return new(entries);
+        return new(entries, entries.Length);
     }
 
     /// <summary>
     /// Takes ownership of decoded entries. A repeated key keeps its first position and its last
-    /// value, as Baileys' decoder (a JS object) does.
+    /// value, as Baileys' decoder (a JS object) does; the array is compacted in place.
     /// </summary>
     public static AttrMap FromDecoded(KeyValuePair<string, AttrValue>[] entries)
     {
@@ -73,7 +78,8 @@ internal sealed class AttrMap : IReadOnlyDictionary<string, AttrValue>
             return Empty;
         }
 
-        return HasDuplicates(entries) ? new(Deduplicate(entries)) : new(entries);
+        var count = entries.Length <= LinearScanMax ? DeduplicateByScan(entries) : DeduplicateByHash(entries);
+        return new(entries, count);
     }
 
     /// <inheritdoc />
@@ -88,13 +94,13 @@ internal sealed class AttrMap : IReadOnlyDictionary<string, AttrValue>
     }
 
     /// <inheritdoc />
-    public IEnumerator<KeyValuePair<string, AttrValue>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, AttrValue>>)_entries).GetEnumerator();
+    public IEnumerator<KeyValuePair<string, AttrValue>> GetEnumerator() => _entries.Take(_count).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     private int IndexOf(string key)
     {
-        for (var i = 0; i < _entries.Length; i++)
+        for (var i = 0; i < _count; i++)
         {
             if (string.Equals(_entries[i].Key, key, StringComparison.Ordinal))
             {
@@ -105,53 +111,43 @@ internal sealed class AttrMap : IReadOnlyDictionary<string, AttrValue>
         return -1;
     }
 
-    private static bool HasDuplicates(KeyValuePair<string, AttrValue>[] entries)
+    // Both deduplicators move each first occurrence down to the next free slot (never past its own
+    // index) and overwrite the value in place for a repeat; they return the number of unique keys.
+    private static int DeduplicateByScan(KeyValuePair<string, AttrValue>[] entries)
     {
-        if (entries.Length <= LinearScanMax)
-        {
-            for (var i = 1; i < entries.Length; i++)
-            {
-                for (var j = 0; j < i; j++)
-                {
-                    if (string.Equals(entries[i].Key, entries[j].Key, StringComparison.Ordinal))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-
-        var seen = new HashSet<string>(entries.Length, StringComparer.Ordinal);
+        var count = 0;
         foreach (var entry in entries)
         {
-            if (!seen.Add(entry.Key))
+            var position = 0;
+            while (position < count && !string.Equals(entries[position].Key, entry.Key, StringComparison.Ordinal))
             {
-                return true;
+                position++;
             }
+
+            entries[position] = entry;
+            count += position == count ? 1 : 0;
         }
 
-        return false;
+        return count;
     }
 
-    private static KeyValuePair<string, AttrValue>[] Deduplicate(KeyValuePair<string, AttrValue>[] entries)
+    private static int DeduplicateByHash(KeyValuePair<string, AttrValue>[] entries)
     {
         var positions = new Dictionary<string, int>(entries.Length, StringComparer.Ordinal);
-        var unique = new List<KeyValuePair<string, AttrValue>>(entries.Length);
+        var count = 0;
         foreach (var entry in entries)
         {
             if (positions.TryGetValue(entry.Key, out var position))
             {
-                unique[position] = entry;
+                entries[position] = entry;
             }
             else
             {
-                positions.Add(entry.Key, unique.Count);
-                unique.Add(entry);
+                positions.Add(entry.Key, count);
+                entries[count++] = entry;
             }
         }
 
-        return [.. unique];
+        return count;
     }
 }

@@ -94,6 +94,18 @@ public sealed class NodeReaderTests
     }
 
     [Fact]
+    public void Many_repeated_attributes_are_merged_the_same_way()
+    {
+        string[] keys = ["11", "04", "08", "06", "0C"];
+        var attrs = string.Concat(Enumerable.Range(0, 20).Select(i => $" {keys[i % keys.Length]} FF 01 {i / 10}{i % 10}"));
+
+        var node = NodeReader.DecodeFrame(Hex("00 F8 29 19" + attrs));
+
+        Assert.Equal(["to", "type", "id", "from", "jid"], node.Attrs.Keys);
+        Assert.Equal(["15", "16", "17", "18", "19"], node.Attrs.Values.Select(v => v.ToString()));
+    }
+
+    [Fact]
     public void Compressed_frame_is_inflated()
     {
         var node = new Node("iq", Attrs(("id", "abc")), new byte[5000]);
