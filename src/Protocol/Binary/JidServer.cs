@@ -3,39 +3,39 @@ namespace WaOrleans.Protocol.Binary;
 /// <summary>Names the JID servers (the part after '@') that WhatsApp uses.</summary>
 public static class JidServer
 {
-    /// <summary>The phone-number user server.</summary>
+    /// <summary>Names the phone-number user server.</summary>
     public const string PhoneNumber = "s.whatsapp.net";
 
-    /// <summary>The hidden-user (LID) server.</summary>
+    /// <summary>Names the hidden-user (LID) server.</summary>
     public const string Lid = "lid";
 
-    /// <summary>The group server.</summary>
+    /// <summary>Names the group server.</summary>
     public const string Group = "g.us";
 
-    /// <summary>The broadcast-list server, also used by <c>status@broadcast</c>.</summary>
+    /// <summary>Names the broadcast-list server, also used by <c>status@broadcast</c>.</summary>
     public const string Broadcast = "broadcast";
 
-    /// <summary>The channel (newsletter) server.</summary>
+    /// <summary>Names the channel (newsletter) server.</summary>
     public const string Newsletter = "newsletter";
 
-    /// <summary>The legacy user server, still used by a few well-known JIDs.</summary>
+    /// <summary>Names the legacy user server, still used by a few well-known JIDs.</summary>
     public const string LegacyUser = "c.us";
 
-    /// <summary>The hosted (Cloud API business) phone-number server.</summary>
+    /// <summary>Names the hosted (Cloud API business) phone-number server.</summary>
     public const string Hosted = "hosted";
 
-    /// <summary>The hosted (Cloud API business) LID server.</summary>
+    /// <summary>Names the hosted (Cloud API business) LID server.</summary>
     public const string HostedLid = "hosted.lid";
 
-    /// <summary>The Meta AI bot server.</summary>
+    /// <summary>Names the Meta AI bot server.</summary>
     public const string Bot = "bot";
 
-    /// <summary>The Messenger server, written as FB_JID.</summary>
+    /// <summary>Names the Messenger server, written as FB_JID.</summary>
     public const string Messenger = "msgr";
 
-    /// <summary>The interop server, written as INTEROP_JID.</summary>
+    /// <summary>Names the interop server, written as INTEROP_JID.</summary>
     public const string Interop = "interop";
 
-    /// <summary>The call server.</summary>
+    /// <summary>Names the call server.</summary>
     public const string Call = "call";
 }

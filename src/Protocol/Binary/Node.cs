@@ -129,10 +129,14 @@ public sealed record Node
 
     private static void Append(StringBuilder text, Node node)
     {
-        text.Append('<').Append(node.Tag);
+        // Tags and keys come off the wire too, so they are escaped like values (no log injection).
+        text.Append('<');
+        AppendEscaped(text, node.Tag);
         foreach (var (key, value) in node.Attrs)
         {
-            text.Append(' ').Append(key).Append("=\"");
+            text.Append(' ');
+            AppendEscaped(text, key);
+            text.Append("=\"");
             AppendEscaped(text, value.ToString());
             text.Append('"');
         }
@@ -156,7 +160,9 @@ public sealed record Node
             AppendEscaped(text, node.Content.ToString());
         }
 
-        text.Append("</").Append(node.Tag).Append('>');
+        text.Append("</");
+        AppendEscaped(text, node.Tag);
+        text.Append('>');
     }
 
     private static void AppendEscaped(StringBuilder text, string value)

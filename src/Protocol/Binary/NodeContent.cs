@@ -6,19 +6,19 @@ namespace WaOrleans.Protocol.Binary;
 /// <summary>Names what a node carries after its attributes.</summary>
 public enum NodeContentKind
 {
-    /// <summary>Nothing: the node ends after its attributes.</summary>
+    /// <summary>Carries nothing: the node ends after its attributes.</summary>
     None,
 
-    /// <summary>A list of child nodes, possibly empty.</summary>
+    /// <summary>Carries a list of child nodes, possibly empty.</summary>
     Children,
 
-    /// <summary>A byte string (BINARY_8/20/32): ciphertext, keys, protobuf, and Baileys' raw strings.</summary>
+    /// <summary>Carries a byte string (BINARY_8/20/32): ciphertext, keys, protobuf, and Baileys' raw strings.</summary>
     Bytes,
 
-    /// <summary>A string written as a token or packed digits; raw strings come back as <see cref="Bytes"/>.</summary>
+    /// <summary>Carries a string written as a token or packed digits; raw strings decode as <see cref="Bytes"/>.</summary>
     Text,
 
-    /// <summary>A JID written in a JID encoding.</summary>
+    /// <summary>Carries a JID written in a JID encoding.</summary>
     Jid,
 }
 

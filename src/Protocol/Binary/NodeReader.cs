@@ -91,7 +91,7 @@ public ref partial struct NodeReader
             case TokenTag.ListEmpty or TokenTag.List8 or TokenTag.List16:
                 var count = ReadListSize(tag);
                 Require(count * BinaryConstants.MinNodeSize);
-                var children = new Node[count];
+                var children = count == 0 ? [] : new Node[count];
                 for (var i = 0; i < children.Length; i++)
                 {
                     children[i] = ReadNode(depth + 1);
