@@ -11,7 +11,7 @@ import { encodeBinaryNode } from 'baileys/lib/WABinary/encode.js';
 const b64 = bytes => Buffer.from(bytes).toString('base64');
 const unb64 = text => Buffer.from(text, 'base64');
 
-export const render = node => ({
+const render = node => ({
   tag: node.tag,
   attrs: Object.entries(node.attrs ?? {}),
   content: node.content === undefined ? null
@@ -29,8 +29,9 @@ const prng = seed => () => {
 };
 
 const ALL_TOKENS = [...SINGLE_BYTE_TOKENS.slice(1), ...DOUBLE_BYTE_TOKENS.flat()];
-// JS objects list integer-like keys first, so Baileys would reorder such attribute keys; and keys
-// inherited from Object.prototype ("constructor"...) are found in TOKEN_MAP and encode as byte 0.
+// JS objects list integer-like keys first, so Baileys would reorder such attribute keys. (Strings
+// named like Object.prototype members, e.g. "constructor", are another Baileys trap: TOKEN_MAP
+// finds them and writes byte 0. Random words here are far too unlikely to hit one.)
 const isIntegerLike = s => /^(0|[1-9][0-9]*)$/.test(s);
 const KEY_TOKENS = ALL_TOKENS.filter(t => !isIntegerLike(t));
 const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).filter(c => c !== '@');
