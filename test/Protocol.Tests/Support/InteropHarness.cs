@@ -18,6 +18,11 @@ public sealed class InteropHarness : IAsyncDisposable
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromMinutes(2);
 
+    // Node trees and nested protobufs go deeper than System.Text.Json's default of 64 levels.
+    private const int MaxJsonDepth = 1024;
+    private static readonly JsonSerializerOptions WriteOptions = new() { MaxDepth = MaxJsonDepth };
+    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = MaxJsonDepth };
+
     private readonly Process _node;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonNode?>> _pending = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -60,7 +65,7 @@ public sealed class InteropHarness : IAsyncDisposable
         var id = Interlocked.Increment(ref _nextId);
         var tcs = new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = tcs;
-        var line = JsonSerializer.Serialize(new { id, op, args });
+        var line = JsonSerializer.Serialize(new { id, op, args }, WriteOptions);
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -91,7 +96,18 @@ public sealed class InteropHarness : IAsyncDisposable
         {
             while (await _node.StandardOutput.ReadLineAsync() is { } line)
             {
-                var reply = JsonNode.Parse(line)!.AsObject();
+                JsonObject reply;
+                try
+                {
+                    reply = JsonNode.Parse(line, documentOptions: ReadOptions)!.AsObject();
+                }
+                catch (JsonException ex)
+                {
+                    // A line we cannot read must not stop the loop: other calls are still waiting.
+                    Console.Error.WriteLine($"[interop] unreadable reply ({ex.Message}): {line[..Math.Min(line.Length, 200)]}");
+                    continue;
+                }
+
                 var id = reply["id"]!.GetValue<long>();
                 if (!_pending.TryRemove(id, out var tcs))
                 {
