@@ -1,0 +1,67 @@
+using System.Buffers.Binary;
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Crypto;
+
+namespace WaOrleans.Simulator;
+
+/// <summary>Reads uploaded prekeys and writes key bundles in the node shapes of PROTOCOL.md §5.4.</summary>
+internal static class PreKeyCodec
+{
+    /// <summary>Prekey ids travel as 3-byte big-endian numbers.</summary>
+    private const int IdSize = 3;
+
+    /// <summary>The DJB key-type byte sent as <c>&lt;type&gt;</c>.</summary>
+    private const byte KeyType = 5;
+
+    /// <summary>Reads <c>&lt;key&gt;&lt;id/&gt;&lt;value/&gt;&lt;/key&gt;</c>; null if malformed.</summary>
+    public static (uint Id, byte[] Key)? ReadPreKey(Node key)
+    {
+        var id = Stanza.ChildBytes(key, "id");
+        var value = Stanza.ChildBytes(key, "value");
+        return id is { Length: IdSize } && value is { Length: Curve25519.KeySize } ? (ReadId(id), value) : null;
+    }
+
+    /// <summary>Reads <c>&lt;skey&gt;&lt;id/&gt;&lt;value/&gt;&lt;signature/&gt;&lt;/skey&gt;</c>; null if malformed.</summary>
+    public static (uint Id, byte[] Key, byte[] Signature)? ReadSignedPreKey(Node skey)
+    {
+        var id = Stanza.ChildBytes(skey, "id");
+        var value = Stanza.ChildBytes(skey, "value");
+        var signature = Stanza.ChildBytes(skey, "signature");
+        return id is { Length: IdSize } && value is { Length: Curve25519.KeySize } && signature is { Length: Curve25519.SignatureSize }
+            ? (ReadId(id), value, signature)
+            : null;
+    }
+
+    /// <summary>Writes one user's bundle, with a one-time prekey when one was left.</summary>
+    public static Node WriteBundle(Jid jid, SignalRegistration registration, (uint Id, byte[] Key)? preKey)
+    {
+        var registrationId = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(registrationId, registration.RegistrationId);
+        var children = new List<Node>
+        {
+            Stanza.Make("registration", registrationId),
+            Stanza.Make("type", new byte[] { KeyType }),
+            Stanza.Make("identity", registration.IdentityKey),
+            Stanza.Make("skey", NodeContent.FromChildren(
+                Stanza.Make("id", WriteId(registration.SignedPreKeyId)),
+                Stanza.Make("value", registration.SignedPreKey),
+                Stanza.Make("signature", registration.SignedPreKeySignature))),
+        };
+        if (preKey is { } key)
+        {
+            children.Add(Stanza.Make("key", NodeContent.FromChildren(Stanza.Make("id", WriteId(key.Id)), Stanza.Make("value", key.Key))));
+        }
+
+        return Stanza.Make("user", NodeContent.FromChildren(children), ("jid", jid));
+    }
+
+    /// <summary>Writes a per-user error for a JID the server has no keys for.</summary>
+    public static Node WriteMissing(Jid jid) =>
+        Stanza.Make("user", NodeContent.FromChildren(Stanza.Make("error", default, ("code", "404"), ("text", "item-not-found"))), ("jid", jid));
+
+    /// <summary>Reads a 3-byte big-endian id.</summary>
+    public static uint ReadId(ReadOnlySpan<byte> id) => (uint)(id[0] << 16 | id[1] << 8 | id[2]);
+
+    /// <summary>Writes a 3-byte big-endian id.</summary>
+    public static byte[] WriteId(uint id) => [(byte)(id >> 16), (byte)(id >> 8), (byte)id];
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using WaOrleans.Simulator;
+
+// Runs WaSim on 127.0.0.1 until Ctrl+C: dotnet run --project src/Simulator -- --port 7780 [--data DIR]
+const int DefaultPort = 7780;
+const string DefaultDataDirectory = "wasim-data";
+
+var port = DefaultPort;
+var data = DefaultDataDirectory;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed):
+            port = parsed;
+            i++;
+            break;
+        case "--data" when i + 1 < args.Length:
+            data = args[++i];
+            break;
+        default:
+            await Console.Error.WriteLineAsync("usage: WaOrleans.Simulator [--port N] [--data DIR]");
+            return 2;
+    }
+}
+
+using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
+await using var server = await WaSimServer.StartAsync(new WaSimOptions { Port = port, DataDirectory = Path.GetFullPath(data) }, loggerFactory);
+Console.WriteLine($"WaSim root public key: {Convert.ToHexStringLower(server.RootPublicKey)}");
+Console.WriteLine($"WebSocket:   {server.WebSocketUri}");
+Console.WriteLine($"Control API: {server.BaseUri}sim/ (POST phones, GET phones/{{phone}}, POST phones/{{phone}}/scan|pair-code|unlink, POST devices/{{jid}}/fault)");
+Console.WriteLine($"Data:        {Path.GetFullPath(data)}");
+
+var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.TrySetResult();
+};
+await stop.Task;
+return 0;

@@ -1,0 +1,67 @@
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Crypto;
+
+namespace WaOrleans.Simulator;
+
+/// <summary>
+/// One WhatsApp account: a phone number, its LID, and the primary phone's identity key pair, which
+/// is both the Signal identity of device 0 and the ADV account signature key (PROTOCOL.md §10.1).
+/// </summary>
+/// <remarks>Mutable state is guarded by <see cref="SimState"/>'s lock.</remarks>
+internal sealed class SimAccount
+{
+    private readonly Dictionary<ushort, SimDevice> _companions = [];
+
+    /// <summary>Creates an account; the identity key pair is generated here.</summary>
+    public SimAccount(string phone, string lidUser, string pushName)
+    {
+        Phone = phone;
+        LidUser = lidUser;
+        PushName = pushName;
+        Identity = Curve25519.GenerateKeyPair();
+    }
+
+    /// <summary>Gets the phone number (the PN user part, digits only).</summary>
+    public string Phone { get; }
+
+    /// <summary>Gets the LID user part.</summary>
+    public string LidUser { get; }
+
+    /// <summary>Gets the push name the phone shows to others.</summary>
+    public string PushName { get; }
+
+    /// <summary>Gets the primary phone's identity key pair.</summary>
+    public KeyPair Identity { get; }
+
+    /// <summary>Gets the account's PN JID without a device.</summary>
+    public Jid PhoneJid => new(Phone, JidServer.PhoneNumber);
+
+    /// <summary>Gets the account's LID JID without a device.</summary>
+    public Jid Lid => new(LidUser, JidServer.Lid);
+
+    /// <summary>Gets the linked companion devices.</summary>
+    public IEnumerable<SimDevice> Companions => _companions.Values;
+
+    /// <summary>Gets the ADV key index the next linked device receives; the phone counts them up from 1.</summary>
+    public uint NextKeyIndex { get; private set; } = 1;
+
+    /// <summary>Finds a linked companion by device id.</summary>
+    public SimDevice? FindCompanion(ushort deviceId) => _companions.GetValueOrDefault(deviceId);
+
+    /// <summary>Reserves the next device id and key index for a device being linked.</summary>
+    public (ushort DeviceId, uint KeyIndex) ReserveDeviceSlot()
+    {
+        var keyIndex = NextKeyIndex++;
+        // Device ids follow the key index: neither is reused after an unlink, as on WhatsApp.
+        return ((ushort)keyIndex, keyIndex);
+    }
+
+    /// <summary>Adds a companion whose pairing completed.</summary>
+    public void AddCompanion(SimDevice device) => _companions[device.DeviceId] = device;
+
+    /// <summary>Removes a companion; returns it, or null if it was not linked.</summary>
+    public SimDevice? RemoveCompanion(ushort deviceId) => _companions.Remove(deviceId, out var device) ? device : null;
+
+    /// <summary>Describes the account by its JIDs.</summary>
+    public override string ToString() => $"SimAccount({PhoneJid}, {Lid})";
+}

@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Noise;
+using WaOrleans.Protocol.Proto;
+
+namespace WaOrleans.Simulator;
+
+/// <summary>
+/// One client connection after the Noise handshake (PROTOCOL.md §10.2): registration (pairing) or
+/// login, then the stanza loop. Anything the client sends that the server cannot read ends this
+/// connection only.
+/// </summary>
+internal sealed partial class SimConnection
+{
+    private readonly WaSimServer _server;
+    private readonly NoiseSocket _socket;
+    private readonly ClientPayload _payload;
+    private readonly byte[] _noiseKey;
+    private readonly CancellationTokenSource _lifetime;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<Node>> _pendingIqs = new(StringComparer.Ordinal);
+    private long _nextIqId;
+    private volatile bool _silent;
+
+    /// <summary>Wraps an accepted Noise socket and the client's decoded payload.</summary>
+    public SimConnection(WaSimServer server, NoiseSocket socket, ClientPayload payload, byte[] noiseKey, CancellationToken serverStopping)
+    {
+        _server = server;
+        _socket = socket;
+        _payload = payload;
+        _noiseKey = noiseKey;
+        _lifetime = CancellationTokenSource.CreateLinkedTokenSource(serverStopping);
+    }
+
+    /// <summary>Gets the logged-in device, or null while registering.</summary>
+    public SimDevice? Device { get; private set; }
+
+    /// <summary>Gets the client's Noise static public key.</summary>
+    public ReadOnlySpan<byte> NoiseKey => _noiseKey;
+
+    /// <summary>Runs the connection until the client leaves, the server closes it, or the server stops.</summary>
+    public async Task RunAsync()
+    {
+        var cancellationToken = _lifetime.Token;
+        try
+        {
+            if (_payload.DevicePairingData is { } pairingData)
+            {
+                await StartRegistrationAsync(pairingData, cancellationToken).ConfigureAwait(false);
+            }
+            else if (!await LoginAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            while (await _socket.ReceiveFrameAsync(cancellationToken).ConfigureAwait(false) is { } frame)
+            {
+                Node node;
+                try
+                {
+                    node = NodeReader.DecodeFrame(frame);
+                }
+                catch (NodeDecodeException ex)
+                {
+                    LogMessages.UndecodableNode(_server.Logger, this, ex.Message);
+                    await CloseWithAsync(Stanza.Make("stream:error", NodeContent.FromChildren(Stanza.Make("xml-not-well-formed")))).ConfigureAwait(false);
+                    return;
+                }
+
+                if (!_silent)
+                {
+                    await HandleNodeAsync(node, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Closed by the server (a fault, an unlink, a replacement) or the server is stopping.
+        }
+        catch (Exception ex) when (ex is TransportException or PairingException)
+        {
+            LogMessages.ConnectionFailed(_server.Logger, this, ex.Message);
+        }
+        finally
+        {
+            await ShutdownAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Encodes and sends one stanza, unless a fault made the server silent towards this client.</summary>
+    public async Task SendNodeAsync(Node node, CancellationToken cancellationToken = default)
+    {
+        if (_silent)
+        {
+            return;
+        }
+
+        await _socket.SendFrameAsync(NodeWriter.EncodeFrame(node), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a server iq (its <c>id</c> is assigned here) and waits for the client's result or error.</summary>
+    /// <exception cref="TimeoutException">The client did not answer in time.</exception>
+    public async Task<Node> SendIqAsync(Node iq, CancellationToken cancellationToken = default)
+    {
+        var id = "sim-" + Stanza.Number(Interlocked.Increment(ref _nextIqId));
+        var reply = new TaskCompletionSource<Node>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pendingIqs[id] = reply;
+        try
+        {
+            await SendNodeAsync(iq with { Attrs = new Dictionary<string, AttrValue>(iq.Attrs) { ["id"] = id } }, cancellationToken).ConfigureAwait(false);
+            return await reply.Task.WaitAsync(_server.Options.ServerIqTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pendingIqs.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>Sends a final stanza (a stream error, a failure) and closes the connection.</summary>
+    public async Task CloseWithAsync(Node? last)
+    {
+        try
+        {
+            if (last is not null)
+            {
+                await SendNodeAsync(last).ConfigureAwait(false);
+            }
+        }
+        catch (TransportException)
+        {
+            // The client is already gone; closing is all that is left.
+        }
+
+        await CloseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the connection without a goodbye stanza.</summary>
+    public async Task CloseAsync()
+    {
+        try
+        {
+            await _socket.CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TransportException or IOException or System.Net.WebSockets.WebSocketException)
+        {
+            // A half-dead socket may fail its close handshake; it is closed either way.
+        }
+
+        try
+        {
+            await _lifetime.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection already ended by itself.
+        }
+    }
+
+    /// <summary>Stops sending anything to the client, as a server that went silent (keepalive loss on the client).</summary>
+    public void GoSilent() => _silent = true;
+
+    /// <summary>Describes the connection by its device, never by keys.</summary>
+    public override string ToString() => Device is { } device ? $"SimConnection({device.Jid})" : "SimConnection(registering)";
+
+    private Task HandleNodeAsync(Node node, CancellationToken cancellationToken) => node.Tag switch
+    {
+        "iq" => HandleIqAsync(node, cancellationToken),
+        // Telemetry (unified_session), presence and acks need no answer from the simulator.
+        _ => Task.CompletedTask,
+    };
+
+    private async Task ShutdownAsync()
+    {
+        _server.OnDisconnected(this);
+        foreach (var pending in _pendingIqs.Values)
+        {
+            pending.TrySetException(new TransportException(TransportErrorKind.Closed, "the client disconnected"));
+        }
+
+        await _socket.DisposeAsync().ConfigureAwait(false);
+        _lifetime.Dispose();
+    }
+}

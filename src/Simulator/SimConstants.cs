@@ -1,0 +1,47 @@
+namespace WaOrleans.Simulator;
+
+/// <summary>Protocol values the simulated server uses, each with the reason for its value.</summary>
+internal static class SimConstants
+{
+    /// <summary>How many QR refs one <c>pair-device</c> carries: the real server sends 6 (PROTOCOL.md §4.1).</summary>
+    public const int QrRefCount = 6;
+
+    /// <summary>How long the first QR ref lives: 60 s in both reference clients (PROTOCOL.md §4.1).</summary>
+    public static readonly TimeSpan FirstQrRefLifetime = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long each later QR ref lives: 20 s in both reference clients (PROTOCOL.md §4.1).</summary>
+    public static readonly TimeSpan QrRefLifetime = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long the server waits for an answer to its own iq; Baileys' query timeout is 60 s, but a phone must not hang on a dead companion that long.</summary>
+    public static readonly TimeSpan ServerIqTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>The QR string prefix of rc14 and whatsmeow HEAD (PROTOCOL.md §4.1).</summary>
+    public const string QrPrefix = "https://wa.me/settings/linked_devices#";
+
+    /// <summary>The ADV account-signature prefix <c>06 00</c> (PROTOCOL.md §4.2).</summary>
+    public static ReadOnlySpan<byte> AdvAccountSignaturePrefix => [6, 0];
+
+    /// <summary>The ADV device-signature prefix <c>06 01</c> (PROTOCOL.md §4.2).</summary>
+    public static ReadOnlySpan<byte> AdvDeviceSignaturePrefix => [6, 1];
+
+    /// <summary>PBKDF2 rounds of the pairing-code key: 2 &lt;&lt; 16 in both clients (PROTOCOL.md §4.4).</summary>
+    public const int PairingCodeIterations = 2 << 16;
+
+    /// <summary>Length of a pairing code in characters (PROTOCOL.md §4.4).</summary>
+    public const int PairingCodeLength = 8;
+
+    /// <summary>HKDF info of the pairing-code key bundle key (PROTOCOL.md §4.4).</summary>
+    public const string KeyBundleInfo = "link_code_pairing_key_bundle_encryption_key";
+
+    /// <summary>HKDF info of the ADV secret derived in pairing-code linking (PROTOCOL.md §4.4).</summary>
+    public const string AdvSecretInfo = "adv_secret";
+
+    /// <summary>The platform the simulated phones report in <c>pair-success</c>; Baileys stores it verbatim.</summary>
+    public const string PhonePlatform = "android";
+
+    /// <summary>The first LID user number; simulated LIDs are counted up from here so they never look like phone numbers.</summary>
+    public const long FirstLidUser = 100_000_000_000_001;
+
+    /// <summary>Minimum prekey stock before the server tells a device to upload more: Baileys and whatsmeow both use 5 (PROTOCOL.md §5.4).</summary>
+    public const int MinPreKeys = 5;
+}

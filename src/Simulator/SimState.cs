@@ -1,0 +1,136 @@
+using WaOrleans.Protocol.Binary;
+
+namespace WaOrleans.Simulator;
+
+/// <summary>
+/// Everything the simulated WhatsApp backend knows: accounts, their devices, and the pairings in
+/// progress. Kept in memory; it outlives connections, so a simulated server restart keeps it.
+/// </summary>
+/// <remarks>One lock guards it all: the simulator favours obvious correctness over throughput here.</remarks>
+internal sealed class SimState
+{
+    private readonly Dictionary<string, SimAccount> _accounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, QrRef> _qrRefs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PairingCodeSession> _codeSessions = new(StringComparer.Ordinal);
+    private long _nextLid = SimConstants.FirstLidUser;
+
+    /// <summary>Gets the lock that guards this state and the accounts and devices in it.</summary>
+    public Lock Sync { get; } = new();
+
+    /// <summary>Creates an account; returns null if the number is taken.</summary>
+    public SimAccount? CreateAccount(string phone, string pushName)
+    {
+        lock (Sync)
+        {
+            if (_accounts.ContainsKey(phone))
+            {
+                return null;
+            }
+
+            var account = new SimAccount(phone, (_nextLid++).ToString(System.Globalization.CultureInfo.InvariantCulture), pushName);
+            _accounts[phone] = account;
+            return account;
+        }
+    }
+
+    /// <summary>Finds an account by phone number.</summary>
+    public SimAccount? FindAccount(string phone)
+    {
+        lock (Sync)
+        {
+            return _accounts.GetValueOrDefault(phone);
+        }
+    }
+
+    /// <summary>Finds a linked device by its PN or LID JID (with device id).</summary>
+    public SimDevice? FindDevice(Jid jid)
+    {
+        lock (Sync)
+        {
+            var account = jid.IsLid
+                ? _accounts.Values.FirstOrDefault(a => a.LidUser == jid.User)
+                : _accounts.GetValueOrDefault(jid.User);
+            return account?.FindCompanion(jid.Device);
+        }
+    }
+
+    /// <summary>Gets every device that has a live connection.</summary>
+    public IReadOnlyList<SimDevice> OnlineDevices()
+    {
+        lock (Sync)
+        {
+            return [.. _accounts.Values.SelectMany(a => a.Companions).Where(d => d.Connection is not null)];
+        }
+    }
+
+    /// <summary>Publishes the QR refs of a registering connection with their expiry times.</summary>
+    public void AddQrRefs(IEnumerable<QrRef> refs)
+    {
+        lock (Sync)
+        {
+            foreach (var qrRef in refs)
+            {
+                _qrRefs[qrRef.Ref] = qrRef;
+            }
+        }
+    }
+
+    /// <summary>Takes a QR ref for a scan: removes and returns it if it exists and has not expired.</summary>
+    public QrRef? TakeQrRef(string qrRef, DateTimeOffset now)
+    {
+        lock (Sync)
+        {
+            if (!_qrRefs.Remove(qrRef, out var found) || found.ExpiresAt <= now)
+            {
+                return null;
+            }
+
+            return found;
+        }
+    }
+
+    /// <summary>Forgets every QR ref of a connection (it paired or closed).</summary>
+    public void RemoveQrRefs(SimConnection connection)
+    {
+        lock (Sync)
+        {
+            foreach (var key in _qrRefs.Where(p => p.Value.Connection == connection).Select(p => p.Key).ToList())
+            {
+                _qrRefs.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>Records a pairing-code request (companion_hello), replacing an older one for the same phone.</summary>
+    public void SetCodeSession(PairingCodeSession session)
+    {
+        lock (Sync)
+        {
+            _codeSessions[session.Phone] = session;
+        }
+    }
+
+    /// <summary>Finds the pending pairing-code request for a phone.</summary>
+    public PairingCodeSession? FindCodeSession(string phone)
+    {
+        lock (Sync)
+        {
+            return _codeSessions.GetValueOrDefault(phone);
+        }
+    }
+
+    /// <summary>Forgets a pairing-code request once it completed or its connection closed.</summary>
+    public void RemoveCodeSession(PairingCodeSession session)
+    {
+        lock (Sync)
+        {
+            if (_codeSessions.TryGetValue(session.Phone, out var current) && current == session)
+            {
+                _codeSessions.Remove(session.Phone);
+            }
+        }
+    }
+}
+
+/// <summary>A QR ref handed to a registering connection, valid until <paramref name="ExpiresAt"/>.</summary>
+internal sealed record QrRef(string Ref, SimConnection Connection, DateTimeOffset ExpiresAt);

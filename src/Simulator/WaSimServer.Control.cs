@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using WaOrleans.Protocol.Binary;
+
+namespace WaOrleans.Simulator;
+
+/// <summary>The HTTP control API under <c>/sim</c>: phones, pairing, unlink, fault injection.</summary>
+public sealed partial class WaSimServer
+{
+    /// <summary>The longest phone number E.164 allows.</summary>
+    private const int MaxPhoneDigits = 15;
+
+    private void MapControlApi(IEndpointRouteBuilder app)
+    {
+        var sim = app.MapGroup("/sim");
+        sim.MapGet("/root-key", () => TypedResults.Ok(new RootKeyInfo(Convert.ToHexStringLower(_ca.RootPublicKey), WebSocketUri.ToString())));
+        sim.MapPost("/phones", (CreatePhoneRequest request) => Handle(() =>
+        {
+            var phone = NormalizePhone(request.Phone);
+            var account = State.CreateAccount(phone, request.PushName ?? "Sim " + phone)
+                ?? throw new SimRequestException(409, $"phone {phone} already exists");
+            return Task.FromResult<IResult>(TypedResults.Created($"/sim/phones/{phone}", Describe(account)));
+        }));
+        sim.MapGet("/phones/{phone}", (string phone) => Handle(() =>
+            Task.FromResult<IResult>(TypedResults.Ok(Describe(RequireAccount(phone))))));
+        sim.MapPost("/phones/{phone}/scan", (string phone, ScanRequest request, CancellationToken cancellationToken) => Handle(async () =>
+            (IResult)TypedResults.Ok(Describe(await ScanQrAsync(RequireAccount(phone), request.Qr, cancellationToken).ConfigureAwait(false)))));
+        sim.MapPost("/phones/{phone}/pair-code", (string phone, PairCodeRequest request, CancellationToken cancellationToken) => Handle(async () =>
+            (IResult)TypedResults.Ok(Describe(await EnterPairingCodeAsync(RequireAccount(phone), request.Code, cancellationToken).ConfigureAwait(false)))));
+        sim.MapPost("/phones/{phone}/unlink", (string phone, UnlinkRequest? request) => Handle(async () =>
+        {
+            var account = RequireAccount(phone);
+            List<SimDevice> devices;
+            lock (State.Sync)
+            {
+                devices = [.. account.Companions.Where(d => request?.Device is null || d.DeviceId == request.Device)];
+            }
+
+            foreach (var device in devices)
+            {
+                await UnlinkAsync(device).ConfigureAwait(false);
+            }
+
+            return (IResult)TypedResults.Ok(devices.Select(d => d.Jid.ToString()).ToList());
+        }));
+        sim.MapPost("/devices/{jid}/fault", (string jid, FaultRequest request) => Handle(async () =>
+        {
+            await InjectFaultAsync(jid, request).ConfigureAwait(false);
+            return (IResult)TypedResults.NoContent();
+        }));
+    }
+
+    private static async Task<IResult> Handle(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (SimRequestException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: ex.StatusCode);
+        }
+    }
+
+    private SimAccount RequireAccount(string phone) =>
+        State.FindAccount(NormalizePhone(phone)) ?? throw new SimRequestException(404, $"no simulated phone {phone}");
+
+    private static string NormalizePhone(string? phone)
+    {
+        var digits = (phone ?? "").Trim().TrimStart('+');
+        if (digits.Length is 0 or > MaxPhoneDigits || !digits.All(char.IsAsciiDigit) || digits[0] == '0')
+        {
+            throw new SimRequestException(400, "a phone number is 1 to 15 digits, not starting with 0, optionally after a +");
+        }
+
+        return digits;
+    }
+
+    private PhoneInfo Describe(SimAccount account)
+    {
+        lock (State.Sync)
+        {
+            return new PhoneInfo(account.Phone, account.PhoneJid.ToString(), account.Lid.ToString(), account.PushName,
+                Convert.ToBase64String(account.Identity.PublicKey),
+                [.. account.Companions.OrderBy(d => d.DeviceId).Select(DescribeDevice)]);
+        }
+    }
+
+    private DeviceInfo Describe(SimDevice device)
+    {
+        lock (State.Sync)
+        {
+            return DescribeDevice(device);
+        }
+    }
+
+    private static DeviceInfo DescribeDevice(SimDevice device) =>
+        new(device.Jid.ToString(), device.Lid.ToString(), device.DeviceId, device.KeyIndex, device.Connection is not null, device.PreKeys.Count);
+}

@@ -1,0 +1,46 @@
+using WaOrleans.Protocol.Binary;
+
+namespace WaOrleans.Simulator;
+
+/// <summary>Fault injection (PROTOCOL.md §10.2 step 6): what a real server or network does to a client on a bad day.</summary>
+public sealed partial class WaSimServer
+{
+    /// <summary>The stream-error codes a client must handle (PROTOCOL.md §9.6).</summary>
+    private static readonly int[] StreamErrorCodes = [515, 401, 440, 503];
+
+    private async Task InjectFaultAsync(string target, FaultRequest request)
+    {
+        if (request.Kind == "restart-server")
+        {
+            LogMessages.FaultInjected(Logger, request.Kind, "server");
+            await DropAllConnectionsAsync().ConfigureAwait(false);
+            return;
+        }
+
+        if (!Jid.TryParse(target, out var jid))
+        {
+            throw new SimRequestException(400, $"{target} is not a JID");
+        }
+
+        var connection = State.FindDevice(jid)?.Connection
+            ?? throw new SimRequestException(404, $"{jid} is not a connected device");
+        switch (request.Kind)
+        {
+            case "close":
+                await connection.CloseAsync().ConfigureAwait(false);
+                break;
+            case "stream-error" when request.Code is { } code && StreamErrorCodes.Contains(code):
+                await connection.CloseWithAsync(Stanza.StreamError(code)).ConfigureAwait(false);
+                break;
+            case "stream-error":
+                throw new SimRequestException(400, "stream-error needs a code of 515, 401, 440 or 503");
+            case "silent":
+                connection.GoSilent();
+                break;
+            default:
+                throw new SimRequestException(400, $"unknown fault kind {request.Kind}: use close, stream-error, silent or restart-server");
+        }
+
+        LogMessages.FaultInjected(Logger, request.Kind, jid.ToString());
+    }
+}

@@ -1,0 +1,88 @@
+// A real Baileys client (makeWASocket) pointed at WaSim, for the simulator's interop tests.
+//
+// Each 'client.start' opens one socket with credentials kept in a temp folder named by `auth`
+// (useMultiFileAuthState, as an app would), so a later 'client.start' with the same `auth` logs
+// in again. Socket events are queued and read with 'client.waitFor'. Nothing here is part of the
+// product: it only lets the C# tests watch Baileys go through pairing and login against WaSim.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import makeWASocket, { Browsers, useMultiFileAuthState } from 'baileys';
+
+const logger = pino({ level: 'silent' });
+const clients = new Map();
+let nextId = 1;
+
+const push = (client, event) => {
+  const waiter = client.waiters.find(w => w.types.includes(event.type) || event.type === 'close');
+  if (waiter) {
+    client.waiters.splice(client.waiters.indexOf(waiter), 1);
+    clearTimeout(waiter.timer);
+    waiter.resolve(event);
+  } else {
+    client.events.push(event);
+  }
+};
+
+export const ops = {
+  'client.start': async ({ url, auth, qrTimeoutMs, keepAliveMs }) => {
+    const folder = auth ?? await mkdtemp(path.join(tmpdir(), 'wasim-baileys-'));
+    const { state, saveCreds } = await useMultiFileAuthState(folder);
+    const sock = makeWASocket({
+      auth: state,
+      waWebSocketUrl: url,
+      logger,
+      browser: Browsers.macOS('Chrome'),
+      syncFullHistory: false,
+      markOnlineOnConnect: false,
+      shouldSyncHistoryMessage: () => false,
+      qrTimeout: qrTimeoutMs,
+      keepAliveIntervalMs: keepAliveMs ?? 30000,
+    });
+    const id = nextId++;
+    const client = { sock, state, events: [], waiters: [] };
+    clients.set(id, client);
+    sock.ev.on('creds.update', saveCreds);
+    sock.ev.on('connection.update', update => {
+      if (update.qr) push(client, { type: 'qr', qr: update.qr });
+      if (update.connection === 'open') push(client, { type: 'open', me: state.creds.me ?? null });
+      if (update.connection === 'close') {
+        const error = update.lastDisconnect?.error;
+        push(client, { type: 'close', statusCode: error?.output?.statusCode ?? null, message: String(error?.message ?? '') });
+      }
+    });
+    return { id, auth: folder };
+  },
+
+  // Returns the first queued or future event whose type is in `types`; a 'close' always ends the wait.
+  'client.waitFor': ({ id, types, timeoutMs }) => {
+    const client = clients.get(id);
+    if (!client) throw new Error(`no client ${id}`);
+    const index = client.events.findIndex(e => types.includes(e.type) || e.type === 'close');
+    if (index >= 0) return client.events.splice(0, index + 1).pop();
+    return new Promise((resolve, reject) => {
+      const waiter = { types, resolve };
+      waiter.timer = setTimeout(() => {
+        client.waiters.splice(client.waiters.indexOf(waiter), 1);
+        reject(new Error(`no ${types.join('|')} event within ${timeoutMs} ms`));
+      }, timeoutMs ?? 30000);
+      client.waiters.push(waiter);
+    });
+  },
+
+  'client.requestPairingCode': async ({ id, phone }) => clients.get(id).sock.requestPairingCode(phone),
+
+  'client.creds': ({ id }) => {
+    const { creds } = clients.get(id).state;
+    return { me: creds.me ?? null, registered: !!creds.registered, platform: creds.platform ?? null };
+  },
+
+  'client.stop': ({ id }) => {
+    const client = clients.get(id);
+    if (!client) return null;
+    clients.delete(id);
+    client.sock.end(undefined);
+    return null;
+  },
+};
