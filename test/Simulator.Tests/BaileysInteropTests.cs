@@ -1,0 +1,121 @@
+using WaOrleans.Protocol.Tests.Support;
+using WaOrleans.Simulator.Tests.Support;
+
+namespace WaOrleans.Simulator.Tests;
+
+/// <summary>The proof: the real Baileys client pairs with, logs in to and is thrown out by WaSim as by WhatsApp.</summary>
+[Collection(InteropCollection.Name)]
+[Trait("Category", "Interop")]
+public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
+{
+    /// <summary>Baileys' DisconnectReason.restartRequired.</summary>
+    private const int RestartRequired = 515;
+
+    /// <summary>Baileys' DisconnectReason.loggedOut.</summary>
+    private const int LoggedOut = 401;
+
+    /// <summary>Baileys' DisconnectReason.connectionReplaced.</summary>
+    private const int ConnectionReplaced = 440;
+
+    private WaSimServer _server = null!;
+    private SimClient _sim = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await WaSimServer.StartAsync(new WaSimOptions());
+        _sim = new SimClient(_server);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _sim.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Baileys_pairs_by_qr_restarts_on_515_and_logs_in_again_later()
+    {
+        await _sim.CreatePhoneAsync("15550101010", "Alice");
+        string auth;
+        await using (var first = await BaileysClient.StartAsync(harness, _server))
+        {
+            auth = first.Auth;
+            var qr = await first.WaitForQrAsync();
+            Assert.StartsWith("https://wa.me/settings/linked_devices#", qr, StringComparison.Ordinal);
+            var device = await _sim.PostOkAsync("sim/phones/15550101010/scan", new { qr });
+            Assert.Equal("15550101010:1@s.whatsapp.net", device!["jid"]!.GetValue<string>());
+            Assert.Equal(RestartRequired, await first.WaitForCloseAsync());
+            var creds = await first.CredsAsync();
+            Assert.Equal("15550101010:1@s.whatsapp.net", creds["me"]!["id"]!.GetValue<string>());
+            Assert.Equal("android", creds["platform"]!.GetValue<string>());
+        }
+
+        await using (var restarted = await BaileysClient.StartAsync(harness, _server, auth))
+        {
+            await restarted.WaitForOpenAsync();
+            var phone = await _sim.GetAsync("sim/phones/15550101010");
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await phone.Content.ReadAsStringAsync())!;
+            var linked = body["devices"]![0]!;
+            Assert.True(linked["online"]!.GetValue<bool>());
+            Assert.True(linked["preKeys"]!.GetValue<int>() > 0, "Baileys uploads its prekeys on first login");
+        }
+
+        await using var later = await BaileysClient.StartAsync(harness, _server, auth);
+        var open = await later.WaitForOpenAsync();
+        Assert.EndsWith("@lid", open["me"]!["lid"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Baileys_links_by_pairing_code_and_a_wrong_code_is_refused()
+    {
+        await _sim.CreatePhoneAsync("15550202020", "Bob");
+        await using var client = await BaileysClient.StartAsync(harness, _server);
+        await client.WaitForQrAsync();
+        var code = await client.RequestPairingCodeAsync("15550202020");
+        Assert.Equal(8, code.Length);
+
+        var wrong = code[0] == 'A' ? "B" + code[1..] : "A" + code[1..];
+        using (var refused = await _sim.PostAsync("sim/phones/15550202020/pair-code", new { code = wrong }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        var device = await _sim.PostOkAsync("sim/phones/15550202020/pair-code", new { code });
+        Assert.Equal("15550202020:1@s.whatsapp.net", device!["jid"]!.GetValue<string>());
+        Assert.Equal(RestartRequired, await client.WaitForCloseAsync());
+
+        await using var restarted = await BaileysClient.StartAsync(harness, _server, client.Auth);
+        await restarted.WaitForOpenAsync();
+    }
+
+    [Fact]
+    public async Task Baileys_sees_logged_out_on_unlink_and_replaced_on_440()
+    {
+        await _sim.CreatePhoneAsync("15550303030", "Carol");
+        var auth = await PairAsync("15550303030");
+
+        await using (var replaced = await BaileysClient.StartAsync(harness, _server, auth))
+        {
+            await replaced.WaitForOpenAsync();
+            await _sim.PostOkAsync("sim/devices/15550303030:1@s.whatsapp.net/fault", new { kind = "stream-error", code = 440 }, 204);
+            Assert.Equal(ConnectionReplaced, await replaced.WaitForCloseAsync());
+        }
+
+        await using var unlinked = await BaileysClient.StartAsync(harness, _server, auth);
+        await unlinked.WaitForOpenAsync();
+        await _sim.PostOkAsync("sim/phones/15550303030/unlink", new { });
+        Assert.Equal(LoggedOut, await unlinked.WaitForCloseAsync());
+
+        await using var refused = await BaileysClient.StartAsync(harness, _server, auth);
+        Assert.Equal(LoggedOut, await refused.WaitForCloseAsync());
+    }
+
+    private async Task<string> PairAsync(string phone)
+    {
+        await using var client = await BaileysClient.StartAsync(harness, _server);
+        var qr = await client.WaitForQrAsync();
+        await _sim.PostOkAsync($"sim/phones/{phone}/scan", new { qr });
+        Assert.Equal(RestartRequired, await client.WaitForCloseAsync());
+        return client.Auth;
+    }
+}
