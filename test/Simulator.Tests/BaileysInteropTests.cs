@@ -17,6 +17,15 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
     /// <summary>Baileys' DisconnectReason.connectionReplaced.</summary>
     private const int ConnectionReplaced = 440;
 
+    /// <summary>Baileys' DisconnectReason.connectionClosed (the socket closed without a stream error).</summary>
+    private const int ConnectionClosed = 428;
+
+    /// <summary>Baileys' DisconnectReason.connectionLost (no frame within keepalive + 5 s).</summary>
+    private const int ConnectionLost = 408;
+
+    /// <summary>A keepalive short enough that a silent server is noticed in about 6 s instead of 35 s.</summary>
+    private const int ShortKeepAliveMs = 1000;
+
     private WaSimServer _server = null!;
     private SimClient _sim = null!;
 
@@ -108,6 +117,33 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
 
         await using var refused = await BaileysClient.StartAsync(harness, _server, auth);
         Assert.Equal(LoggedOut, await refused.WaitForCloseAsync());
+    }
+
+    [Fact]
+    public async Task Baileys_sees_dropped_and_silent_connections_and_logs_in_after_a_server_restart()
+    {
+        await _sim.CreatePhoneAsync("15550404040", "Dave");
+        var auth = await PairAsync("15550404040");
+        const string Fault = "sim/devices/15550404040:1@s.whatsapp.net/fault";
+
+        await using (var dropped = await BaileysClient.StartAsync(harness, _server, auth))
+        {
+            await dropped.WaitForOpenAsync();
+            await _sim.PostOkAsync(Fault, new { kind = "close" }, 204);
+            Assert.Equal(ConnectionClosed, await dropped.WaitForCloseAsync());
+        }
+
+        await using (var restarted = await BaileysClient.StartAsync(harness, _server, auth))
+        {
+            await restarted.WaitForOpenAsync();
+            await _sim.PostOkAsync("sim/devices/any/fault", new { kind = "restart-server" }, 204);
+            Assert.Equal(ConnectionClosed, await restarted.WaitForCloseAsync());
+        }
+
+        await using var silenced = await BaileysClient.StartAsync(harness, _server, auth, keepAliveMs: ShortKeepAliveMs);
+        await silenced.WaitForOpenAsync();
+        await _sim.PostOkAsync(Fault, new { kind = "silent" }, 204);
+        Assert.Equal(ConnectionLost, await silenced.WaitForCloseAsync());
     }
 
     private async Task<string> PairAsync(string phone)
