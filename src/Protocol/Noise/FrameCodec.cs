@@ -117,7 +117,7 @@ public sealed class FrameCodec
     /// <summary>
     /// Takes the next complete frame body, if one is buffered. The span points into the codec's
     /// buffer and stays valid only until the next <see cref="Feed"/>, <see cref="GetMemory"/> or
-    /// <see cref="TryReadFrame"/>.
+    /// <c>TryReadFrame</c> call.
     /// </summary>
     /// <exception cref="TransportException">The next length is too large, or the intro is wrong.</exception>
     public bool TryReadFrame(out ReadOnlySpan<byte> frame)
