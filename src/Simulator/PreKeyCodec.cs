@@ -10,8 +10,8 @@ internal static class PreKeyCodec
     /// <summary>Prekey ids travel as 3-byte big-endian numbers.</summary>
     private const int IdSize = 3;
 
-    /// <summary>The DJB key-type byte sent as <c>&lt;type&gt;</c>.</summary>
-    private const byte KeyType = 5;
+    /// <summary>The DJB key-type byte sent as <c>&lt;type&gt;</c> and prefixed to signed keys.</summary>
+    public const byte KeyTypeByte = 5;
 
     /// <summary>Reads <c>&lt;key&gt;&lt;id/&gt;&lt;value/&gt;&lt;/key&gt;</c>; null if malformed.</summary>
     public static (uint Id, byte[] Key)? ReadPreKey(Node key)
@@ -40,7 +40,7 @@ internal static class PreKeyCodec
         var children = new List<Node>
         {
             Stanza.Make("registration", registrationId),
-            Stanza.Make("type", new byte[] { KeyType }),
+            Stanza.Make("type", new byte[] { KeyTypeByte }),
             Stanza.Make("identity", registration.IdentityKey),
             Stanza.Make("skey", NodeContent.FromChildren(
                 Stanza.Make("id", WriteId(registration.SignedPreKeyId)),

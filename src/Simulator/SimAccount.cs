@@ -19,6 +19,7 @@ internal sealed class SimAccount
         LidUser = lidUser;
         PushName = pushName;
         Identity = Curve25519.GenerateKeyPair();
+        SignalKeys = new PhoneSignalKeys(Identity);
     }
 
     /// <summary>Gets the phone number (the PN user part, digits only).</summary>
@@ -32,6 +33,9 @@ internal sealed class SimAccount
 
     /// <summary>Gets the primary phone's identity key pair.</summary>
     public KeyPair Identity { get; }
+
+    /// <summary>Gets the phone's own Signal prekeys (device 0).</summary>
+    public PhoneSignalKeys SignalKeys { get; }
 
     /// <summary>Gets the account's PN JID without a device.</summary>
     public Jid PhoneJid => new(Phone, JidServer.PhoneNumber);

@@ -43,14 +43,16 @@ internal sealed class SimState
     }
 
     /// <summary>Finds a linked device by its PN or LID JID (with device id).</summary>
-    public SimDevice? FindDevice(Jid jid)
+    public SimDevice? FindDevice(Jid jid) => FindAccount(jid)?.FindCompanion(jid.Device);
+
+    /// <summary>Finds the account of a PN or LID JID (any device).</summary>
+    public SimAccount? FindAccount(Jid jid)
     {
         lock (Sync)
         {
-            var account = jid.IsLid
+            return jid.IsLid
                 ? _accounts.Values.FirstOrDefault(a => a.LidUser == jid.User)
-                : _accounts.GetValueOrDefault(jid.User);
-            return account?.FindCompanion(jid.Device);
+                : jid.IsPhoneNumber ? _accounts.GetValueOrDefault(jid.User) : null;
         }
     }
 

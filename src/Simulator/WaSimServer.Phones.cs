@@ -86,10 +86,14 @@ public sealed partial class WaSimServer
         }
     }
 
-    /// <summary>Answers a bundle fetch (PROTOCOL.md §5.4): one <c>user</c> per requested JID, consuming a one-time prekey each.</summary>
+    /// <summary>
+    /// Answers a bundle fetch (PROTOCOL.md §5.4): one <c>user</c> per requested JID, consuming a
+    /// one-time prekey each; a companion whose stock runs low is told to upload more.
+    /// </summary>
     internal Node FetchBundles(Node keyRequest)
     {
         var users = new List<Node>();
+        var lowOnKeys = new List<(SimConnection Connection, int Count)>();
         foreach (var user in keyRequest.GetChildren("user"))
         {
             if (!user.Attrs.TryGetValue("jid", out var value) || !Jid.TryParse(value.ToString(), out var jid))
@@ -97,29 +101,63 @@ public sealed partial class WaSimServer
                 continue;
             }
 
-            var device = State.FindDevice(jid);
-            if (device is null)
-            {
-                users.Add(PreKeyCodec.WriteMissing(jid));
-                continue;
-            }
-
             lock (State.Sync)
             {
-                (uint, byte[])? preKey = null;
-                if (device.PreKeys.Count > 0)
-                {
-                    var id = device.PreKeys.Keys.Min();
-                    preKey = (id, device.PreKeys[id]);
-                    device.PreKeys.Remove(id);
-                }
-
                 // The reply echoes the requested JID: Baileys matches bundles to requests by it.
-                users.Add(PreKeyCodec.WriteBundle(jid, device.Registration, preKey));
+                users.Add(FetchBundle(jid, lowOnKeys));
             }
         }
 
+        foreach (var (connection, count) in lowOnKeys)
+        {
+            _ = NotifyPreKeyCountAsync(connection, count);
+        }
+
         return Stanza.Make("list", NodeContent.FromChildren(users));
+    }
+
+    private Node FetchBundle(Jid jid, List<(SimConnection, int)> lowOnKeys)
+    {
+        var account = State.FindAccount(jid);
+        if (account is not null && jid.Device == 0)
+        {
+            return PreKeyCodec.WriteBundle(jid, account.SignalKeys.Registration, account.SignalKeys.TakePreKey());
+        }
+
+        if (account?.FindCompanion(jid.Device) is not { } device)
+        {
+            return PreKeyCodec.WriteMissing(jid);
+        }
+
+        (uint, byte[])? preKey = null;
+        if (device.PreKeys.Count > 0)
+        {
+            var id = device.PreKeys.Keys.Min();
+            preKey = (id, device.PreKeys[id]);
+            device.PreKeys.Remove(id);
+            if (device.PreKeys.Count < SimConstants.MinPreKeys && device.Connection is { } connection)
+            {
+                lowOnKeys.Add((connection, device.PreKeys.Count));
+            }
+        }
+
+        return PreKeyCodec.WriteBundle(jid, device.Registration, preKey);
+    }
+
+    private async Task NotifyPreKeyCountAsync(SimConnection connection, int count)
+    {
+        var now = Options.TimeProvider.GetUtcNow();
+        var notification = Stanza.Make("notification", NodeContent.FromChildren(Stanza.Make("count", default, ("value", Stanza.Number(count)))),
+            ("from", Jid.ServerJid), ("type", "encrypt"), ("id", "sim-count-" + Stanza.Number(now.ToUnixTimeMilliseconds())),
+            ("t", Stanza.Number(now.ToUnixTimeSeconds())));
+        try
+        {
+            await connection.SendNodeAsync(notification).ConfigureAwait(false);
+        }
+        catch (Protocol.Noise.TransportException)
+        {
+            // The device went away; it asks for the count itself at its next login.
+        }
     }
 
     private static byte[]? CheckCompanionFinish(

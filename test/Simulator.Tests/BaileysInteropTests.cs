@@ -72,6 +72,10 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         await using var later = await BaileysClient.StartAsync(harness, _server, auth);
         var open = await later.WaitForOpenAsync();
         Assert.EndsWith("@lid", open["me"]!["lid"]!.GetValue<string>(), StringComparison.Ordinal);
+        var onWhatsApp = await later.OnWhatsAppAsync("+15550101010", "+15559999999");
+        var found = Assert.Single(onWhatsApp);
+        Assert.Equal("15550101010@s.whatsapp.net", found!["jid"]!.GetValue<string>());
+        Assert.True(found["exists"]!.GetValue<bool>());
     }
 
     [Fact]
@@ -84,7 +88,7 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         Assert.Equal(8, code.Length);
 
         var wrong = code[0] == 'A' ? "B" + code[1..] : "A" + code[1..];
-        using (var refused = await _sim.PostAsync("sim/phones/15550202020/pair-code", new { code = wrong }))
+        using (var refused = await EnterCodeAsync("15550202020", wrong))
         {
             Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
         }
@@ -144,6 +148,26 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         await silenced.WaitForOpenAsync();
         await _sim.PostOkAsync(Fault, new { kind = "silent" }, 204);
         Assert.Equal(ConnectionLost, await silenced.WaitForCloseAsync());
+    }
+
+    /// <summary>
+    /// Enters a code on the phone once the companion's request reached the server: Baileys'
+    /// requestPairingCode returns before its companion_hello is answered, as a real user would
+    /// only type the code after the server acknowledged it.
+    /// </summary>
+    private async Task<HttpResponseMessage> EnterCodeAsync(string phone, string code)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var response = await _sim.PostAsync($"sim/phones/{phone}/pair-code", new { code });
+            if (response.StatusCode != System.Net.HttpStatusCode.NotFound || attempt == 50)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(100);
+        }
     }
 
     private async Task<string> PairAsync(string phone)

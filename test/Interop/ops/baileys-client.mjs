@@ -73,6 +73,8 @@ export const ops = {
 
   'client.requestPairingCode': async ({ id, phone }) => clients.get(id).sock.requestPairingCode(phone),
 
+  'client.onWhatsApp': async ({ id, phones }) => clients.get(id).sock.onWhatsApp(...phones),
+
   'client.creds': ({ id }) => {
     const { creds } = clients.get(id).state;
     return { me: creds.me ?? null, registered: !!creds.registered, platform: creds.platform ?? null };

@@ -60,6 +60,10 @@ public sealed class BaileysClient : IAsyncDisposable
     public async Task<string> RequestPairingCodeAsync(string phone) =>
         (await _harness.CallAsync("client.requestPairingCode", new { id = _id, phone }))!.GetValue<string>();
 
+    /// <summary>Calls <c>onWhatsApp(...phones)</c> (a USync contact query) and returns Baileys' answer.</summary>
+    public async Task<JsonArray> OnWhatsAppAsync(params string[] phones) =>
+        (await _harness.CallAsync("client.onWhatsApp", new { id = _id, phones }))!.AsArray();
+
     /// <summary>Returns the socket's saved credentials summary: me, registered, platform.</summary>
     public async Task<JsonNode> CredsAsync() => (await _harness.CallAsync("client.creds", new { id = _id }))!;
 
