@@ -27,3 +27,6 @@ public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIn
 
 /// <summary>The root key clients must trust, in hex.</summary>
 public sealed record RootKeyInfo(string RootKey, string WebSocketUrl);
+
+/// <summary>A message the simulated phone received; until the phone runs Signal it shows the encrypted payload's type and size.</summary>
+public sealed record InboxEntry(string From, string Id, string EncType, int CiphertextLength, DateTimeOffset Received);

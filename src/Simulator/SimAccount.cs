@@ -37,6 +37,9 @@ internal sealed class SimAccount
     /// <summary>Gets the phone's own Signal prekeys (device 0).</summary>
     public PhoneSignalKeys SignalKeys { get; }
 
+    /// <summary>Gets what the phone (device 0) received, in arrival order.</summary>
+    public List<PhoneInboxEntry> Inbox { get; } = [];
+
     /// <summary>Gets the account's PN JID without a device.</summary>
     public Jid PhoneJid => new(Phone, JidServer.PhoneNumber);
 
@@ -69,3 +72,11 @@ internal sealed class SimAccount
     /// <summary>Describes the account by its JIDs.</summary>
     public override string ToString() => $"SimAccount({PhoneJid}, {Lid})";
 }
+
+/// <summary>A message the simulated phone received: who sent it, its id, and the encrypted payload it carried.</summary>
+/// <param name="From">The sending device.</param>
+/// <param name="Id">The message id.</param>
+/// <param name="EncType">The Signal message type (<c>pkmsg</c>, <c>msg</c>, <c>skmsg</c>).</param>
+/// <param name="Ciphertext">The encrypted payload.</param>
+/// <param name="Received">When the server routed it.</param>
+internal sealed record PhoneInboxEntry(Jid From, string Id, string EncType, byte[] Ciphertext, DateTimeOffset Received);

@@ -46,7 +46,13 @@ internal sealed partial class SimConnection
         var now = _server.Options.TimeProvider.GetUtcNow();
         await SendNodeAsync(Stanza.Make("success", default,
             ("t", Stanza.Number(now.ToUnixTimeSeconds())), ("lid", Device.Lid)), cancellationToken).ConfigureAwait(false);
-        await SendNodeAsync(Stanza.Make("ib", NodeContent.FromChildren(Stanza.Make("offline", default, ("count", "0"))),
+        var backlog = _server.TakeOfflineBacklog(Device);
+        foreach (var stanza in backlog)
+        {
+            await SendNodeAsync(stanza, cancellationToken).ConfigureAwait(false);
+        }
+
+        await SendNodeAsync(Stanza.Make("ib", NodeContent.FromChildren(Stanza.Make("offline", default, ("count", Stanza.Number(backlog.Count)))),
             ("from", Jid.ServerJid)), cancellationToken).ConfigureAwait(false);
         LogMessages.DeviceLoggedIn(_server.Logger, Device.Jid);
         return true;

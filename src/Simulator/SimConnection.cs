@@ -165,9 +165,18 @@ internal sealed partial class SimConnection
     private Task HandleNodeAsync(Node node, CancellationToken cancellationToken) => node.Tag switch
     {
         "iq" => HandleIqAsync(node, cancellationToken),
+        "message" when Device is not null => _server.RouteMessageAsync(Device, node),
+        "receipt" when Device is not null => _server.RouteReceiptAsync(Device, node),
+        "ack" when Device is not null && node.GetAttr("class") == "message" && node.GetAttr("id") is { } id => Acknowledge(Device, id),
         // Telemetry (unified_session), presence and acks need no answer from the simulator.
         _ => Task.CompletedTask,
     };
+
+    private Task Acknowledge(SimDevice device, string id)
+    {
+        _server.Acknowledge(device, id);
+        return Task.CompletedTask;
+    }
 
     private async Task ShutdownAsync()
     {

@@ -37,6 +37,12 @@ internal sealed class SimDevice
     /// <summary>Gets the one-time prekeys uploaded and not yet handed out, by id.</summary>
     public Dictionary<uint, byte[]> PreKeys { get; } = [];
 
+    /// <summary>
+    /// Gets the stanzas routed to the device and not yet acknowledged by it, oldest first: sent
+    /// live when it is online, and all sent again (marked offline) when it logs in.
+    /// </summary>
+    public List<Node> Undelivered { get; } = [];
+
     /// <summary>Gets or sets the live connection, if the device is online.</summary>
     public SimConnection? Connection { get; set; }
 

@@ -28,6 +28,15 @@ public sealed partial class WaSimServer
             (IResult)TypedResults.Ok(Describe(await ScanQrAsync(RequireAccount(phone), request.Qr, cancellationToken).ConfigureAwait(false)))));
         sim.MapPost("/phones/{phone}/pair-code", (string phone, PairCodeRequest request, CancellationToken cancellationToken) => Handle(async () =>
             (IResult)TypedResults.Ok(Describe(await EnterPairingCodeAsync(RequireAccount(phone), request.Code, cancellationToken).ConfigureAwait(false)))));
+        sim.MapGet("/phones/{phone}/inbox", (string phone) => Handle(() =>
+        {
+            var account = RequireAccount(phone);
+            lock (State.Sync)
+            {
+                return Task.FromResult<IResult>(TypedResults.Ok(account.Inbox
+                    .Select(e => new InboxEntry(e.From.ToString(), e.Id, e.EncType, e.Ciphertext.Length, e.Received)).ToList()));
+            }
+        }));
         sim.MapPost("/phones/{phone}/unlink", (string phone, UnlinkRequest? request) => Handle(async () =>
         {
             var account = RequireAccount(phone);

@@ -26,6 +26,9 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
     /// <summary>A keepalive short enough that a silent server is noticed in about 6 s instead of 35 s.</summary>
     private const int ShortKeepAliveMs = 1000;
 
+    /// <summary>Baileys' WebMessageInfo.Status.READ.</summary>
+    private const int ReadStatus = 4;
+
     private WaSimServer _server = null!;
     private SimClient _sim = null!;
 
@@ -148,6 +151,55 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         await silenced.WaitForOpenAsync();
         await _sim.PostOkAsync(Fault, new { kind = "silent" }, 204);
         Assert.Equal(ConnectionLost, await silenced.WaitForCloseAsync());
+    }
+
+    [Fact]
+    public async Task Two_Baileys_clients_on_two_accounts_message_each_other_through_WaSim()
+    {
+        await _sim.CreatePhoneAsync("15550707070", "Erin");
+        await _sim.CreatePhoneAsync("15550808080", "Frank");
+        var erinAuth = await PairAsync("15550707070");
+        var frankAuth = await PairAsync("15550808080");
+        await using var erin = await BaileysClient.StartAsync(harness, _server, erinAuth);
+        await using var frank = await BaileysClient.StartAsync(harness, _server, frankAuth);
+        await erin.WaitForOpenAsync();
+        await frank.WaitForOpenAsync();
+
+        var id = await erin.SendTextAsync("15550808080@s.whatsapp.net", "hello Frank");
+        var received = await WaitForMessageAsync(frank, id);
+        Assert.Equal("hello Frank", received["text"]!.GetValue<string>());
+        Assert.False(received["fromMe"]!.GetValue<bool>());
+
+        // Baileys' delivery receipt is type "inactive" while it is not marked online, which changes
+        // no status; a read receipt does, so it shows that receipts reach the sender.
+        await frank.ReadAsync(received["chat"]!.GetValue<string>(), id);
+        var read = await erin.WaitForAsync("status");
+        Assert.True(read["type"]!.GetValue<string>() == "status" && read["id"]!.GetValue<string>() == id, read.ToJsonString());
+        Assert.Equal(ReadStatus, read["status"]!.GetValue<int>());
+
+        var reply = await frank.SendTextAsync(received["chat"]!.GetValue<string>(), "hi Erin");
+        Assert.Equal("hi Erin", (await WaitForMessageAsync(erin, reply))["text"]!.GetValue<string>());
+
+        await frank.DisposeAsync();
+        var whileAway = await erin.SendTextAsync("15550808080@s.whatsapp.net", "are you there?");
+        await using var frankAgain = await BaileysClient.StartAsync(harness, _server, frankAuth);
+        Assert.Equal("are you there?", (await WaitForMessageAsync(frankAgain, whileAway))["text"]!.GetValue<string>());
+
+        var phone = System.Text.Json.Nodes.JsonNode.Parse(await (await _sim.GetAsync("sim/phones/15550808080/inbox")).Content.ReadAsStringAsync())!;
+        Assert.Contains(phone.AsArray(), e => e!["id"]!.GetValue<string>() == id);
+    }
+
+    private static async Task<System.Text.Json.Nodes.JsonNode> WaitForMessageAsync(BaileysClient client, string id)
+    {
+        while (true)
+        {
+            var message = await client.WaitForAsync("message");
+            Assert.True(message["type"]!.GetValue<string>() == "message", $"expected a message, got {message.ToJsonString()}");
+            if (message["id"]!.GetValue<string>() == id)
+            {
+                return message;
+            }
+        }
     }
 
     /// <summary>

@@ -52,6 +52,17 @@ export const ops = {
         push(client, { type: 'close', statusCode: error?.output?.statusCode ?? null, message: String(error?.message ?? '') });
       }
     });
+    sock.ev.on('messages.upsert', ({ messages }) => {
+      for (const m of messages) {
+        const text = m.message?.conversation ?? m.message?.extendedTextMessage?.text ?? null;
+        push(client, { type: 'message', chat: m.key.remoteJid, id: m.key.id, fromMe: !!m.key.fromMe, text, stub: m.messageStubType ?? null });
+      }
+    });
+    sock.ev.on('messages.update', updates => {
+      for (const u of updates) {
+        if (u.update?.status !== undefined) push(client, { type: 'status', id: u.key.id, status: u.update.status });
+      }
+    });
     return { id, auth: folder };
   },
 
@@ -72,6 +83,16 @@ export const ops = {
   },
 
   'client.requestPairingCode': async ({ id, phone }) => clients.get(id).sock.requestPairingCode(phone),
+
+  'client.sendText': async ({ id, to, text }) => {
+    const sent = await clients.get(id).sock.sendMessage(to, { text });
+    return sent.key.id;
+  },
+
+  'client.read': async ({ id, chat, messageId }) => {
+    await clients.get(id).sock.readMessages([{ remoteJid: chat, id: messageId, fromMe: false }]);
+    return null;
+  },
 
   'client.onWhatsApp': async ({ id, phones }) => clients.get(id).sock.onWhatsApp(...phones),
 

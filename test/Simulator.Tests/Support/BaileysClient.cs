@@ -60,6 +60,14 @@ public sealed class BaileysClient : IAsyncDisposable
     public async Task<string> RequestPairingCodeAsync(string phone) =>
         (await _harness.CallAsync("client.requestPairingCode", new { id = _id, phone }))!.GetValue<string>();
 
+    /// <summary>Sends a text with <c>sendMessage(to, {text})</c> and returns the message id.</summary>
+    public async Task<string> SendTextAsync(string to, string text) =>
+        (await _harness.CallAsync("client.sendText", new { id = _id, to, text }))!.GetValue<string>();
+
+    /// <summary>Marks a received message read (<c>readMessages</c>), which sends a read receipt.</summary>
+    public Task ReadAsync(string chat, string messageId) =>
+        _harness.CallAsync("client.read", new { id = _id, chat, messageId });
+
     /// <summary>Calls <c>onWhatsApp(...phones)</c> (a USync contact query) and returns Baileys' answer.</summary>
     public async Task<JsonArray> OnWhatsAppAsync(params string[] phones) =>
         (await _harness.CallAsync("client.onWhatsApp", new { id = _id, phones }))!.AsArray();

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Noise;
+
+namespace WaOrleans.Simulator;
+
+/// <summary>
+/// Message and receipt routing between devices (PROTOCOL.md §10.2 step 5). The server never
+/// decrypts: it hands each addressed device its own <c>enc</c>, queues it while the device is
+/// offline, and redelivers it until the device acks it.
+/// </summary>
+public sealed partial class WaSimServer
+{
+    /// <summary>Which device sent each routed message, so receipts find their way back.</summary>
+    private readonly ConcurrentDictionary<string, Jid> _messageSenders = new(StringComparer.Ordinal);
+
+    /// <summary>Routes a message stanza from <paramref name="sender"/>: acks it, then delivers each device's share.</summary>
+    internal async Task RouteMessageAsync(SimDevice sender, Node message)
+    {
+        var id = message.GetAttr("id");
+        if (id is null || !message.Attrs.TryGetValue("to", out var toValue) || !Jid.TryParse(toValue.ToString(), out var to))
+        {
+            return;
+        }
+
+        var now = Options.TimeProvider.GetUtcNow();
+        await SendToAsync(sender, Stanza.Make("ack", default,
+            ("class", "message"), ("id", id), ("from", to), ("t", Stanza.Number(now.ToUnixTimeSeconds())))).ConfigureAwait(false);
+        _messageSenders[id] = sender.Jid;
+
+        var deviceIdentity = message.GetChild("device-identity");
+        var shares = message.GetChild("participants") is { } participants
+            ? participants.GetChildren("to").Select(t => (Target: t.GetAttr("jid"), Content: t.Children))
+            : [(Target: to.ToString(), Content: message.Children.Where(c => c.Tag == "enc").ToList())];
+        // A message addressed to one of our own devices names its chat in "recipient".
+        var chat = message.GetAttr("recipient") is { } recipient && Jid.TryParse(recipient, out var recipientJid) ? recipientJid : to;
+        foreach (var (target, content) in shares)
+        {
+            if (target is null || !Jid.TryParse(target, out var targetJid) || State.FindAccount(targetJid) is not { } account)
+            {
+                continue;
+            }
+
+            var from = targetJid.IsLid ? sender.Lid : sender.Jid;
+            var children = deviceIdentity is null ? content : [.. content, deviceIdentity];
+            var attrs = new List<(string, AttrValue)>
+            {
+                ("from", from), ("id", id), ("type", message.GetAttr("type") ?? "text"), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
+                ("notify", sender.Account.PushName),
+                targetJid.IsLid ? ("sender_pn", sender.Jid) : ("sender_lid", sender.Lid),
+            };
+            if (account == sender.Account)
+            {
+                attrs.Add(("recipient", chat));
+            }
+
+            var delivery = Stanza.Make("message", NodeContent.FromChildren(children), [.. attrs]);
+            await DeliverAsync(account, targetJid.Device, delivery, now).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Routes a receipt back to the device that sent the message, with <c>from</c> set to the receipt's author.</summary>
+    internal async Task RouteReceiptAsync(SimDevice author, Node receipt)
+    {
+        var id = receipt.GetAttr("id");
+        if (id is null)
+        {
+            return;
+        }
+
+        await SendToAsync(author, Stanza.Make("ack", default, ("class", "receipt"), ("id", id), ("from", Jid.ServerJid))).ConfigureAwait(false);
+        if (!_messageSenders.TryGetValue(id, out var senderJid) || State.FindDevice(senderJid) is not { } sender)
+        {
+            return;
+        }
+
+        var attrs = receipt.Attrs.Where(a => a.Key is "id" or "type" or "t").ToDictionary(StringComparer.Ordinal);
+        attrs["from"] = senderJid.IsLid ? author.Lid : author.Jid;
+        attrs.TryAdd("t", Stanza.Number(Options.TimeProvider.GetUtcNow().ToUnixTimeSeconds()));
+        await DeliverAsync(sender.Account, sender.DeviceId, new Node("receipt", attrs, receipt.Content), Options.TimeProvider.GetUtcNow())
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets a delivered stanza once its device acked it.</summary>
+    internal void Acknowledge(SimDevice device, string id)
+    {
+        lock (State.Sync)
+        {
+            device.Undelivered.RemoveAll(n => n.GetAttr("id") == id);
+        }
+    }
+
+    /// <summary>Returns the stanzas a device must get at login, marked as offline deliveries.</summary>
+    internal IReadOnlyList<Node> TakeOfflineBacklog(SimDevice device)
+    {
+        lock (State.Sync)
+        {
+            return [.. device.Undelivered.Select(n => n with { Attrs = new Dictionary<string, AttrValue>(n.Attrs) { ["offline"] = "1" } })];
+        }
+    }
+
+    private async Task DeliverAsync(SimAccount account, ushort deviceId, Node stanza, DateTimeOffset now)
+    {
+        SimConnection? connection = null;
+        lock (State.Sync)
+        {
+            if (deviceId == 0)
+            {
+                if (stanza.Tag == "message")
+                {
+                    foreach (var enc in stanza.GetChildren("enc"))
+                    {
+                        if (enc.Content.TryGetBytes(out var ciphertext) && stanza.Attrs.TryGetValue("from", out var from) && from.TryGetJid(out var fromJid))
+                        {
+                            account.Inbox.Add(new PhoneInboxEntry(fromJid, stanza.GetAttr("id") ?? "", enc.GetAttr("type") ?? "", ciphertext.ToArray(), now));
+                        }
+                    }
+                }
+
+                return;
+            }
+
+            if (account.FindCompanion(deviceId) is not { } device)
+            {
+                return;
+            }
+
+            if (stanza.Tag == "message")
+            {
+                device.Undelivered.Add(stanza);
+            }
+
+            connection = device.Connection;
+        }
+
+        if (connection is not null)
+        {
+            try
+            {
+                await connection.SendNodeAsync(stanza).ConfigureAwait(false);
+            }
+            catch (TransportException)
+            {
+                // The device dropped meanwhile; the message stays undelivered until it logs in again.
+            }
+        }
+    }
+
+    private static async Task SendToAsync(SimDevice device, Node stanza)
+    {
+        if (device.Connection is { } connection)
+        {
+            try
+            {
+                await connection.SendNodeAsync(stanza).ConfigureAwait(false);
+            }
+            catch (TransportException)
+            {
+                // Gone before the ack: the client resends what it did not see acked.
+            }
+        }
+    }
+}
