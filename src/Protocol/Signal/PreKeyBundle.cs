@@ -6,23 +6,30 @@ namespace WaOrleans.Protocol.Signal;
 /// </summary>
 /// <param name="RegistrationId">The device's registration id.</param>
 /// <param name="DeviceId">The device.</param>
-/// <param name="PreKeyId">The one-time prekey's id, when the server had one left.</param>
-/// <param name="PreKeyPublic">The one-time prekey (32 raw bytes or 33 with <c>05</c>), with <paramref name="PreKeyId"/>.</param>
 /// <param name="SignedPreKeyId">The signed prekey's id.</param>
 /// <param name="SignedPreKeyPublic">The signed prekey (32 raw bytes or 33 with <c>05</c>).</param>
 /// <param name="SignedPreKeySignature">The identity's signature over <c>05 || signed prekey</c> (64 bytes).</param>
 /// <param name="IdentityKey">The device's identity key.</param>
+/// <param name="PreKey">The one-time prekey, when the server had one left.</param>
 public sealed record PreKeyBundle(
     RegistrationId RegistrationId,
     DeviceId DeviceId,
-    PreKeyId? PreKeyId,
-    ReadOnlyMemory<byte>? PreKeyPublic,
     SignedPreKeyId SignedPreKeyId,
     ReadOnlyMemory<byte> SignedPreKeyPublic,
     ReadOnlyMemory<byte> SignedPreKeySignature,
-    IdentityKey IdentityKey)
+    IdentityKey IdentityKey,
+    BundlePreKey? PreKey = null)
 {
     /// <summary>Describes the bundle by its ids (no key bytes).</summary>
     public override string ToString() =>
-        $"PreKeyBundle(device {DeviceId}, registration {RegistrationId}, prekey {PreKeyId?.ToString() ?? "none"}, signed prekey {SignedPreKeyId}, {IdentityKey})";
+        $"PreKeyBundle(device {DeviceId}, registration {RegistrationId}, prekey {PreKey?.Id.ToString() ?? "none"}, signed prekey {SignedPreKeyId}, {IdentityKey})";
+}
+
+/// <summary>The one-time prekey of a bundle.</summary>
+/// <param name="Id">The prekey id.</param>
+/// <param name="PublicKey">The prekey (32 raw bytes or 33 with <c>05</c>).</param>
+public readonly record struct BundlePreKey(PreKeyId Id, ReadOnlyMemory<byte> PublicKey)
+{
+    /// <summary>Describes the prekey by its id.</summary>
+    public override string ToString() => $"BundlePreKey({Id})";
 }

@@ -52,11 +52,6 @@ public sealed class SessionBuilder
     {
         ArgumentNullException.ThrowIfNull(bundle);
         var time = _time ?? throw new InvalidOperationException("this builder was made for incoming sessions only");
-        if (bundle.PreKeyId.HasValue != bundle.PreKeyPublic.HasValue)
-        {
-            throw new ArgumentException("a bundle's one-time prekey needs both its id and its key", nameof(bundle));
-        }
-
         var theirIdentity = bundle.IdentityKey;
         if (!await _store.IsTrustedIdentityAsync(_remote, theirIdentity, TrustDirection.Sending, cancellationToken).ConfigureAwait(false))
         {
@@ -69,7 +64,7 @@ public sealed class SessionBuilder
             SignalProtocolException.Throw(SignalErrorKind.InvalidSignature, $"the signed prekey of {_remote}'s bundle has an invalid signature");
         }
 
-        var oneTimePreKey = bundle.PreKeyPublic is { } opk ? SignalKeys.ReadPublicKey(opk.Span, allowRaw: true) : null;
+        var oneTimePreKey = bundle.PreKey is { } opk ? SignalKeys.ReadPublicKey(opk.PublicKey.Span, allowRaw: true) : null;
         var ourIdentity = await _store.GetIdentityKeyPairAsync(cancellationToken).ConfigureAwait(false);
         var localRegistrationId = await _store.GetLocalRegistrationIdAsync(cancellationToken).ConfigureAwait(false);
         var change = await CompareIdentityAsync(theirIdentity, cancellationToken).ConfigureAwait(false);
@@ -83,7 +78,7 @@ public sealed class SessionBuilder
         var state = SessionState.Create(
             ourIdentity.PublicKey, theirIdentity, sendingRoot, ratchetKey, sendingChain,
             baseKey.PublicKey, localRegistrationId, bundle.RegistrationId);
-        state.SetPendingPreKey(new PendingPreKey(bundle.PreKeyId, bundle.SignedPreKeyId, baseKey.PublicKeyBytes(), time.GetUtcNow()));
+        state.SetPendingPreKey(new PendingPreKey(bundle.PreKey?.Id, bundle.SignedPreKeyId, baseKey.PublicKeyBytes(), time.GetUtcNow()));
 
         var record = await _store.LoadSessionAsync(_remote, cancellationToken).ConfigureAwait(false) ?? new SessionRecord();
         record.PromoteState(state);
