@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import {
   GroupCipher, GroupSessionBuilder, SenderKeyDistributionMessage, SenderKeyName, SenderKeyRecord,
 } from 'baileys/lib/Signal/Group/index.js';
+import { BufferJSON } from 'baileys/lib/Utils/generics.js';
 
 const require = createRequire(import.meta.url);
 const { SessionBuilder, SessionCipher, SessionRecord, ProtocolAddress, keyhelper, curve, crypto } = require('libsignal');
@@ -38,8 +39,11 @@ function makeStore(p) {
       const stored = p.senderKeys.get(name.toString());
       return stored ? SenderKeyRecord.deserialize(stored) : new SenderKeyRecord();
     },
+    // Baileys' own storeSenderKey uses plain JSON.stringify, which turns the skipped message
+    // seeds into {type, data: [..]} objects that its decrypt then rejects ("Expected Buffer"), so
+    // out-of-order group messages would fail in the oracle itself; BufferJSON keeps them Buffers.
     storeSenderKey: (name, record) => {
-      p.senderKeys.set(name.toString(), Buffer.from(JSON.stringify(record.serialize()), 'utf-8'));
+      p.senderKeys.set(name.toString(), Buffer.from(JSON.stringify(record.serialize(), BufferJSON.replacer), 'utf-8'));
     },
   };
 }
@@ -158,7 +162,9 @@ export const ops = {
     return true;
   },
 
+  // As Baileys' encryptGroupMessage: make sure our sending chain exists, then encrypt.
   'signal.group.encrypt': async ({ name, group, self, plaintexts }) => {
+    await new GroupSessionBuilder(peer(name).store).create(senderKeyName(group, self));
     const cipher = new GroupCipher(peer(name).store, senderKeyName(group, self));
     const out = [];
     for (const plaintext of plaintexts) out.push(b64(await cipher.encrypt(buf(plaintext))));
