@@ -135,7 +135,7 @@ public sealed class SessionCipher
         var changes = new SignalChangeSet();
         var builder = new SessionBuilder(_store, _remote, _random);
         var identityChange = await builder.ProcessPreKeyMessageAsync(record, message, changes, cancellationToken).ConfigureAwait(false);
-        var plaintext = DecryptWithRecord(record, message.Message);
+        var (plaintext, _) = DecryptWithRecord(record, message.Message);
         changes.StoreSession(_remote, record);
         await _store.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
         return new DecryptResult(plaintext, identityChange);
@@ -143,7 +143,7 @@ public sealed class SessionCipher
 
     /// <summary>
     /// Decrypts a WhisperMessage (<c>msg</c>) with the current session or, failing that, an
-    /// archived one (which then becomes current again).
+    /// archived one (which stays archived: we keep sending in the current session).
     /// </summary>
     /// <exception cref="SignalProtocolException">The message cannot be decrypted; nothing was stored.</exception>
     public async Task<DecryptResult> DecryptMessageAsync(ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken = default)
@@ -155,8 +155,8 @@ public sealed class SessionCipher
             SignalProtocolException.Throw(SignalErrorKind.NoSession, $"no session with {_remote} to decrypt with");
         }
 
-        var plaintext = DecryptWithRecord(record, message);
-        if (!await _store.IsTrustedIdentityAsync(_remote, record.Current!.RemoteIdentity, TrustDirection.Receiving, cancellationToken).ConfigureAwait(false))
+        var (plaintext, state) = DecryptWithRecord(record, message);
+        if (!await _store.IsTrustedIdentityAsync(_remote, state.RemoteIdentity, TrustDirection.Receiving, cancellationToken).ConfigureAwait(false))
         {
             SignalProtocolException.Throw(SignalErrorKind.UntrustedIdentity, $"the identity of {_remote}'s session is no longer trusted");
         }
@@ -168,8 +168,12 @@ public sealed class SessionCipher
     }
 
     // Tries the current session, then archived ones, most recently archived first (libsignal's
-    // decrypt_message_with_record). The session that decrypts becomes current.
-    private byte[] DecryptWithRecord(SessionRecord record, SignalMessage message)
+    // decrypt_message_with_record). Unlike libsignal (Rust, Java) an archived session that
+    // decrypts is not promoted back to current, as libsignal-node does not: a libsignal-node peer
+    // that receives a message for an older session first tries its newest one and keeps that
+    // failed attempt's ratchet step, which breaks its newest session. Answering in the session
+    // the peer built last avoids that; a promoting peer still reads us from its archive.
+    private (byte[] Plaintext, SessionState State) DecryptWithRecord(SessionRecord record, SignalMessage message)
     {
         SignalProtocolException? first = null;
         var duplicate = false;
@@ -177,7 +181,7 @@ public sealed class SessionCipher
         {
             if (TryDecrypt(current, message, ref first, ref duplicate) is { } plaintext)
             {
-                return plaintext;
+                return (plaintext, current);
             }
         }
 
@@ -185,8 +189,7 @@ public sealed class SessionCipher
         {
             if (TryDecrypt(record.Previous[i], message, ref first, ref duplicate) is { } plaintext)
             {
-                record.PromoteArchived(i);
-                return plaintext;
+                return (plaintext, record.Previous[i]);
             }
         }
 

@@ -107,14 +107,6 @@ public sealed class SessionRecord
         Current = state;
     }
 
-    /// <summary>Makes the archived session at <paramref name="index"/> current again, archiving the current one.</summary>
-    internal void PromoteArchived(int index)
-    {
-        var state = _previous[index];
-        _previous.RemoveAt(index);
-        PromoteState(state);
-    }
-
     /// <summary>Finds the current or archived session built from this X3DH base key.</summary>
     internal SessionState? FindByBaseKey(ReadOnlySpan<byte> aliceBaseKey)
     {
