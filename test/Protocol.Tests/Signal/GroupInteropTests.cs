@@ -27,7 +27,7 @@ public sealed class GroupInteropTests(InteropHarness harness)
         await me.GroupBuilder().ProcessAsync(new SenderKeyName(Group, node.Address), distribution);
 
         // Baileys' encrypter skips an iteration after every message, so each message is a gap.
-        var plaintexts = Plaintexts("from Baileys", 0, 600);
+        var plaintexts = Plaintexts("from Baileys", 0, 300);
         var messages = await node.GroupEncryptAsync(Group, plaintexts);
         var iterations = messages.Select(m => SenderKeyMessage.Parse(m).Iteration).ToList();
         Assert.Contains(iterations.Zip(iterations.Skip(1)), p => p.Second - p.First > 1);
@@ -57,7 +57,7 @@ public sealed class GroupInteropTests(InteropHarness harness)
         await node.ProcessSkdmAsync(Group, me.Address, skdm.Serialized.ToArray());
 
         var cipher = me.Group(Group, me.Address);
-        var plaintexts = Plaintexts("from C#", 0, 600);
+        var plaintexts = Plaintexts("from C#", 0, 300);
         var messages = new List<byte[]>();
         foreach (var p in plaintexts)
         {
@@ -77,8 +77,8 @@ public sealed class GroupInteropTests(InteropHarness harness)
         }
 
         plaintexts.AddRange(late);
-        var order = Scramble(Enumerable.Range(0, 600).ToList(), rng, dropRate: 0.05, out var dropped);
-        order.AddRange([600, 601, 602]);
+        var order = Scramble(Enumerable.Range(0, 300).ToList(), rng, dropRate: 0.05, out var dropped);
+        order.AddRange([300, 301, 302]);
         var results = await node.GroupDecryptAsync(Group, me.Address, order.Select(i => messages[i]));
 
         Assert.True(dropped > 0);

@@ -1,5 +1,6 @@
 // The libsignal v3 1:1 wire messages (PROTOCOL.md §5.5): parse, build and MAC. This file knows
 // the byte layout only; it must not know sessions, chains or stores.
+using System.Buffers;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using WaOrleans.Protocol.Proto;
@@ -14,6 +15,9 @@ namespace WaOrleans.Protocol.Signal.Messages;
 public sealed class SignalMessage
 {
     private const int MinimumSize = 1 + SignalConstants.MacSize + 1;
+
+    /// <summary>Largest MAC input assembled on the stack; longer messages rent a buffer.</summary>
+    private const int MacInputStackLimit = 1024;
 
     private readonly byte[] _serialized;
 
@@ -97,17 +101,24 @@ public sealed class SignalMessage
         ReadOnlySpan<byte> macKey, ReadOnlySpan<byte> senderIdentity, ReadOnlySpan<byte> receiverIdentity,
         ReadOnlySpan<byte> versionAndProto, Span<byte> mac)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, macKey);
-        Span<byte> identity = stackalloc byte[SignalConstants.SerializedPublicKeySize];
-        identity[0] = SignalConstants.DjbKeyType;
-        senderIdentity.CopyTo(identity[1..]);
-        hmac.AppendData(identity);
-        receiverIdentity.CopyTo(identity[1..]);
-        hmac.AppendData(identity);
-        hmac.AppendData(versionAndProto);
+        // One-shot HMAC over senderIdentity33 || receiverIdentity33 || message, assembled in one buffer.
+        const int IdentitiesSize = 2 * SignalConstants.SerializedPublicKeySize;
+        var size = IdentitiesSize + versionAndProto.Length;
+        var rented = size > MacInputStackLimit ? ArrayPool<byte>.Shared.Rent(size) : null;
+        var input = rented is null ? stackalloc byte[MacInputStackLimit] : rented;
+        input = input[..size];
+        input[0] = SignalConstants.DjbKeyType;
+        senderIdentity.CopyTo(input[1..]);
+        input[SignalConstants.SerializedPublicKeySize] = SignalConstants.DjbKeyType;
+        receiverIdentity.CopyTo(input[(SignalConstants.SerializedPublicKeySize + 1)..]);
+        versionAndProto.CopyTo(input[IdentitiesSize..]);
         Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        hmac.GetHashAndReset(full);
+        HMACSHA256.HashData(macKey, input, full);
         full[..SignalConstants.MacSize].CopyTo(mac);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }
 

@@ -58,6 +58,13 @@ internal readonly struct ChainKey(byte[] key, uint index)
     /// <summary>Derives the next chain key: HMAC-SHA256(chain key, 02), index + 1.</summary>
     internal ChainKey Next() => new(SignalKdf.ChainStep(Key, SignalKdf.ChainKeySeed), Index + 1);
 
+    /// <summary>Derives this index's message-key seed and the next chain key together (one HMAC keying).</summary>
+    internal (byte[] MessageKeySeed, ChainKey Next) Advance()
+    {
+        var (seed, next) = SignalKdf.ChainSteps(Key);
+        return (seed, new ChainKey(next, Index + 1));
+    }
+
     /// <summary>Describes the chain by its index only.</summary>
     public override string ToString() => $"ChainKey(index {Index})";
 }

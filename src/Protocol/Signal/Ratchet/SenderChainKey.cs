@@ -17,6 +17,13 @@ internal readonly struct SenderChainKey(uint iteration, byte[] seed)
     /// <summary>Derives the next chain key: HMAC-SHA256(chain key, 02), iteration + 1.</summary>
     internal SenderChainKey Next() => new(Iteration + 1, SignalKdf.ChainStep(Seed, SignalKdf.ChainKeySeed));
 
+    /// <summary>Derives this iteration's message seed and the next chain key together (one HMAC keying).</summary>
+    internal (byte[] MessageSeed, SenderChainKey Next) Advance()
+    {
+        var (seed, next) = SignalKdf.ChainSteps(Seed);
+        return (seed, new SenderChainKey(Iteration + 1, next));
+    }
+
     /// <summary>Describes the chain by its iteration only.</summary>
     public override string ToString() => $"SenderChainKey(iteration {Iteration})";
 }

@@ -45,4 +45,20 @@ internal static class SignalKdf
         HMACSHA256.HashData(key, input, result);
         return result;
     }
+
+    /// <summary>
+    /// Computes both chain steps of <paramref name="key"/>: the message-key seed HMAC(key, 01) and
+    /// the next chain key HMAC(key, 02), keying the HMAC once for both.
+    /// </summary>
+    internal static (byte[] MessageSeed, byte[] NextKey) ChainSteps(ReadOnlySpan<byte> key)
+    {
+        var seed = new byte[SignalConstants.KeySize];
+        var next = new byte[SignalConstants.KeySize];
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hmac.AppendData([MessageKeySeed]);
+        hmac.GetHashAndReset(seed);
+        hmac.AppendData([ChainKeySeed]);
+        hmac.GetHashAndReset(next);
+        return (seed, next);
+    }
 }

@@ -159,8 +159,9 @@ internal sealed class SenderKeyState
     internal (uint Iteration, byte[] Seed) TakeSendingKey()
     {
         var chain = ChainKey;
-        SetChainKey(chain.Next());
-        return (chain.Iteration, chain.MessageSeed());
+        var (seed, next) = chain.Advance();
+        SetChainKey(next);
+        return (chain.Iteration, seed);
     }
 
     /// <summary>Works out the seed of iteration <paramref name="iteration"/>, changing nothing.</summary>
@@ -193,13 +194,18 @@ internal sealed class SenderKeyState
         {
             if (iteration - chain.Iteration <= SignalConstants.MaxMessageKeys)
             {
-                skipped.Add(new SenderChainKeyStructure { Iteration = chain.Iteration, Seed = SignalKeys.Wrap(chain.MessageSeed()) });
+                var (skippedSeed, next) = chain.Advance();
+                skipped.Add(new SenderChainKeyStructure { Iteration = chain.Iteration, Seed = SignalKeys.Wrap(skippedSeed) });
+                chain = next;
             }
-
-            chain = chain.Next();
+            else
+            {
+                chain = chain.Next();
+            }
         }
 
-        return new SenderReceivingStep { MessageSeed = chain.MessageSeed(), Iteration = iteration, ChainAfter = chain.Next(), Skipped = skipped };
+        var (seed, after) = chain.Advance();
+        return new SenderReceivingStep { MessageSeed = seed, Iteration = iteration, ChainAfter = after, Skipped = skipped };
     }
 
     /// <summary>Applies a planned receive once its message has verified and decrypted.</summary>

@@ -51,8 +51,8 @@ internal sealed partial class SessionState
     internal SendingStep TakeSendingKey()
     {
         var chain = SenderChainKey;
-        var step = new SendingStep(chain.MessageKeySeed(), chain.Index, _s.PreviousCounter, _s.SenderChain.RatchetPublicKey.ToByteArray());
-        var next = chain.Next();
+        var (seed, next) = chain.Advance();
+        var step = new SendingStep(seed, chain.Index, _s.PreviousCounter, _s.SenderChain.RatchetPublicKey.ToByteArray());
         _s.SenderChain.ChainKey = SignalKeys.Wrap(next.Key);
         _s.SenderChain.Index = next.Index;
         return step;
@@ -101,18 +101,23 @@ internal sealed partial class SessionState
             // Keys older than the newest MaxMessageKeys would be evicted at once: skip deriving their seeds.
             if (counter - chainKey.Index <= SignalConstants.MaxMessageKeys)
             {
-                skipped.Add(new MessageKeyStructure { Index = chainKey.Index, Seed = SignalKeys.Wrap(chainKey.MessageKeySeed()) });
+                var (skippedSeed, next) = chainKey.Advance();
+                skipped.Add(new MessageKeyStructure { Index = chainKey.Index, Seed = SignalKeys.Wrap(skippedSeed) });
+                chainKey = next;
             }
-
-            chainKey = chainKey.Next();
+            else
+            {
+                chainKey = chainKey.Next();
+            }
         }
 
+        var (seed, after) = chainKey.Advance();
         return new ReceivingStep
         {
-            MessageSeed = chainKey.MessageKeySeed(),
+            MessageSeed = seed,
             TheirRatchetKey = theirRatchetKey,
             Counter = counter,
-            ChainAfter = chainKey.Next(),
+            ChainAfter = after,
             Skipped = skipped,
             Dh = dh,
         };
