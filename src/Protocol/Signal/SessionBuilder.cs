@@ -94,7 +94,8 @@ public sealed class SessionBuilder
     /// <paramref name="record"/>, unless the record already has it, and notes the identity to
     /// save and the one-time prekey to remove in <paramref name="changes"/>. Nothing is stored.
     /// </summary>
-    internal async ValueTask<IdentityChange> ProcessPreKeyMessageAsync(
+    /// <returns>The identity change and the session the message belongs to (new or existing).</returns>
+    internal async ValueTask<(IdentityChange Change, SessionState Session)> ProcessPreKeyMessageAsync(
         SessionRecord record, PreKeySignalMessage message, SignalChangeSet changes, CancellationToken cancellationToken)
     {
         var theirIdentity = message.IdentityKey;
@@ -115,7 +116,7 @@ public sealed class SessionBuilder
                 SignalProtocolException.Throw(SignalErrorKind.InvalidMessage, $"PreKeyWhisperMessage from {_remote} names another identity than its session");
             }
 
-            return change;
+            return (change, existing);
         }
 
         var signedPreKey = await _store.LoadSignedPreKeyAsync(message.SignedPreKeyId, cancellationToken).ConfigureAwait(false);
@@ -145,7 +146,7 @@ public sealed class SessionBuilder
             ourIdentity.PublicKey, theirIdentity, root, signedPreKey.KeyPair, chain,
             message.BaseKey, localRegistrationId, message.RegistrationId);
         record.PromoteState(state);
-        return change;
+        return (change, state);
     }
 
     private async ValueTask<IdentityChange> CompareIdentityAsync(IdentityKey theirIdentity, CancellationToken cancellationToken)

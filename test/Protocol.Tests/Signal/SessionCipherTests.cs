@@ -67,6 +67,26 @@ public sealed class SessionCipherTests
     }
 
     [Fact]
+    public async Task A_genuine_message_in_a_made_up_prekey_envelope_installs_nothing()
+    {
+        var (alice, bob) = await PairAsync();
+        var bundle = await bob.BundleAsync();
+        var genuine = await alice.Cipher(bob.Address).EncryptAsync(Utf8("genuine"));
+        var inner = WaOrleans.Protocol.Signal.Messages.SignalMessage.Parse(genuine.Body);
+        var envelope = WaOrleans.Protocol.Signal.Messages.PreKeySignalMessage.Create(
+            alice.RegistrationId, bundle.PreKey!.Value.Id, bundle.SignedPreKeyId,
+            WaOrleans.Protocol.Crypto.Curve25519.GenerateKeyPair().PublicKeyBytes(), alice.Identity.PublicKey, inner);
+        var before = bob.Store.Snapshot();
+
+        var error = await Assert.ThrowsAsync<SignalProtocolException>(
+            () => bob.Cipher(alice.Address).DecryptAsync(new EncryptedMessage(CiphertextType.PreKey, envelope.Serialized.ToArray())));
+
+        Assert.Equal(SignalErrorKind.InvalidMac, error.Kind);
+        Assert.Equal(before, bob.Store.Snapshot());
+        Assert.Equal("genuine", Text((await bob.Cipher(alice.Address).DecryptAsync(genuine)).Plaintext));
+    }
+
+    [Fact]
     public async Task Both_sides_initiating_at_once_still_talk_through_archived_sessions()
     {
         var alice = new LocalPeer("alice");
@@ -97,7 +117,7 @@ public sealed class SessionCipherTests
             messages.Add(await alice.Cipher(bob.Address).EncryptAsync(Utf8($"m{i}")));
         }
 
-        // Bob has read message 0 (the pkmsg); message 25,002 would jump 25,001 ahead.
+        // Bob is at the start of Alice's new chain; its message 25,001 would jump 25,001 ahead.
         var before = bob.Store.Snapshot();
         var tooFar = await Assert.ThrowsAsync<SignalProtocolException>(() => bob.Cipher(alice.Address).DecryptAsync(messages[^1]));
         Assert.Equal(SignalErrorKind.TooFarInFuture, tooFar.Kind);
@@ -187,6 +207,7 @@ public sealed class SessionCipherTests
         var bob = new LocalPeer("bob");
         await alice.Builder(bob.Address).ProcessBundleAsync(await bob.BundleAsync());
         await bob.Cipher(alice.Address).DecryptAsync(await alice.Cipher(bob.Address).EncryptAsync(Utf8("hello")));
+        await alice.Cipher(bob.Address).DecryptAsync(await bob.Cipher(alice.Address).EncryptAsync(Utf8("hello back")));
         return (alice, bob);
     }
 }

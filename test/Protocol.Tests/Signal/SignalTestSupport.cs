@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
 using WaOrleans.Protocol.Signal;
-using WaOrleans.Protocol.Signal.Messages;
 using WaOrleans.Protocol.Signal.State;
-using WaOrleans.Protocol.Signal.Stores;
 using WaOrleans.Protocol.Signal.Stores.InMemory;
 using WaOrleans.Protocol.Tests.Support;
 
