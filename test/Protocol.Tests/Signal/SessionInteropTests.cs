@@ -25,6 +25,7 @@ public sealed class SessionInteropTests(InteropHarness harness)
 
         Assert.Equal(CiphertextType.PreKey, first.Type);
         Assert.Equal(CiphertextType.PreKey, second.Type);
+        Assert.True((await me.Store.LoadSessionAsync(node.Address))!.HasUnacknowledgedPreKey);
         Assert.Equal("hello from C#", Text(await node.DecryptAsync(me.Address, first)));
         Assert.Equal("still unanswered", Text(await node.DecryptAsync(me.Address, second)));
         if (bundle.PreKey?.Id is { } used)
@@ -39,6 +40,7 @@ public sealed class SessionInteropTests(InteropHarness harness)
         Assert.Equal(IdentityChange.NewOrUnchanged, decrypted.IdentityChange);
 
         // The reply acknowledged the session: no more PreKeyWhisperMessages.
+        Assert.False((await me.Store.LoadSessionAsync(node.Address))!.HasUnacknowledgedPreKey);
         var third = await me.Cipher(node.Address).EncryptAsync(Utf8("answered"));
         Assert.Equal(CiphertextType.Whisper, third.Type);
         Assert.Equal("answered", Text(await node.DecryptAsync(me.Address, third)));

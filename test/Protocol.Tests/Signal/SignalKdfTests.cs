@@ -37,10 +37,16 @@ public sealed class SignalKdfTests
     public void Chain_steps_match_libsignal()
     {
         var chain = new ChainKey(Input, 7);
+        var (seed, next) = chain.Advance();
+        var (senderSeed, senderNext) = new SenderChainKey(7, Input).Advance();
 
-        Assert.Equal("9b4c8120a4823a95f47cde17a244f4507244ee6e3957d1fab9fa29b44d3829b7", Convert.ToHexStringLower(chain.MessageKeySeed()));
-        Assert.Equal("4304c22c84a53755ab08ead8d97a8d429be5efa480682d7ad1da27f73e1fbe1d", Convert.ToHexStringLower(chain.Next().Key));
-        Assert.Equal(8u, chain.Next().Index);
+        Assert.Equal("9b4c8120a4823a95f47cde17a244f4507244ee6e3957d1fab9fa29b44d3829b7", Convert.ToHexStringLower(seed));
+        Assert.Equal("4304c22c84a53755ab08ead8d97a8d429be5efa480682d7ad1da27f73e1fbe1d", Convert.ToHexStringLower(next.Key));
+        Assert.Equal(next.Key, chain.Next().Key);
+        Assert.Equal(8u, next.Index);
+        Assert.Equal(seed, senderSeed);
+        Assert.Equal(next.Key, senderNext.Seed);
+        Assert.Equal(8u, senderNext.Iteration);
     }
 
     [Fact]

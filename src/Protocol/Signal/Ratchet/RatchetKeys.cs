@@ -52,13 +52,13 @@ internal readonly struct ChainKey(byte[] key, uint index)
     /// <summary>Gets the index of the message key this chain key derives.</summary>
     internal uint Index { get; } = index;
 
-    /// <summary>Derives this index's message-key seed: HMAC-SHA256(chain key, 01).</summary>
-    internal byte[] MessageKeySeed() => SignalKdf.ChainStep(Key, SignalKdf.MessageKeySeed);
-
-    /// <summary>Derives the next chain key: HMAC-SHA256(chain key, 02), index + 1.</summary>
+    /// <summary>Derives the next chain key only (for skipped keys too old to keep): HMAC-SHA256(chain key, 02), index + 1.</summary>
     internal ChainKey Next() => new(SignalKdf.ChainStep(Key, SignalKdf.ChainKeySeed), Index + 1);
 
-    /// <summary>Derives this index's message-key seed and the next chain key together (one HMAC keying).</summary>
+    /// <summary>
+    /// Derives this index's message-key seed, HMAC-SHA256(chain key, 01), and the next chain key,
+    /// HMAC-SHA256(chain key, 02) at index + 1, keying the HMAC once for both.
+    /// </summary>
     internal (byte[] MessageKeySeed, ChainKey Next) Advance()
     {
         var (seed, next) = SignalKdf.ChainSteps(Key);

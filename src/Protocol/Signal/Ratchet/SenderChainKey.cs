@@ -11,13 +11,13 @@ internal readonly struct SenderChainKey(uint iteration, byte[] seed)
     /// <summary>Gets the 32-byte chain key.</summary>
     internal byte[] Seed { get; } = seed;
 
-    /// <summary>Derives this iteration's message seed: HMAC-SHA256(chain key, 01).</summary>
-    internal byte[] MessageSeed() => SignalKdf.ChainStep(Seed, SignalKdf.MessageKeySeed);
-
-    /// <summary>Derives the next chain key: HMAC-SHA256(chain key, 02), iteration + 1.</summary>
+    /// <summary>Derives the next chain key only (for skipped seeds too old to keep): HMAC-SHA256(chain key, 02), iteration + 1.</summary>
     internal SenderChainKey Next() => new(Iteration + 1, SignalKdf.ChainStep(Seed, SignalKdf.ChainKeySeed));
 
-    /// <summary>Derives this iteration's message seed and the next chain key together (one HMAC keying).</summary>
+    /// <summary>
+    /// Derives this iteration's message seed, HMAC-SHA256(chain key, 01), and the next chain key,
+    /// HMAC-SHA256(chain key, 02) at iteration + 1, keying the HMAC once for both.
+    /// </summary>
     internal (byte[] MessageSeed, SenderChainKey Next) Advance()
     {
         var (seed, next) = SignalKdf.ChainSteps(Seed);

@@ -37,7 +37,7 @@ internal static class SignalKdf
         HKDF.DeriveKey(HashAlgorithmName.SHA256, inputKeyMaterial, output, salt.IsEmpty ? ZeroSalt : salt, info);
     }
 
-    /// <summary>Computes HMAC-SHA256(<paramref name="key"/>, [<paramref name="seed"/>]) into a new 32-byte array.</summary>
+    /// <summary>Computes one chain step, HMAC-SHA256(<paramref name="key"/>, [<paramref name="seed"/>]), into a new 32-byte array.</summary>
     internal static byte[] ChainStep(ReadOnlySpan<byte> key, byte seed)
     {
         var result = new byte[SignalConstants.KeySize];
