@@ -102,8 +102,6 @@ export const ops = {
     return { identityKey: b64(p.identity.pubKey), registrationId: p.registrationId };
   },
 
-  'signal.peer.drop': ({ name }) => peers.delete(name),
-
   // The device's bundle as the server would hand it out, with or without a one-time prekey.
   'signal.peer.bundle': ({ name, withPreKey = true }) => {
     const p = peer(name);

@@ -81,3 +81,42 @@ public sealed class SignalKdfTests
         Assert.Equal(40, SignalConstants.ArchivedStatesMaxLength);
     }
 }
+
+/// <summary>The KDF against libsignal-node's <c>deriveSecrets</c> on random inputs.</summary>
+[Collection(WaOrleans.Protocol.Tests.Support.InteropCollection.Name)]
+[Trait("Category", "Interop")]
+public sealed class SignalKdfInteropTests(WaOrleans.Protocol.Tests.Support.InteropHarness harness)
+{
+    [Fact]
+    public async Task Hkdf_matches_libsignal_on_random_inputs()
+    {
+        var rng = new Random(31);
+        var labels = new[] { "WhisperText", "WhisperRatchet", "WhisperMessageKeys", "WhisperGroup" };
+        var items = Enumerable.Range(0, 200).Select(i => new
+        {
+            input = RandomBytes(rng, 1 + rng.Next(160)),
+            salt = RandomBytes(rng, 32),
+            info = labels[i % labels.Length],
+        }).ToArray();
+
+        var expected = (await harness.CallAsync("signal.kdf", new
+        {
+            items = items.Select(i => new { input = Convert.ToBase64String(i.input), salt = Convert.ToBase64String(i.salt), i.info }).ToArray(),
+        }))!.AsArray();
+
+        for (var i = 0; i < items.Length; i++)
+        {
+            var output = new byte[96];
+            SignalKdf.Derive(items[i].input, items[i].salt, System.Text.Encoding.ASCII.GetBytes(items[i].info), output);
+            var chunks = expected[i]!.AsArray().Select(c => Convert.FromBase64String(c!.GetValue<string>())).SelectMany(c => c).ToArray();
+            Assert.Equal(chunks, output);
+        }
+    }
+
+    private static byte[] RandomBytes(Random rng, int count)
+    {
+        var bytes = new byte[count];
+        rng.NextBytes(bytes);
+        return bytes;
+    }
+}
