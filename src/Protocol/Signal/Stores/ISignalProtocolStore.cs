@@ -1,3 +1,6 @@
+// The persistence boundary of the Signal layer (libsignal's storage traits). Stores keep opaque
+// records as bytes: they must not interpret a record, step a ratchet or decide what a message
+// means; records own their (de)serialization.
 namespace WaOrleans.Protocol.Signal.Stores;
 
 /// <summary>

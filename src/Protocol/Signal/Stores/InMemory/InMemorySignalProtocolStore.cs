@@ -1,3 +1,5 @@
+// The reference store: bytes in dictionaries under one lock. Like every store it must not look
+// inside the records it keeps.
 using WaOrleans.Protocol.Signal.State;
 
 namespace WaOrleans.Protocol.Signal.Stores.InMemory;
