@@ -28,5 +28,17 @@ public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIn
 /// <summary>The root key clients must trust, in hex.</summary>
 public sealed record RootKeyInfo(string RootKey, string WebSocketUrl);
 
-/// <summary>A message the simulated phone received; until the phone runs Signal it shows the encrypted payload's type and size.</summary>
-public sealed record InboxEntry(string From, string Id, string EncType, int CiphertextLength, DateTimeOffset Received);
+/// <summary>What a simulated phone received: decrypted messages and receipts for what it sent.</summary>
+public sealed record PhoneInbox(IReadOnlyList<InboxEntry> Messages, IReadOnlyList<ReceiptInfo> Receipts);
+
+/// <summary>A message the phone received: its text if it has one, the whole message as protobuf JSON, or why it did not decrypt.</summary>
+public sealed record InboxEntry(string From, string Id, string EncType, string? Text, string? Message, string? Error, DateTimeOffset Received);
+
+/// <summary>A receipt for a message the phone sent: who sent it and its type (<c>delivery</c>, <c>read</c>, <c>inactive</c>…).</summary>
+public sealed record ReceiptInfo(string From, string Id, string Type);
+
+/// <summary>Body of <c>POST /sim/phones/{phone}/send</c>: a text to a number.</summary>
+public sealed record SendRequest(string To, string Text);
+
+/// <summary>Answer of <c>POST /sim/phones/{phone}/send</c>: the new message's id.</summary>
+public sealed record SentInfo(string Id);

@@ -18,7 +18,7 @@ internal sealed class SimState
     public Lock Sync { get; } = new();
 
     /// <summary>Creates an account; returns null if the number is taken.</summary>
-    public SimAccount? CreateAccount(string phone, string pushName)
+    public SimAccount? CreateAccount(string phone, string pushName, WaOrleans.Protocol.Crypto.KeyPair identity, PhoneSignal signal)
     {
         lock (Sync)
         {
@@ -27,7 +27,7 @@ internal sealed class SimState
                 return null;
             }
 
-            var account = new SimAccount(phone, (_nextLid++).ToString(System.Globalization.CultureInfo.InvariantCulture), pushName);
+            var account = new SimAccount(phone, (_nextLid++).ToString(System.Globalization.CultureInfo.InvariantCulture), pushName, identity, signal);
             _accounts[phone] = account;
             return account;
         }

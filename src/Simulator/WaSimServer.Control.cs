@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Crypto;
 
 namespace WaOrleans.Simulator;
 
@@ -15,12 +16,14 @@ public sealed partial class WaSimServer
     {
         var sim = app.MapGroup("/sim");
         sim.MapGet("/root-key", () => TypedResults.Ok(new RootKeyInfo(Convert.ToHexStringLower(_ca.RootPublicKey), WebSocketUri.ToString())));
-        sim.MapPost("/phones", (CreatePhoneRequest request) => Handle(() =>
+        sim.MapPost("/phones", (CreatePhoneRequest request) => Handle(async () =>
         {
             var phone = NormalizePhone(request.Phone);
-            var account = State.CreateAccount(phone, request.PushName ?? "Sim " + phone)
+            var identity = Curve25519.GenerateKeyPair();
+            var signal = await PhoneSignal.CreateAsync(identity, Options.TimeProvider).ConfigureAwait(false);
+            var account = State.CreateAccount(phone, request.PushName ?? "Sim " + phone, identity, signal)
                 ?? throw new SimRequestException(409, $"phone {phone} already exists");
-            return Task.FromResult<IResult>(TypedResults.Created($"/sim/phones/{phone}", Describe(account)));
+            return (IResult)TypedResults.Created($"/sim/phones/{phone}", Describe(account));
         }));
         sim.MapGet("/phones/{phone}", (string phone) => Handle(() =>
             Task.FromResult<IResult>(TypedResults.Ok(Describe(RequireAccount(phone))))));
@@ -33,8 +36,9 @@ public sealed partial class WaSimServer
             var account = RequireAccount(phone);
             lock (State.Sync)
             {
-                return Task.FromResult<IResult>(TypedResults.Ok(account.Inbox
-                    .Select(e => new InboxEntry(e.From.ToString(), e.Id, e.EncType, e.Ciphertext.Length, e.Received)).ToList()));
+                return Task.FromResult<IResult>(TypedResults.Ok(new PhoneInbox(
+                    [.. account.Inbox.Select(e => new InboxEntry(e.From.ToString(), e.Id, e.EncType, TextOf(e.Message), e.Message?.ToString(), e.Error, e.Received))],
+                    [.. account.Receipts.Select(r => new ReceiptInfo(r.From.ToString(), r.Id, r.Type ?? "delivery"))])));
             }
         }));
         sim.MapPost("/phones/{phone}/unlink", (string phone, UnlinkRequest? request) => Handle(async () =>
@@ -53,6 +57,8 @@ public sealed partial class WaSimServer
 
             return (IResult)TypedResults.Ok(devices.Select(d => d.Jid.ToString()).ToList());
         }));
+        sim.MapPost("/phones/{phone}/send", (string phone, SendRequest request) => Handle(async () =>
+            (IResult)TypedResults.Ok(new SentInfo(await SendFromPhoneAsync(RequireAccount(phone), NormalizePhone(request.To), request.Text).ConfigureAwait(false)))));
         sim.MapPost("/devices/{jid}/fault", (string jid, FaultRequest request) => Handle(async () =>
         {
             await InjectFaultAsync(jid, request).ConfigureAwait(false);
@@ -102,6 +108,14 @@ public sealed partial class WaSimServer
         {
             return DescribeDevice(device);
         }
+    }
+
+    private static string? TextOf(Protocol.Proto.Message? message)
+    {
+        var inner = message?.DeviceSentMessage?.Message ?? message;
+        return inner is null ? null
+            : inner.HasConversation ? inner.Conversation
+            : inner.ExtendedTextMessage?.Text;
     }
 
     private static DeviceInfo DescribeDevice(SimDevice device) =>

@@ -69,7 +69,22 @@ public sealed partial class WaSimServer
         }
 
         await SendToAsync(author, Stanza.Make("ack", default, ("class", "receipt"), ("id", id), ("from", Jid.ServerJid))).ConfigureAwait(false);
-        if (!_messageSenders.TryGetValue(id, out var senderJid) || State.FindDevice(senderJid) is not { } sender)
+        if (!_messageSenders.TryGetValue(id, out var senderJid))
+        {
+            return;
+        }
+
+        if (senderJid.Device == 0 && State.FindAccount(senderJid) is { } phone)
+        {
+            lock (State.Sync)
+            {
+                phone.Receipts.Add(new PhoneReceipt(author.Jid, id, receipt.GetAttr("type")));
+            }
+
+            return;
+        }
+
+        if (State.FindDevice(senderJid) is not { } sender)
         {
             return;
         }
@@ -101,25 +116,19 @@ public sealed partial class WaSimServer
 
     private async Task DeliverAsync(SimAccount account, ushort deviceId, Node stanza, DateTimeOffset now)
     {
-        SimConnection? connection = null;
-        lock (State.Sync)
+        if (deviceId == 0)
         {
-            if (deviceId == 0)
+            if (stanza.Tag == "message")
             {
-                if (stanza.Tag == "message")
-                {
-                    foreach (var enc in stanza.GetChildren("enc"))
-                    {
-                        if (enc.Content.TryGetBytes(out var ciphertext) && stanza.Attrs.TryGetValue("from", out var from) && from.TryGetJid(out var fromJid))
-                        {
-                            account.Inbox.Add(new PhoneInboxEntry(fromJid, stanza.GetAttr("id") ?? "", enc.GetAttr("type") ?? "", ciphertext.ToArray(), now));
-                        }
-                    }
-                }
-
-                return;
+                await ReceiveOnPhoneAsync(account, stanza, now).ConfigureAwait(false);
             }
 
+            return;
+        }
+
+        SimConnection? connection;
+        lock (State.Sync)
+        {
             if (account.FindCompanion(deviceId) is not { } device)
             {
                 return;

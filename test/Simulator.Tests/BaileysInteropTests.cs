@@ -185,8 +185,57 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         await using var frankAgain = await BaileysClient.StartAsync(harness, _server, frankAuth);
         Assert.Equal("are you there?", (await WaitForMessageAsync(frankAgain, whileAway))["text"]!.GetValue<string>());
 
-        var phone = System.Text.Json.Nodes.JsonNode.Parse(await (await _sim.GetAsync("sim/phones/15550808080/inbox")).Content.ReadAsStringAsync())!;
-        Assert.Contains(phone.AsArray(), e => e!["id"]!.GetValue<string>() == id);
+        // Both phones are Signal peers too: Frank's decrypts the message, Erin's its DeviceSentMessage copy.
+        var frankPhone = await InboxEntryAsync("15550808080", id);
+        Assert.Equal("hello Frank", frankPhone["text"]!.GetValue<string>());
+        var erinPhone = await InboxEntryAsync("15550707070", id);
+        Assert.Equal("hello Frank", erinPhone["text"]!.GetValue<string>());
+        Assert.Contains("deviceSentMessage", erinPhone["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_simulated_phone_and_Baileys_exchange_texts_and_receipts()
+    {
+        await _sim.CreatePhoneAsync("15550909090", "Gina");
+        await _sim.CreatePhoneAsync("15551010101", "Hank");
+        var auth = await PairAsync("15550909090");
+        await using var gina = await BaileysClient.StartAsync(harness, _server, auth);
+        await gina.WaitForOpenAsync();
+
+        var sent = await _sim.PostOkAsync("sim/phones/15551010101/send", new { to = "15550909090", text = "hi from Hank's phone" });
+        var id = sent!["id"]!.GetValue<string>();
+        var received = await WaitForMessageAsync(gina, id);
+        Assert.Equal("hi from Hank's phone", received["text"]!.GetValue<string>());
+
+        var second = (await _sim.PostOkAsync("sim/phones/15551010101/send", new { to = "15550909090", text = "second" }))!["id"]!.GetValue<string>();
+        Assert.Equal("second", (await WaitForMessageAsync(gina, second))["text"]!.GetValue<string>());
+
+        await gina.ReadAsync(received["chat"]!.GetValue<string>(), id);
+        var reply = await gina.SendTextAsync(received["chat"]!.GetValue<string>(), "hello Hank");
+        var entry = await InboxEntryAsync("15551010101", reply);
+        Assert.Equal("hello Hank", entry["text"]!.GetValue<string>());
+        Assert.Null(entry["error"]);
+
+        var inbox = System.Text.Json.Nodes.JsonNode.Parse(await (await _sim.GetAsync("sim/phones/15551010101/inbox")).Content.ReadAsStringAsync())!;
+        Assert.Contains(inbox["receipts"]!.AsArray(), r => r!["id"]!.GetValue<string>() == id && r["type"]!.GetValue<string>() == "read");
+    }
+
+    /// <summary>Polls a phone's inbox until the message arrives (the server routes it right after acking the sender).</summary>
+    private async Task<System.Text.Json.Nodes.JsonNode> InboxEntryAsync(string phone, string id)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var response = await _sim.GetAsync($"sim/phones/{phone}/inbox");
+            var inbox = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            var entry = inbox["messages"]!.AsArray().FirstOrDefault(e => e!["id"]!.GetValue<string>() == id);
+            if (entry is not null || attempt == 50)
+            {
+                Assert.True(entry is not null, $"{phone}'s phone never got {id}: {inbox.ToJsonString()}");
+                return entry!;
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     private static async Task<System.Text.Json.Nodes.JsonNode> WaitForMessageAsync(BaileysClient client, string id)
