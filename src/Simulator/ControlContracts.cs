@@ -37,7 +37,13 @@ public sealed record InboxEntry(string From, string Id, string EncType, string? 
 /// <summary>A receipt for a message the phone sent: who sent it and its type (<c>delivery</c>, <c>read</c>, <c>inactive</c>…).</summary>
 public sealed record ReceiptInfo(string From, string Id, string Type);
 
-/// <summary>Body of <c>POST /sim/phones/{phone}/send</c>: a text to a number.</summary>
+/// <summary>Body of <c>POST /sim/groups</c>: a subject, the creating phone and the other member phones.</summary>
+public sealed record CreateGroupRequest(string Subject, string Creator, IReadOnlyList<string>? Participants);
+
+/// <summary>A group as the control API shows it.</summary>
+public sealed record GroupInfo(string Jid, string Subject, string Creator, IReadOnlyList<string> Members);
+
+/// <summary>Body of <c>POST /sim/phones/{phone}/send</c>: a text to a number or a group JID.</summary>
 public sealed record SendRequest(string To, string Text);
 
 /// <summary>Answer of <c>POST /sim/phones/{phone}/send</c>: the new message's id.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using WaOrleans.Protocol.Crypto;
 using WaOrleans.Protocol.Signal;
+using WaOrleans.Protocol.Signal.Messages;
 using WaOrleans.Protocol.Signal.State;
 using WaOrleans.Protocol.Signal.Stores.InMemory;
 
@@ -90,6 +91,53 @@ internal sealed class PhoneSignal
             }
 
             return await cipher.EncryptAsync(MessagePadding.Pad(message)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Takes in a member's sender key for a group (from a decrypted SenderKeyDistributionMessage).</summary>
+    /// <exception cref="SignalProtocolException">The distribution message is malformed.</exception>
+    public async Task ProcessSenderKeyAsync(SenderKeyName name, byte[] distribution)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await new GroupSessionBuilder(_store, SystemSignalRandom.Instance)
+                .ProcessAsync(name, SenderKeyDistributionMessage.Parse(distribution)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Decrypts a member's <c>skmsg</c> and strips the padding.</summary>
+    /// <exception cref="SignalProtocolException">No sender key is known or the message does not verify.</exception>
+    public async Task<byte[]> GroupDecryptAsync(SenderKeyName name, byte[] ciphertext)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return MessagePadding.Unpad(await new GroupCipher(_store, name).DecryptAsync(ciphertext).ConfigureAwait(false));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Encrypts for a group under the phone's own sender key; returns the distribution message members need and the <c>skmsg</c>.</summary>
+    public async Task<(byte[] Distribution, byte[] Ciphertext)> GroupEncryptAsync(SenderKeyName own, byte[] message)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var distribution = await new GroupSessionBuilder(_store, SystemSignalRandom.Instance).CreateAsync(own).ConfigureAwait(false);
+            var ciphertext = await new GroupCipher(_store, own).EncryptAsync(MessagePadding.Pad(message)).ConfigureAwait(false);
+            return (distribution.Serialized.ToArray(), ciphertext);
         }
         finally
         {

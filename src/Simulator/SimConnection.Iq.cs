@@ -23,6 +23,7 @@ internal sealed partial class SimConnection
             "md" => await HandleMdIqAsync(iq, cancellationToken).ConfigureAwait(false),
             "encrypt" when Device is not null => HandleEncryptIq(iq, Device),
             "usync" => _server.AnswerUsync(iq),
+            "w:g2" when Device is not null => _server.AnswerGroupIq(Device, iq),
             "abt" => Stanza.Result(iq, Stanza.Make("props", default, ("protocol", "1"))),
             "blocklist" => Stanza.Result(iq, Stanza.Make("list")),
             "privacy" when type == "get" => Stanza.Result(iq, PrivacySettings()),

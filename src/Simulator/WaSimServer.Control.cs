@@ -58,7 +58,24 @@ public sealed partial class WaSimServer
             return (IResult)TypedResults.Ok(devices.Select(d => d.Jid.ToString()).ToList());
         }));
         sim.MapPost("/phones/{phone}/send", (string phone, SendRequest request) => Handle(async () =>
-            (IResult)TypedResults.Ok(new SentInfo(await SendFromPhoneAsync(RequireAccount(phone), NormalizePhone(request.To), request.Text).ConfigureAwait(false)))));
+        {
+            var account = RequireAccount(phone);
+            var id = Jid.TryParse(request.To, out var to) && to.IsGroup
+                ? await SendGroupFromPhoneAsync(account, to, request.Text).ConfigureAwait(false)
+                : await SendFromPhoneAsync(account, NormalizePhone(request.To), request.Text).ConfigureAwait(false);
+            return (IResult)TypedResults.Ok(new SentInfo(id));
+        }));
+        sim.MapPost("/groups", (CreateGroupRequest request) => Handle(() =>
+        {
+            var creator = RequireAccount(request.Creator);
+            var members = (request.Participants ?? []).Select(RequireAccount).ToList();
+            var group = CreateGroup(request.Subject, creator, members);
+            return Task.FromResult<IResult>(TypedResults.Created($"/sim/groups/{group.Jid}", Describe(group)));
+        }));
+        sim.MapGet("/groups/{jid}", (string jid) => Handle(() =>
+            Task.FromResult<IResult>(Jid.TryParse(jid, out var groupJid) && State.FindGroup(groupJid) is { } group
+                ? TypedResults.Ok(Describe(group))
+                : throw new SimRequestException(404, $"no group {jid}"))));
         sim.MapPost("/devices/{jid}/fault", (string jid, FaultRequest request) => Handle(async () =>
         {
             await InjectFaultAsync(jid, request).ConfigureAwait(false);
@@ -99,6 +116,14 @@ public sealed partial class WaSimServer
             return new PhoneInfo(account.Phone, account.PhoneJid.ToString(), account.Lid.ToString(), account.PushName,
                 Convert.ToBase64String(account.Identity.PublicKey),
                 [.. account.Companions.OrderBy(d => d.DeviceId).Select(DescribeDevice)]);
+        }
+    }
+
+    private GroupInfo Describe(SimGroup group)
+    {
+        lock (State.Sync)
+        {
+            return new GroupInfo(group.Jid.ToString(), group.Subject, group.Creator.Phone, [.. group.Members.Select(m => m.Phone)]);
         }
     }
 

@@ -12,6 +12,48 @@ public sealed partial class WaSimServer
     /// <summary>Random bytes in a phone-made message id, after WhatsApp's <c>3EB0</c> prefix.</summary>
     private const int MessageIdEntropy = 8;
 
+    /// <summary>Sends a text from <paramref name="account"/>'s phone to a group it belongs to: a sender-key <c>skmsg</c> for all, with the key in a <c>pkmsg</c> per device.</summary>
+    internal async Task<string> SendGroupFromPhoneAsync(SimAccount account, Jid groupJid, string text)
+    {
+        var group = State.FindGroup(groupJid) ?? throw new SimRequestException(404, $"no group {groupJid}");
+        List<SimDevice> devices;
+        lock (State.Sync)
+        {
+            if (!group.Members.Contains(account))
+            {
+                throw new SimRequestException(403, $"{account.Phone} is not in {groupJid}");
+            }
+
+            devices = [.. group.Members.SelectMany(m => m.Companions)];
+        }
+
+        var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
+        _messageSenders[id] = account.PhoneJid;
+        var self = SignalAddress.ForUser(account.LidUser, SignalUserDomain.Lid, new DeviceId(0));
+        var (distribution, ciphertext) = await account.Signal.GroupEncryptAsync(
+            new SenderKeyName(groupJid.ToString(), self), new Message { Conversation = text }.ToByteArray()).ConfigureAwait(false);
+        var keyMessage = new Message
+        {
+            SenderKeyDistributionMessage = new Message.Types.SenderKeyDistributionMessage
+            {
+                GroupId = groupJid.ToString(),
+                AxolotlSenderKeyDistributionMessage = ByteString.CopyFrom(distribution),
+            },
+        }.ToByteArray();
+        var shares = new Dictionary<(SimAccount, ushort), IReadOnlyList<Node>>();
+        foreach (var device in devices)
+        {
+            var address = SignalAddress.ForUser(device.Account.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
+            var encrypted = await account.Signal.EncryptAsync(address, () => TakeBundle(device), keyMessage).ConfigureAwait(false);
+            shares[(device.Account, device.DeviceId)] = [EncNode(encrypted)];
+        }
+
+        var skmsg = Stanza.Make("enc", ciphertext, ("v", "2"), ("type", "skmsg"));
+        await FanOutAsync(group, account, 0, id, "text", Options.TimeProvider.GetUtcNow(),
+            target => shares.GetValueOrDefault(target) ?? [], [skmsg], account.Lid, account.PhoneJid).ConfigureAwait(false);
+        return id;
+    }
+
     /// <summary>Sends a text from <paramref name="account"/>'s phone to every companion of <paramref name="toPhone"/>; returns the message id.</summary>
     internal async Task<string> SendFromPhoneAsync(SimAccount account, string toPhone, string text)
     {
@@ -30,8 +72,7 @@ public sealed partial class WaSimServer
         {
             var address = SignalAddress.ForUser(target.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
             var encrypted = await account.Signal.EncryptAsync(address, () => TakeBundle(device), plaintext).ConfigureAwait(false);
-            var enc = Stanza.Make("enc", encrypted.Body,
-                ("v", "2"), ("type", encrypted.Type == CiphertextType.PreKey ? "pkmsg" : "msg"));
+            var enc = EncNode(encrypted);
             // Phones address LID peers from their own LID and name their number, as the real server relays them.
             var message = Stanza.Make("message", NodeContent.FromChildren(enc),
                 ("from", account.Lid), ("id", id), ("type", "text"), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
@@ -49,35 +90,68 @@ public sealed partial class WaSimServer
             return;
         }
 
+        // In a group the author is the participant; the chat is the group.
+        var author = from.IsGroup && message.Attrs.TryGetValue("participant", out var participant) && participant.TryGetJid(out var p) ? p : from;
+        var address = SignalAddress.ForUser(author.User, author.IsLid ? SignalUserDomain.Lid : SignalUserDomain.WhatsApp, new DeviceId(author.Device));
+        var senderKey = new SenderKeyName(from.ToString(), address);
         var id = message.GetAttr("id") ?? "";
         foreach (var enc in message.GetChildren("enc"))
         {
             var type = enc.GetAttr("type") ?? "";
             Message? decrypted = null;
             string? error = null;
-            if (!enc.Content.TryGetBytes(out var ciphertext) || type is not ("pkmsg" or "msg"))
+            try
             {
-                error = $"the phone does not decrypt {type} messages";
+                decrypted = await DecryptOnPhoneAsync(account, enc, type, address, senderKey).ConfigureAwait(false);
             }
-            else
+            catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException or NotSupportedException)
             {
-                var address = SignalAddress.ForUser(from.User, from.IsLid ? SignalUserDomain.Lid : SignalUserDomain.WhatsApp, new DeviceId(from.Device));
-                try
-                {
-                    decrypted = Message.Parser.ParseFrom(await account.Signal.DecryptAsync(address, type, ciphertext.ToArray()).ConfigureAwait(false));
-                }
-                catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException)
-                {
-                    error = ex.Message;
-                }
+                error = ex.Message;
+            }
+
+            if (decrypted is not null && decrypted.CalculateSize() == 0)
+            {
+                // A bare sender-key distribution: taken in, nothing to show.
+                continue;
             }
 
             lock (State.Sync)
             {
-                account.Inbox.Add(new PhoneInboxEntry(from, id, type, decrypted, error, now));
+                account.Inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now));
             }
         }
     }
+
+    private static async Task<Message> DecryptOnPhoneAsync(SimAccount account, Node enc, string type, SignalAddress address, SenderKeyName senderKey)
+    {
+        if (!enc.Content.TryGetBytes(out var ciphertext))
+        {
+            throw new NotSupportedException("the enc node carries no bytes");
+        }
+
+        if (type == "skmsg")
+        {
+            return Message.Parser.ParseFrom(await account.Signal.GroupDecryptAsync(senderKey, ciphertext.ToArray()).ConfigureAwait(false));
+        }
+
+        if (type is not ("pkmsg" or "msg"))
+        {
+            throw new NotSupportedException($"the phone does not decrypt {type} messages");
+        }
+
+        var message = Message.Parser.ParseFrom(await account.Signal.DecryptAsync(address, type, ciphertext.ToArray()).ConfigureAwait(false));
+        if (message.SenderKeyDistributionMessage is { AxolotlSenderKeyDistributionMessage.Length: > 0 } distribution)
+        {
+            await account.Signal.ProcessSenderKeyAsync(senderKey, distribution.AxolotlSenderKeyDistributionMessage.ToByteArray()).ConfigureAwait(false);
+            message.SenderKeyDistributionMessage = null;
+            message.MessageContextInfo = null;
+        }
+
+        return message;
+    }
+
+    private static Node EncNode(EncryptedMessage encrypted) =>
+        Stanza.Make("enc", encrypted.Body, ("v", "2"), ("type", encrypted.Type == CiphertextType.PreKey ? "pkmsg" : "msg"));
 
     private PreKeyBundle TakeBundle(SimDevice device)
     {

@@ -23,6 +23,21 @@ public sealed partial class WaSimServer
             return;
         }
 
+        if (to.IsGroup)
+        {
+            if (State.FindGroup(to) is { } group && group.Members.Contains(sender.Account))
+            {
+                await RouteGroupMessageAsync(sender, group, id, message).ConfigureAwait(false);
+            }
+            else
+            {
+                // Not a member (or no such group): WhatsApp nacks such a message.
+                await SendToAsync(sender, Stanza.Make("ack", default, ("class", "message"), ("id", id), ("from", to), ("error", "404"))).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         var now = Options.TimeProvider.GetUtcNow();
         await SendToAsync(sender, Stanza.Make("ack", default,
             ("class", "message"), ("id", id), ("from", to), ("t", Stanza.Number(now.ToUnixTimeSeconds())))).ConfigureAwait(false);

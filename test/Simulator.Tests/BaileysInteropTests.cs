@@ -220,6 +220,38 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         Assert.Contains(inbox["receipts"]!.AsArray(), r => r!["id"]!.GetValue<string>() == id && r["type"]!.GetValue<string>() == "read");
     }
 
+    [Fact]
+    public async Task Two_Baileys_clients_and_a_simulated_phone_decrypt_each_others_group_messages()
+    {
+        await _sim.CreatePhoneAsync("15551111111", "Ivy");
+        await _sim.CreatePhoneAsync("15552222222", "Jack");
+        await _sim.CreatePhoneAsync("15553333333", "Kim");
+        var group = (await _sim.PostOkAsync("sim/groups",
+            new { subject = "Sim group", creator = "15553333333", participants = new[] { "15551111111", "15552222222" } }, 201))!["jid"]!.GetValue<string>();
+        var ivyAuth = await PairAsync("15551111111");
+        var jackAuth = await PairAsync("15552222222");
+        await using var ivy = await BaileysClient.StartAsync(harness, _server, ivyAuth);
+        await using var jack = await BaileysClient.StartAsync(harness, _server, jackAuth);
+        await ivy.WaitForOpenAsync();
+        await jack.WaitForOpenAsync();
+
+        var fromIvy = await ivy.SendTextAsync(group, "hello group, Ivy here");
+        Assert.Equal("hello group, Ivy here", (await WaitForMessageAsync(jack, fromIvy))["text"]!.GetValue<string>());
+        Assert.Equal("hello group, Ivy here", (await InboxEntryAsync("15553333333", fromIvy))["text"]!.GetValue<string>());
+
+        var fromJack = await jack.SendTextAsync(group, "Jack too");
+        var atIvy = await WaitForMessageAsync(ivy, fromJack);
+        Assert.Equal("Jack too", atIvy["text"]!.GetValue<string>());
+        Assert.Equal(group, atIvy["chat"]!.GetValue<string>());
+        Assert.Equal("Jack too", (await InboxEntryAsync("15553333333", fromJack))["text"]!.GetValue<string>());
+
+        var fromKim = (await _sim.PostOkAsync("sim/phones/15553333333/send", new { to = group, text = "Kim's phone says hi" }))!["id"]!.GetValue<string>();
+        Assert.Equal("Kim's phone says hi", (await WaitForMessageAsync(ivy, fromKim))["text"]!.GetValue<string>());
+        Assert.Equal("Kim's phone says hi", (await WaitForMessageAsync(jack, fromKim))["text"]!.GetValue<string>());
+        var again = (await _sim.PostOkAsync("sim/phones/15553333333/send", new { to = group, text = "and again" }))!["id"]!.GetValue<string>();
+        Assert.Equal("and again", (await WaitForMessageAsync(jack, again))["text"]!.GetValue<string>());
+    }
+
     /// <summary>Polls a phone's inbox until the message arrives (the server routes it right after acking the sender).</summary>
     private async Task<System.Text.Json.Nodes.JsonNode> InboxEntryAsync(string phone, string id)
     {
