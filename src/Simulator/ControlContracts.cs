@@ -32,7 +32,10 @@ public sealed record RootKeyInfo(string RootKey, string WebSocketUrl);
 public sealed record PhoneInbox(IReadOnlyList<InboxEntry> Messages, IReadOnlyList<ReceiptInfo> Receipts);
 
 /// <summary>A message the phone received: its text if it has one, the whole message as protobuf JSON, or why it did not decrypt.</summary>
-public sealed record InboxEntry(string From, string Id, string EncType, string? Text, string? Message, string? Error, DateTimeOffset Received);
+public sealed record InboxEntry(string From, string Id, string EncType, string? Text, string? Message, string? Error, DateTimeOffset Received, MediaInfo? Media);
+
+/// <summary>The phone's check of a message's media: fetched from the media host, hashes and MAC verified, decrypted.</summary>
+public sealed record MediaInfo(string Kind, int Size, bool Verified, string? Error);
 
 /// <summary>A receipt for a message the phone sent: who sent it and its type (<c>delivery</c>, <c>read</c>, <c>inactive</c>…).</summary>
 public sealed record ReceiptInfo(string From, string Id, string Type);

@@ -83,7 +83,14 @@ internal sealed class SimAccount
 /// <param name="Message">The decrypted message, or null if it did not decrypt.</param>
 /// <param name="Error">Why it did not decrypt, or null.</param>
 /// <param name="Received">When the server routed it.</param>
-internal sealed record PhoneInboxEntry(Jid From, string Id, string EncType, Protocol.Proto.Message? Message, string? Error, DateTimeOffset Received);
+/// <param name="Media">What the phone found when it fetched and decrypted the message's media, if it has any.</param>
+internal sealed record PhoneInboxEntry(Jid From, string Id, string EncType, Protocol.Proto.Message? Message, string? Error, DateTimeOffset Received, MediaCheck? Media = null);
+
+/// <summary>The phone's check of a media message: the kind, the decrypted size, and why it failed if it did.</summary>
+/// <param name="Kind">image, video, audio, document or sticker.</param>
+/// <param name="Size">The decrypted size in bytes, or 0 on failure.</param>
+/// <param name="Error">Null when the blob was found, its hashes matched and it decrypted.</param>
+internal sealed record MediaCheck(string Kind, int Size, string? Error);
 
 /// <summary>A receipt for a message the phone sent.</summary>
 /// <param name="From">The device that sent the receipt.</param>

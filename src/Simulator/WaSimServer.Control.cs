@@ -37,7 +37,8 @@ public sealed partial class WaSimServer
             lock (State.Sync)
             {
                 return Task.FromResult<IResult>(TypedResults.Ok(new PhoneInbox(
-                    [.. account.Inbox.Select(e => new InboxEntry(e.From.ToString(), e.Id, e.EncType, TextOf(e.Message), e.Message?.ToString(), e.Error, e.Received))],
+                    [.. account.Inbox.Select(e => new InboxEntry(e.From.ToString(), e.Id, e.EncType, TextOf(e.Message), e.Message?.ToString(), e.Error, e.Received,
+                        e.Media is { } m ? new MediaInfo(m.Kind, m.Size, m.Error is null, m.Error) : null))],
                     [.. account.Receipts.Select(r => new ReceiptInfo(r.From.ToString(), r.Id, r.Type ?? "delivery"))])));
             }
         }));
@@ -140,7 +141,7 @@ public sealed partial class WaSimServer
         var inner = message?.DeviceSentMessage?.Message ?? message;
         return inner is null ? null
             : inner.HasConversation ? inner.Conversation
-            : inner.ExtendedTextMessage?.Text;
+            : inner.ExtendedTextMessage?.Text ?? inner.ImageMessage?.Caption ?? inner.VideoMessage?.Caption;
     }
 
     private static DeviceInfo DescribeDevice(SimDevice device) =>

@@ -115,11 +115,38 @@ public sealed partial class WaSimServer
                 continue;
             }
 
+            var media = decrypted is null ? null : CheckMedia(decrypted.DeviceSentMessage?.Message ?? decrypted);
             lock (State.Sync)
             {
-                account.Inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now));
+                account.Inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media));
             }
         }
+    }
+
+    /// <summary>Fetches and decrypts a media message's blob as the phone would, checking both hashes and the MAC.</summary>
+    private MediaCheck? CheckMedia(Message message)
+    {
+        var (kind, key, encSha, sha, path, info) = message switch
+        {
+            { ImageMessage: { } m } => ("image", m.MediaKey, m.FileEncSha256, m.FileSha256, m.DirectPath, "WhatsApp Image Keys"),
+            { VideoMessage: { } m } => ("video", m.MediaKey, m.FileEncSha256, m.FileSha256, m.DirectPath, "WhatsApp Video Keys"),
+            { AudioMessage: { } m } => ("audio", m.MediaKey, m.FileEncSha256, m.FileSha256, m.DirectPath, "WhatsApp Audio Keys"),
+            { DocumentMessage: { } m } => ("document", m.MediaKey, m.FileEncSha256, m.FileSha256, m.DirectPath, "WhatsApp Document Keys"),
+            { StickerMessage: { } m } => ("sticker", m.MediaKey, m.FileEncSha256, m.FileSha256, m.DirectPath, "WhatsApp Image Keys"),
+            _ => (null, ByteString.Empty, ByteString.Empty, ByteString.Empty, "", ""),
+        };
+        if (kind is null)
+        {
+            return null;
+        }
+
+        if (Media.Find(path) is not { } blob)
+        {
+            return new MediaCheck(kind, 0, $"no blob at {path}");
+        }
+
+        var plaintext = MediaStore.Decrypt(blob, key.ToByteArray(), info, encSha.ToByteArray(), sha.ToByteArray(), out var error);
+        return new MediaCheck(kind, plaintext?.Length ?? 0, error);
     }
 
     private static async Task<Message> DecryptOnPhoneAsync(SimAccount account, Node enc, string type, SignalAddress address, SenderKeyName senderKey)

@@ -216,6 +216,14 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         Assert.Equal("hello Hank", entry["text"]!.GetValue<string>());
         Assert.Null(entry["error"]);
 
+        var image = new byte[20_000];
+        Random.Shared.NextBytes(image);
+        var imageId = await gina.SendImageAsync(received["chat"]!.GetValue<string>(), image, "a picture");
+        var imageEntry = await InboxEntryAsync("15551010101", imageId);
+        Assert.Equal("a picture", imageEntry["text"]!.GetValue<string>());
+        Assert.True(imageEntry["media"]!["verified"]!.GetValue<bool>(), imageEntry.ToJsonString());
+        Assert.Equal(image.Length, imageEntry["media"]!["size"]!.GetValue<int>());
+
         var inbox = System.Text.Json.Nodes.JsonNode.Parse(await (await _sim.GetAsync("sim/phones/15551010101/inbox")).Content.ReadAsStringAsync())!;
         Assert.Contains(inbox["receipts"]!.AsArray(), r => r!["id"]!.GetValue<string>() == id && r["type"]!.GetValue<string>() == "read");
     }

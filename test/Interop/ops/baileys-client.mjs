@@ -5,6 +5,7 @@
 // in again. Socket events are queued and read with 'client.waitFor'. Nothing here is part of the
 // product: it only lets the C# tests watch Baileys go through pairing and login against WaSim.
 import { mkdtemp } from 'node:fs/promises';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -39,6 +40,8 @@ export const ops = {
       shouldSyncHistoryMessage: () => false,
       qrTimeout: qrTimeoutMs,
       keepAliveIntervalMs: keepAliveMs ?? 30000,
+      // WaSim's media host has a self-signed certificate; trust it for this test client only.
+      fetchAgent: new https.Agent({ rejectUnauthorized: false }),
     });
     const id = nextId++;
     const client = { sock, state, events: [], waiters: [] };
@@ -86,6 +89,11 @@ export const ops = {
 
   'client.sendText': async ({ id, to, text }) => {
     const sent = await clients.get(id).sock.sendMessage(to, { text });
+    return sent.key.id;
+  },
+
+  'client.sendImage': async ({ id, to, base64, caption }) => {
+    const sent = await clients.get(id).sock.sendMessage(to, { image: Buffer.from(base64, 'base64'), caption });
     return sent.key.id;
   },
 
