@@ -37,6 +37,15 @@ internal sealed class SimAccount
     /// <summary>Gets the phone's own Signal state (device 0).</summary>
     public PhoneSignal Signal { get; }
 
+    /// <summary>Gets or sets whether a device of the account announced itself available most recently.</summary>
+    public bool Available { get; set; }
+
+    /// <summary>Gets or sets when the account last announced a presence.</summary>
+    public DateTimeOffset? LastSeen { get; set; }
+
+    /// <summary>Gets the devices subscribed to this account's presence.</summary>
+    public HashSet<SimDevice> PresenceSubscribers { get; } = [];
+
     /// <summary>Gets the receipts for messages the phone sent, in arrival order.</summary>
     public List<PhoneReceipt> Receipts { get; } = [];
 

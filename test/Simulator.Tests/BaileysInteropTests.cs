@@ -194,6 +194,31 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Baileys_clients_see_each_others_presence_and_typing()
+    {
+        await _sim.CreatePhoneAsync("15554444444", "Lou");
+        await _sim.CreatePhoneAsync("15555555555", "Max");
+        var louAuth = await PairAsync("15554444444");
+        var maxAuth = await PairAsync("15555555555");
+        await using var lou = await BaileysClient.StartAsync(harness, _server, louAuth);
+        await using var max = await BaileysClient.StartAsync(harness, _server, maxAuth);
+        await lou.WaitForOpenAsync();
+        await max.WaitForOpenAsync();
+
+        await lou.SubscribePresenceAsync("15555555555@s.whatsapp.net");
+        var initial = await lou.WaitForAsync("presence");
+        Assert.Equal("unavailable", initial["presence"]!.GetValue<string>());
+
+        Assert.Equal("15555555555@s.whatsapp.net", initial["chat"]!.GetValue<string>());
+
+        // Baileys only announces "available" once it knows its push name (from app-state sync,
+        // which WaSim does not model), so typing is what a second client can show here.
+        await max.SendPresenceAsync("composing", "15554444444@s.whatsapp.net");
+        var typing = await lou.WaitForAsync("presence");
+        Assert.Equal("composing", typing["presence"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_simulated_phone_and_Baileys_exchange_texts_and_receipts()
     {
         await _sim.CreatePhoneAsync("15550909090", "Gina");

@@ -66,6 +66,11 @@ export const ops = {
         if (u.update?.status !== undefined) push(client, { type: 'status', id: u.key.id, status: u.update.status });
       }
     });
+    sock.ev.on('presence.update', ({ id: chat, presences }) => {
+      for (const [participant, p] of Object.entries(presences)) {
+        push(client, { type: 'presence', chat, participant, presence: p.lastKnownPresence });
+      }
+    });
     return { id, auth: folder };
   },
 
@@ -96,6 +101,10 @@ export const ops = {
     const sent = await clients.get(id).sock.sendMessage(to, { image: Buffer.from(base64, 'base64'), caption });
     return sent.key.id;
   },
+
+  'client.presenceSubscribe': async ({ id, jid }) => clients.get(id).sock.presenceSubscribe(jid),
+
+  'client.sendPresence': async ({ id, type, jid }) => clients.get(id).sock.sendPresenceUpdate(type, jid),
 
   'client.read': async ({ id, chat, messageId }) => {
     await clients.get(id).sock.readMessages([{ remoteJid: chat, id: messageId, fromMe: false }]);
