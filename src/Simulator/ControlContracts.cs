@@ -3,6 +3,12 @@ namespace WaOrleans.Simulator;
 /// <summary>Body of <c>POST /sim/phones</c>: the number (digits, an optional leading +) and the push name.</summary>
 public sealed record CreatePhoneRequest(string Phone, string? PushName);
 
+/// <summary>
+/// Body of <c>POST /sim/phones/{phone}/devices</c>: links a companion without pairing (load tests,
+/// multi-device fixtures). Keys are base64 public keys; the identity defaults to a random one.
+/// </summary>
+public sealed record ProvisionDeviceRequest(string NoiseKey, string? IdentityKey, uint? RegistrationId);
+
 /// <summary>Body of <c>POST /sim/phones/{phone}/scan</c>: the QR string the companion showed.</summary>
 public sealed record ScanRequest(string Qr);
 

@@ -10,6 +10,7 @@ namespace WaOrleans.Simulator;
 internal sealed class SimState
 {
     private readonly Dictionary<string, SimAccount> _accounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimAccount> _accountsByLid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QrRef> _qrRefs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PairingCodeSession> _codeSessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimGroup> _groups = new(StringComparer.Ordinal);
@@ -31,6 +32,7 @@ internal sealed class SimState
 
             var account = new SimAccount(phone, (_nextLid++).ToString(System.Globalization.CultureInfo.InvariantCulture), pushName, identity, signal);
             _accounts[phone] = account;
+            _accountsByLid[account.LidUser] = account;
             return account;
         }
     }
@@ -53,7 +55,7 @@ internal sealed class SimState
         lock (Sync)
         {
             return jid.IsLid
-                ? _accounts.Values.FirstOrDefault(a => a.LidUser == jid.User)
+                ? _accountsByLid.GetValueOrDefault(jid.User)
                 : jid.IsPhoneNumber ? _accounts.GetValueOrDefault(jid.User) : null;
         }
     }

@@ -27,6 +27,8 @@ public sealed partial class WaSimServer
         }));
         sim.MapGet("/phones/{phone}", (string phone) => Handle(() =>
             Task.FromResult<IResult>(TypedResults.Ok(Describe(RequireAccount(phone))))));
+        sim.MapPost("/phones/{phone}/devices", (string phone, ProvisionDeviceRequest request) => Handle(() =>
+            Task.FromResult<IResult>(TypedResults.Created($"/sim/phones/{phone}", Describe(ProvisionDevice(RequireAccount(phone), request))))));
         sim.MapPost("/phones/{phone}/scan", (string phone, ScanRequest request, CancellationToken cancellationToken) => Handle(async () =>
             (IResult)TypedResults.Ok(Describe(await ScanQrAsync(RequireAccount(phone), request.Qr, cancellationToken).ConfigureAwait(false)))));
         sim.MapPost("/phones/{phone}/pair-code", (string phone, PairCodeRequest request, CancellationToken cancellationToken) => Handle(async () =>
@@ -82,6 +84,29 @@ public sealed partial class WaSimServer
             await InjectFaultAsync(jid, request).ConfigureAwait(false);
             return (IResult)TypedResults.NoContent();
         }));
+    }
+
+    /// <summary>Links a companion without a pairing flow, for load tests and multi-device fixtures; the caller logs in with the given Noise key.</summary>
+    private SimDevice ProvisionDevice(SimAccount account, ProvisionDeviceRequest request)
+    {
+        var noiseKey = DecodeKey(request.NoiseKey, "noiseKey");
+        var identity = request.IdentityKey is null ? Curve25519.GenerateKeyPair().PublicKeyBytes() : DecodeKey(request.IdentityKey, "identityKey");
+        lock (State.Sync)
+        {
+            var (deviceId, keyIndex) = account.ReserveDeviceSlot();
+            var device = new SimDevice(account, deviceId, keyIndex, noiseKey,
+                new SignalRegistration(request.RegistrationId ?? 1, identity, 1, new byte[Curve25519.KeySize], new byte[Curve25519.SignatureSize]));
+            account.AddCompanion(device);
+            return device;
+        }
+    }
+
+    private static byte[] DecodeKey(string? base64, string name)
+    {
+        var key = new byte[Curve25519.KeySize];
+        return Convert.TryFromBase64String(base64 ?? "", key, out var written) && written == Curve25519.KeySize
+            ? key
+            : throw new SimRequestException(400, $"{name} must be a base64 32-byte public key");
     }
 
     private static async Task<IResult> Handle(Func<Task<IResult>> action)

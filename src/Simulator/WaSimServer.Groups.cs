@@ -37,7 +37,7 @@ public sealed partial class WaSimServer
         var now = Options.TimeProvider.GetUtcNow();
         await SendToAsync(sender, Stanza.Make("ack", default,
             ("class", "message"), ("id", id), ("from", group.Jid), ("t", Stanza.Number(now.ToUnixTimeSeconds())))).ConfigureAwait(false);
-        _messageSenders[id] = sender.Jid;
+        RememberSender(id, sender.Jid);
         var shares = (message.GetChild("participants")?.GetChildren("to") ?? [])
             .Select(t => (Jid: Jid.TryParse(t.GetAttr("jid"), out var j) ? j : default, t.Children))
             .Where(s => !s.Jid.IsEmpty)

@@ -28,7 +28,7 @@ public sealed partial class WaSimServer
         }
 
         var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
-        _messageSenders[id] = account.PhoneJid;
+        RememberSender(id, account.PhoneJid);
         var self = SignalAddress.ForUser(account.LidUser, SignalUserDomain.Lid, new DeviceId(0));
         var (distribution, ciphertext) = await account.Signal.GroupEncryptAsync(
             new SenderKeyName(groupJid.ToString(), self), new Message { Conversation = text }.ToByteArray()).ConfigureAwait(false);
@@ -65,7 +65,7 @@ public sealed partial class WaSimServer
         }
 
         var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
-        _messageSenders[id] = account.PhoneJid;
+        RememberSender(id, account.PhoneJid);
         var plaintext = new Message { Conversation = text }.ToByteArray();
         var now = Options.TimeProvider.GetUtcNow();
         foreach (var device in devices)

@@ -11,8 +11,12 @@ namespace WaOrleans.Simulator;
 /// </summary>
 public sealed partial class WaSimServer
 {
+    /// <summary>How many recent message ids the server remembers the sender of; receipts for older ones are dropped, which bounds memory under load.</summary>
+    private const int RememberedSenders = 100_000;
+
     /// <summary>Which device sent each routed message, so receipts find their way back.</summary>
     private readonly ConcurrentDictionary<string, Jid> _messageSenders = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _senderOrder = new();
 
     /// <summary>Routes a message stanza from <paramref name="sender"/>: acks it, then delivers each device's share.</summary>
     internal async Task RouteMessageAsync(SimDevice sender, Node message)
@@ -41,7 +45,7 @@ public sealed partial class WaSimServer
         var now = Options.TimeProvider.GetUtcNow();
         await SendToAsync(sender, Stanza.Make("ack", default,
             ("class", "message"), ("id", id), ("from", to), ("t", Stanza.Number(now.ToUnixTimeSeconds())))).ConfigureAwait(false);
-        _messageSenders[id] = sender.Jid;
+        RememberSender(id, sender.Jid);
 
         var deviceIdentity = message.GetChild("device-identity");
         var shares = message.GetChild("participants") is { } participants
@@ -109,6 +113,16 @@ public sealed partial class WaSimServer
         attrs.TryAdd("t", Stanza.Number(Options.TimeProvider.GetUtcNow().ToUnixTimeSeconds()));
         await DeliverAsync(sender.Account, sender.DeviceId, new Node("receipt", attrs, receipt.Content), Options.TimeProvider.GetUtcNow())
             .ConfigureAwait(false);
+    }
+
+    private void RememberSender(string id, Jid sender)
+    {
+        _messageSenders[id] = sender;
+        _senderOrder.Enqueue(id);
+        while (_senderOrder.Count > RememberedSenders && _senderOrder.TryDequeue(out var old))
+        {
+            _messageSenders.TryRemove(old, out _);
+        }
     }
 
     /// <summary>Forgets a delivered stanza once its device acked it.</summary>
