@@ -21,15 +21,18 @@ public sealed record UnlinkRequest(int? Device);
 /// <summary>
 /// Body of <c>POST /sim/devices/{jid}/fault</c>. Kinds: <c>close</c> (drop the socket),
 /// <c>stream-error</c> with <see cref="Code"/> 515, 401, 440 or 503, <c>silent</c> (stop sending
-/// anything), <c>restart-server</c> (drop every connection, keep all state).
+/// anything), <c>drop</c> (lose the next <see cref="Count"/> stanzas to the device), <c>delay</c>
+/// (hold each stanza to the device <see cref="DelayMs"/>), <c>nack</c> (refuse the device's next
+/// <see cref="Count"/> messages with 479), <c>clear</c> (end those faults), <c>restart-server</c>
+/// (drop every connection, keep all state).
 /// </summary>
-public sealed record FaultRequest(string Kind, int? Code);
+public sealed record FaultRequest(string Kind, int? Code, int? Count = null, int? DelayMs = null);
 
 /// <summary>A simulated phone's account as the control API shows it; the identity key is public.</summary>
 public sealed record PhoneInfo(string Phone, string Jid, string Lid, string PushName, string IdentityKey, IReadOnlyList<DeviceInfo> Devices);
 
 /// <summary>A linked companion device as the control API shows it.</summary>
-public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIndex, bool Online, int PreKeys);
+public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIndex, bool Online, int PreKeys, int Undelivered);
 
 /// <summary>The root key clients must trust, in hex.</summary>
 public sealed record RootKeyInfo(string RootKey, string WebSocketUrl);

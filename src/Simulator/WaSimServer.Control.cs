@@ -170,5 +170,5 @@ public sealed partial class WaSimServer
     }
 
     private static DeviceInfo DescribeDevice(SimDevice device) =>
-        new(device.Jid.ToString(), device.Lid.ToString(), device.DeviceId, device.KeyIndex, device.Connection is not null, device.PreKeys.Count);
+        new(device.Jid.ToString(), device.Lid.ToString(), device.DeviceId, device.KeyIndex, device.Connection is not null, device.PreKeys.Count, device.Undelivered.Count);
 }

@@ -8,6 +8,9 @@ public sealed partial class WaSimServer
     /// <summary>The stream-error codes a client must handle (PROTOCOL.md §9.6).</summary>
     private static readonly int[] StreamErrorCodes = [515, 401, 440, 503];
 
+    /// <summary>The longest injectable delay; beyond a minute clients time out anyway (Baileys' queries wait 60 s).</summary>
+    private const int MaxDelayMs = 60_000;
+
     private async Task InjectFaultAsync(string target, FaultRequest request)
     {
         if (request.Kind == "restart-server")
@@ -37,8 +40,23 @@ public sealed partial class WaSimServer
             case "silent":
                 connection.GoSilent();
                 break;
+            case "drop":
+                connection.DropOutgoing(request.Count ?? 1);
+                break;
+            case "delay" when request.DelayMs is > 0 and <= MaxDelayMs:
+                connection.DelayOutgoing(TimeSpan.FromMilliseconds(request.DelayMs.Value));
+                break;
+            case "delay":
+                throw new SimRequestException(400, $"delay needs delayMs between 1 and {MaxDelayMs}");
+            case "nack":
+                connection.NackIncoming(request.Count ?? 1);
+                break;
+            case "clear":
+                connection.ClearFaults();
+                break;
             default:
-                throw new SimRequestException(400, $"unknown fault kind {request.Kind}: use close, stream-error, silent or restart-server");
+                throw new SimRequestException(400,
+                    $"unknown fault kind {request.Kind}: use close, stream-error, silent, drop, delay, nack, clear or restart-server");
         }
 
         LogMessages.FaultInjected(Logger, request.Kind, jid.ToString());

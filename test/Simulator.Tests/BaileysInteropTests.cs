@@ -26,6 +26,9 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
     /// <summary>A keepalive short enough that a silent server is noticed in about 6 s instead of 35 s.</summary>
     private const int ShortKeepAliveMs = 1000;
 
+    /// <summary>Baileys' WebMessageInfo.Status.ERROR, set when the server nacks a message.</summary>
+    private const int ErrorStatus = 0;
+
     /// <summary>Baileys' WebMessageInfo.Status.READ.</summary>
     private const int ReadStatus = 4;
 
@@ -194,7 +197,7 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Baileys_clients_see_each_others_presence_and_typing()
+    public async Task Baileys_clients_see_presence_and_typing_and_a_nacked_message_fails()
     {
         await _sim.CreatePhoneAsync("15554444444", "Lou");
         await _sim.CreatePhoneAsync("15555555555", "Max");
@@ -216,6 +219,12 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         await max.SendPresenceAsync("composing", "15554444444@s.whatsapp.net");
         var typing = await lou.WaitForAsync("presence");
         Assert.Equal("composing", typing["presence"]!.GetValue<string>());
+
+        await _sim.PostOkAsync("sim/devices/15555555555:1@s.whatsapp.net/fault", new { kind = "nack" }, 204);
+        var refused = await max.SendTextAsync("15554444444@s.whatsapp.net", "this one is nacked");
+        var status = await max.WaitForAsync("status");
+        Assert.Equal(refused, status["id"]!.GetValue<string>());
+        Assert.Equal(ErrorStatus, status["status"]!.GetValue<int>());
     }
 
     [Fact]
