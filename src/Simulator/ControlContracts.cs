@@ -55,8 +55,26 @@ public sealed record CreateGroupRequest(string Subject, string Creator, IReadOnl
 /// <summary>A group as the control API shows it.</summary>
 public sealed record GroupInfo(string Jid, string Subject, string Creator, IReadOnlyList<string> Members);
 
-/// <summary>Body of <c>POST /sim/phones/{phone}/send</c>: a text to a number or a group JID.</summary>
-public sealed record SendRequest(string To, string Text);
+/// <summary>
+/// Body of <c>POST /sim/phones/{phone}/send</c>, to a number or a group JID. <see cref="Kind"/> is
+/// <c>text</c> (default; <see cref="Text"/>), <c>reply</c> (<see cref="Text"/>, <see cref="QuotedId"/>),
+/// <c>reaction</c> (<see cref="Text"/> = emoji, <see cref="QuotedId"/>), <c>location</c>
+/// (<see cref="Latitude"/>, <see cref="Longitude"/>, <see cref="Name"/>), <c>contact</c>
+/// (<see cref="Name"/>, <see cref="ContactPhone"/>), <c>poll</c> (<see cref="Name"/>,
+/// <see cref="Options"/>) or <c>image</c> (<see cref="ImageBase64"/>, <see cref="Mimetype"/>, caption in <see cref="Text"/>).
+/// </summary>
+public sealed record SendRequest(
+    string To,
+    string? Text,
+    string? Kind = null,
+    string? QuotedId = null,
+    double? Latitude = null,
+    double? Longitude = null,
+    string? Name = null,
+    string? ContactPhone = null,
+    IReadOnlyList<string>? Options = null,
+    string? ImageBase64 = null,
+    string? Mimetype = null);
 
 /// <summary>Answer of <c>POST /sim/phones/{phone}/send</c>: the new message's id.</summary>
 public sealed record SentInfo(string Id);

@@ -294,6 +294,39 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         Assert.Equal("and again", (await WaitForMessageAsync(jack, again))["text"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Baileys_receives_every_kind_of_message_a_simulated_phone_sends()
+    {
+        await _sim.CreatePhoneAsync("15556666666", "Nia");
+        await _sim.CreatePhoneAsync("15557777777", "Oto");
+        await using var nia = await BaileysClient.StartAsync(harness, _server, await PairAsync("15556666666"));
+        await nia.WaitForOpenAsync();
+        const string Send = "sim/phones/15557777777/send";
+
+        async Task<System.Text.Json.Nodes.JsonNode> SendAsync(object request) =>
+            await WaitForMessageAsync(nia, (await _sim.PostOkAsync(Send, request))!["id"]!.GetValue<string>());
+
+        var first = await SendAsync(new { to = "15556666666", text = "first" });
+        var firstId = first["id"]!.GetValue<string>();
+        var reply = await SendAsync(new { to = "15556666666", kind = "reply", text = "a reply", quotedId = firstId });
+        Assert.Equal(firstId, reply["quotedId"]!.GetValue<string>());
+        Assert.Equal("a reply", reply["text"]!.GetValue<string>());
+        var reaction = await SendAsync(new { to = "15556666666", kind = "reaction", text = "👍", quotedId = firstId });
+        Assert.Equal("👍", reaction["reaction"]!.GetValue<string>());
+        var location = await SendAsync(new { to = "15556666666", kind = "location", latitude = 52.37, longitude = 4.89, name = "Dam" });
+        Assert.Equal(52.37, location["latitude"]!.GetValue<double>(), 5);
+        var contact = await SendAsync(new { to = "15556666666", kind = "contact", name = "Pat", contactPhone = "15550000001" });
+        Assert.Equal("Pat", contact["contactName"]!.GetValue<string>());
+        var poll = await SendAsync(new { to = "15556666666", kind = "poll", name = "Lunch?", options = new[] { "yes", "no" } });
+        Assert.Equal(["yes", "no"], poll["pollOptions"]!.AsArray().Select(o => o!.GetValue<string>()));
+
+        var picture = new byte[5_000];
+        Random.Shared.NextBytes(picture);
+        var image = await SendAsync(new { to = "15556666666", kind = "image", text = "look", imageBase64 = Convert.ToBase64String(picture), mimetype = "image/png" });
+        Assert.Equal("look", image["caption"]!.GetValue<string>());
+        Assert.Equal(picture, await nia.DownloadAsync(image["id"]!.GetValue<string>()));
+    }
+
     /// <summary>Polls a phone's inbox until the message arrives (the server routes it right after acking the sender).</summary>
     private async Task<System.Text.Json.Nodes.JsonNode> InboxEntryAsync(string phone, string id)
     {
