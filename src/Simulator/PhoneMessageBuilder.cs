@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Google.Protobuf;
 using WaOrleans.Protocol.Proto;
 
@@ -10,12 +9,6 @@ internal static class PhoneMessageBuilder
 {
     /// <summary>Size of a media key and of a poll's message secret.</summary>
     private const int SecretSize = 32;
-
-    /// <summary>Size of the HKDF expansion of a media key: IV, cipher key, MAC key, ref key.</summary>
-    private const int ExpandedKeySize = 112;
-
-    /// <summary>Size of the truncated HMAC appended to an encrypted media blob.</summary>
-    private const int MacSize = 10;
 
     /// <summary>Builds the message for a send request; an image is encrypted and stored on the media host first.</summary>
     /// <exception cref="SimRequestException">The request lacks what its kind needs.</exception>
@@ -86,12 +79,11 @@ internal static class PhoneMessageBuilder
         }
 
         var mediaKey = RandomNumberGenerator.GetBytes(SecretSize);
-        var keys = HKDF.DeriveKey(HashAlgorithmName.SHA256, mediaKey, ExpandedKeySize, [], Encoding.ASCII.GetBytes("WhatsApp Image Keys"));
+        var keys = MediaKeys.Expand(mediaKey, "WhatsApp Image Keys");
         using var aes = Aes.Create();
-        aes.Key = keys[16..48];
-        var ciphertext = aes.EncryptCbc(plaintext, keys[..16]);
-        var mac = HMACSHA256.HashData(keys.AsSpan(48, 32), [.. keys[..16], .. ciphertext]).AsSpan(0, MacSize);
-        byte[] blob = [.. ciphertext, .. mac];
+        aes.Key = keys.CipherKey;
+        var ciphertext = aes.EncryptCbc(plaintext, keys.Iv);
+        byte[] blob = [.. ciphertext, .. keys.Mac(ciphertext)];
         var encSha256 = SHA256.HashData(blob);
         var token = Convert.ToBase64String(encSha256).Replace('+', '-').Replace('/', '_').TrimEnd('=');
         var path = media.Store("/mms/image/" + token, blob);
