@@ -24,6 +24,8 @@ internal sealed partial class SimConnection
     private int _dropOutgoing;
     private int _nackIncoming;
     private long _delayTicks;
+    private readonly Lock _delayLock = new();
+    private Task _delayedSends = Task.CompletedTask;
 
     /// <summary>Wraps an accepted Noise socket and the client's decoded payload.</summary>
     public SimConnection(WaSimServer server, NoiseSocket socket, ClientPayload payload, byte[] noiseKey, CancellationToken serverStopping)
@@ -98,12 +100,21 @@ internal sealed partial class SimConnection
             return;
         }
 
+        var frame = NodeWriter.EncodeFrame(node);
         if (Interlocked.Read(ref _delayTicks) is > 0 and var delay)
         {
-            await Task.Delay(TimeSpan.FromTicks(delay), _server.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            // A slow link to this client must not stall the senders whose stanzas it carries:
+            // queue the frame behind earlier delayed ones and return.
+            var due = _server.Options.TimeProvider.GetUtcNow() + TimeSpan.FromTicks(delay);
+            lock (_delayLock)
+            {
+                _delayedSends = SendWhenDueAsync(_delayedSends, frame, due);
+            }
+
+            return;
         }
 
-        await _socket.SendFrameAsync(NodeWriter.EncodeFrame(node), cancellationToken).ConfigureAwait(false);
+        await _socket.SendFrameAsync(frame, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends a server iq (its <c>id</c> is assigned here) and waits for the client's result or error.</summary>
@@ -203,6 +214,25 @@ internal sealed partial class SimConnection
         // Telemetry (unified_session) and other acks need no answer from the simulator.
         _ => Task.CompletedTask,
     };
+
+    private async Task SendWhenDueAsync(Task previous, byte[] frame, DateTimeOffset due)
+    {
+        await previous.ConfigureAwait(false);
+        var wait = due - _server.Options.TimeProvider.GetUtcNow();
+        try
+        {
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _server.Options.TimeProvider, _lifetime.Token).ConfigureAwait(false);
+            }
+
+            await _socket.SendFrameAsync(frame).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TransportException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client left while its stanzas were held back; they are lost as on a real link.
+        }
+    }
 
     private bool TakeNack() => Volatile.Read(ref _nackIncoming) > 0 && Interlocked.Decrement(ref _nackIncoming) >= 0;
 
