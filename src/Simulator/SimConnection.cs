@@ -19,12 +19,12 @@ internal sealed partial class SimConnection
     private readonly byte[] _noiseKey;
     private readonly CancellationTokenSource _lifetime;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<Node>> _pendingIqs = new(StringComparer.Ordinal);
+    private readonly Lock _delayLock = new();
     private long _nextIqId;
     private volatile bool _silent;
     private int _dropOutgoing;
     private int _nackIncoming;
     private long _delayTicks;
-    private readonly Lock _delayLock = new();
     private Task _delayedSends = Task.CompletedTask;
 
     /// <summary>Wraps an accepted Noise socket and the client's decoded payload.</summary>
@@ -85,6 +85,13 @@ internal sealed partial class SimConnection
         catch (Exception ex) when (ex is TransportException or PairingException)
         {
             LogMessages.ConnectionFailed(_server.Logger, this, ex.Message);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException
+            or NodeAttributeException or Protocol.Crypto.CryptoException or TimeoutException)
+        {
+            // A stanza the simulator could not make sense of ends this client's connection only.
+            LogMessages.ConnectionFailed(_server.Logger, this, ex.Message);
+            await CloseWithAsync(Stanza.Make("stream:error", NodeContent.FromChildren(Stanza.Make("bad-request")))).ConfigureAwait(false);
         }
         finally
         {
