@@ -10,7 +10,7 @@ namespace WaOrleans.Protocol.Client;
 /// How a <see cref="WaClient"/> connects and identifies itself. The defaults talk to WhatsApp
 /// itself; a simulator is selected only by setting <see cref="Endpoint"/> and <see cref="RootKey"/>.
 /// </summary>
-public sealed class WaClientOptions
+public sealed record WaClientOptions
 {
     /// <summary>Gets the WebSocket endpoint (default <c>wss://web.whatsapp.com/ws/chat</c>).</summary>
     public Uri Endpoint { get; init; } = new(NoiseConstants.WebSocketUrl);
