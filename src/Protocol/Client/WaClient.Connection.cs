@@ -200,15 +200,18 @@ public sealed partial class WaClient
     {
         var handling = Task.Run(() => HandleLoopAsync(connection), CancellationToken.None);
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(connection), CancellationToken.None);
+        var ending = new ConnectionOutcome(OutcomeKind.Retry, "connection closed");
         try
         {
-            await ReceiveLoopAsync(connection).ConfigureAwait(false);
+            ending = await ReceiveLoopAsync(connection).ConfigureAwait(false);
         }
         finally
         {
             connection.Inbox.Writer.TryComplete();
             FailPendingIqs();
             await handling.ConfigureAwait(false);
+            // Only now: a stream:error or failure queued before the close explains it better.
+            connection.TrySetOutcome(ending);
             await connection.CancelAsync().ConfigureAwait(false);
             await keepAlive.ConfigureAwait(false);
             using var closing = new CancellationTokenSource(CloseTimeout, _time);
@@ -216,7 +219,8 @@ public sealed partial class WaClient
         }
     }
 
-    private async Task ReceiveLoopAsync(ClientConnection connection)
+    /// <summary>Reads frames until the socket ends; returns how it ended, used when no stanza said why.</summary>
+    private async Task<ConnectionOutcome> ReceiveLoopAsync(ClientConnection connection)
     {
         while (true)
         {
@@ -227,19 +231,16 @@ public sealed partial class WaClient
             }
             catch (OperationCanceledException)
             {
-                connection.TrySetOutcome(new ConnectionOutcome(OutcomeKind.Stopped, "stopped"));
-                return;
+                return new ConnectionOutcome(OutcomeKind.Stopped, "stopped");
             }
             catch (TransportException ex)
             {
-                connection.TrySetOutcome(new ConnectionOutcome(OutcomeKind.Retry, "connection lost: " + ex.Message));
-                return;
+                return new ConnectionOutcome(OutcomeKind.Retry, "connection lost: " + ex.Message);
             }
 
             if (frame is null)
             {
-                connection.TrySetOutcome(new ConnectionOutcome(OutcomeKind.Retry, "connection closed by the server"));
-                return;
+                return new ConnectionOutcome(OutcomeKind.Retry, "connection closed by the server");
             }
 
             connection.Touch(_time);
