@@ -54,9 +54,9 @@ public sealed partial class WaClient
 
             await connection.EndAsync(new ConnectionOutcome(OutcomeKind.Stopped, "QR codes ran out before a phone scanned one")).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
-            // Scanned, switched to a pairing code, or the connection ended.
+            // Scanned, switched to a pairing code, or the connection (or the whole client) ended.
         }
     }
 

@@ -36,9 +36,10 @@ public sealed partial class WaClient : IAsyncDisposable
     private WaConnectionState _state = WaConnectionState.Disconnected;
     private CancellationTokenSource? _run;
     private Task? _runTask;
-    private ClientConnection? _connection;
+    // Read by callers on other threads (QueryAsync, RequestPairingCodeAsync) while the run loop swaps it.
+    private volatile ClientConnection? _connection;
     private DeviceCredentials? _credentials;
-    private ISignalProtocolStore? _signal;
+    private volatile ISignalProtocolStore? _signal;
     private long _nextId;
 
     /// <summary>Creates a client for the device kept in <paramref name="store"/> (a new device if the store is empty).</summary>
