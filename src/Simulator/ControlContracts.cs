@@ -3,6 +3,12 @@ namespace WaOrleans.Simulator;
 /// <summary>Body of <c>POST /sim/phones</c>: the number (digits, an optional leading +) and the push name.</summary>
 public sealed record CreatePhoneRequest(string Phone, string? PushName);
 
+/// <summary>
+/// Body of <c>POST /sim/phones/{phone}/devices</c>: links a companion without pairing (load tests,
+/// multi-device fixtures). Keys are base64 public keys; the identity defaults to a random one.
+/// </summary>
+public sealed record ProvisionDeviceRequest(string NoiseKey, string? IdentityKey, uint? RegistrationId);
+
 /// <summary>Body of <c>POST /sim/phones/{phone}/scan</c>: the QR string the companion showed.</summary>
 public sealed record ScanRequest(string Qr);
 
@@ -28,5 +34,26 @@ public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIn
 /// <summary>The root key clients must trust, in hex.</summary>
 public sealed record RootKeyInfo(string RootKey, string WebSocketUrl);
 
-/// <summary>A message the simulated phone received; until the phone runs Signal it shows the encrypted payload's type and size.</summary>
-public sealed record InboxEntry(string From, string Id, string EncType, int CiphertextLength, DateTimeOffset Received);
+/// <summary>What a simulated phone received: decrypted messages and receipts for what it sent.</summary>
+public sealed record PhoneInbox(IReadOnlyList<InboxEntry> Messages, IReadOnlyList<ReceiptInfo> Receipts);
+
+/// <summary>A message the phone received: its text if it has one, the whole message as protobuf JSON, or why it did not decrypt.</summary>
+public sealed record InboxEntry(string From, string Id, string EncType, string? Text, string? Message, string? Error, DateTimeOffset Received, MediaInfo? Media);
+
+/// <summary>The phone's check of a message's media: fetched from the media host, hashes and MAC verified, decrypted.</summary>
+public sealed record MediaInfo(string Kind, int Size, bool Verified, string? Error);
+
+/// <summary>A receipt for a message the phone sent: who sent it and its type (<c>delivery</c>, <c>read</c>, <c>inactive</c>…).</summary>
+public sealed record ReceiptInfo(string From, string Id, string Type);
+
+/// <summary>Body of <c>POST /sim/groups</c>: a subject, the creating phone and the other member phones.</summary>
+public sealed record CreateGroupRequest(string Subject, string Creator, IReadOnlyList<string>? Participants);
+
+/// <summary>A group as the control API shows it.</summary>
+public sealed record GroupInfo(string Jid, string Subject, string Creator, IReadOnlyList<string> Members);
+
+/// <summary>Body of <c>POST /sim/phones/{phone}/send</c>: a text to a number or a group JID.</summary>
+public sealed record SendRequest(string To, string Text);
+
+/// <summary>Answer of <c>POST /sim/phones/{phone}/send</c>: the new message's id.</summary>
+public sealed record SentInfo(string Id);

@@ -12,14 +12,14 @@ internal sealed class SimAccount
 {
     private readonly Dictionary<ushort, SimDevice> _companions = [];
 
-    /// <summary>Creates an account; the identity key pair is generated here.</summary>
-    public SimAccount(string phone, string lidUser, string pushName)
+    /// <summary>Creates an account around the phone's identity key pair and its Signal state.</summary>
+    public SimAccount(string phone, string lidUser, string pushName, KeyPair identity, PhoneSignal signal)
     {
         Phone = phone;
         LidUser = lidUser;
         PushName = pushName;
-        Identity = Curve25519.GenerateKeyPair();
-        SignalKeys = new PhoneSignalKeys(Identity);
+        Identity = identity;
+        Signal = signal;
     }
 
     /// <summary>Gets the phone number (the PN user part, digits only).</summary>
@@ -34,8 +34,20 @@ internal sealed class SimAccount
     /// <summary>Gets the primary phone's identity key pair.</summary>
     public KeyPair Identity { get; }
 
-    /// <summary>Gets the phone's own Signal prekeys (device 0).</summary>
-    public PhoneSignalKeys SignalKeys { get; }
+    /// <summary>Gets the phone's own Signal state (device 0).</summary>
+    public PhoneSignal Signal { get; }
+
+    /// <summary>Gets or sets whether a device of the account announced itself available most recently.</summary>
+    public bool Available { get; set; }
+
+    /// <summary>Gets or sets when the account last announced a presence.</summary>
+    public DateTimeOffset? LastSeen { get; set; }
+
+    /// <summary>Gets the devices subscribed to this account's presence.</summary>
+    public HashSet<SimDevice> PresenceSubscribers { get; } = [];
+
+    /// <summary>Gets the receipts for messages the phone sent, in arrival order.</summary>
+    public List<PhoneReceipt> Receipts { get; } = [];
 
     /// <summary>Gets what the phone (device 0) received, in arrival order.</summary>
     public List<PhoneInboxEntry> Inbox { get; } = [];
@@ -73,10 +85,24 @@ internal sealed class SimAccount
     public override string ToString() => $"SimAccount({PhoneJid}, {Lid})";
 }
 
-/// <summary>A message the simulated phone received: who sent it, its id, and the encrypted payload it carried.</summary>
+/// <summary>A message the simulated phone received and what it made of it.</summary>
 /// <param name="From">The sending device.</param>
 /// <param name="Id">The message id.</param>
 /// <param name="EncType">The Signal message type (<c>pkmsg</c>, <c>msg</c>, <c>skmsg</c>).</param>
-/// <param name="Ciphertext">The encrypted payload.</param>
+/// <param name="Message">The decrypted message, or null if it did not decrypt.</param>
+/// <param name="Error">Why it did not decrypt, or null.</param>
 /// <param name="Received">When the server routed it.</param>
-internal sealed record PhoneInboxEntry(Jid From, string Id, string EncType, byte[] Ciphertext, DateTimeOffset Received);
+/// <param name="Media">What the phone found when it fetched and decrypted the message's media, if it has any.</param>
+internal sealed record PhoneInboxEntry(Jid From, string Id, string EncType, Protocol.Proto.Message? Message, string? Error, DateTimeOffset Received, MediaCheck? Media = null);
+
+/// <summary>The phone's check of a media message: the kind, the decrypted size, and why it failed if it did.</summary>
+/// <param name="Kind">image, video, audio, document or sticker.</param>
+/// <param name="Size">The decrypted size in bytes, or 0 on failure.</param>
+/// <param name="Error">Null when the blob was found, its hashes matched and it decrypted.</param>
+internal sealed record MediaCheck(string Kind, int Size, string? Error);
+
+/// <summary>A receipt for a message the phone sent.</summary>
+/// <param name="From">The device that sent the receipt.</param>
+/// <param name="Id">The message id.</param>
+/// <param name="Type">The receipt type (absent means delivered).</param>
+internal sealed record PhoneReceipt(Jid From, string Id, string? Type);

@@ -23,6 +23,8 @@ internal sealed partial class SimConnection
             "md" => await HandleMdIqAsync(iq, cancellationToken).ConfigureAwait(false),
             "encrypt" when Device is not null => HandleEncryptIq(iq, Device),
             "usync" => _server.AnswerUsync(iq),
+            "w:m" when iq.GetChild("media_conn") is not null => _server.AnswerMediaConn(iq),
+            "w:g2" when Device is not null => _server.AnswerGroupIq(Device, iq),
             "abt" => Stanza.Result(iq, Stanza.Make("props", default, ("protocol", "1"))),
             "blocklist" => Stanza.Result(iq, Stanza.Make("list")),
             "privacy" when type == "get" => Stanza.Result(iq, PrivacySettings()),

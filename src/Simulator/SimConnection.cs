@@ -167,8 +167,10 @@ internal sealed partial class SimConnection
         "iq" => HandleIqAsync(node, cancellationToken),
         "message" when Device is not null => _server.RouteMessageAsync(Device, node),
         "receipt" when Device is not null => _server.RouteReceiptAsync(Device, node),
+        "presence" when Device is not null => _server.HandlePresenceAsync(Device, node),
+        "chatstate" when Device is not null => _server.HandleChatStateAsync(Device, node),
         "ack" when Device is not null && node.GetAttr("class") == "message" && node.GetAttr("id") is { } id => Acknowledge(Device, id),
-        // Telemetry (unified_session), presence and acks need no answer from the simulator.
+        // Telemetry (unified_session) and other acks need no answer from the simulator.
         _ => Task.CompletedTask,
     };
 

@@ -42,6 +42,9 @@ internal static class SimConstants
     /// <summary>The first LID user number; simulated LIDs are counted up from here so they never look like phone numbers.</summary>
     public const long FirstLidUser = 100_000_000_000_001;
 
+    /// <summary>The first group id; modern group ids are 18-digit numbers starting 120363, and simulated ones count up from there.</summary>
+    public const long FirstGroupUser = 120_363_000_000_000_001;
+
     /// <summary>Minimum prekey stock before the server tells a device to upload more: Baileys and whatsmeow both use 5 (PROTOCOL.md §5.4).</summary>
     public const int MinPreKeys = 5;
 }

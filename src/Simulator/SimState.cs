@@ -10,15 +10,18 @@ namespace WaOrleans.Simulator;
 internal sealed class SimState
 {
     private readonly Dictionary<string, SimAccount> _accounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimAccount> _accountsByLid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QrRef> _qrRefs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PairingCodeSession> _codeSessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimGroup> _groups = new(StringComparer.Ordinal);
     private long _nextLid = SimConstants.FirstLidUser;
+    private long _nextGroup = SimConstants.FirstGroupUser;
 
     /// <summary>Gets the lock that guards this state and the accounts and devices in it.</summary>
     public Lock Sync { get; } = new();
 
     /// <summary>Creates an account; returns null if the number is taken.</summary>
-    public SimAccount? CreateAccount(string phone, string pushName)
+    public SimAccount? CreateAccount(string phone, string pushName, WaOrleans.Protocol.Crypto.KeyPair identity, PhoneSignal signal)
     {
         lock (Sync)
         {
@@ -27,8 +30,9 @@ internal sealed class SimState
                 return null;
             }
 
-            var account = new SimAccount(phone, (_nextLid++).ToString(System.Globalization.CultureInfo.InvariantCulture), pushName);
+            var account = new SimAccount(phone, (_nextLid++).ToString(System.Globalization.CultureInfo.InvariantCulture), pushName, identity, signal);
             _accounts[phone] = account;
+            _accountsByLid[account.LidUser] = account;
             return account;
         }
     }
@@ -51,7 +55,7 @@ internal sealed class SimState
         lock (Sync)
         {
             return jid.IsLid
-                ? _accounts.Values.FirstOrDefault(a => a.LidUser == jid.User)
+                ? _accountsByLid.GetValueOrDefault(jid.User)
                 : jid.IsPhoneNumber ? _accounts.GetValueOrDefault(jid.User) : null;
         }
     }
@@ -62,6 +66,36 @@ internal sealed class SimState
         lock (Sync)
         {
             return [.. _accounts.Values.SelectMany(a => a.Companions).Where(d => d.Connection is not null)];
+        }
+    }
+
+    /// <summary>Creates a group of <paramref name="creator"/> and <paramref name="members"/>.</summary>
+    public SimGroup CreateGroup(string subject, SimAccount creator, IEnumerable<SimAccount> members, DateTimeOffset now)
+    {
+        lock (Sync)
+        {
+            var jid = new Jid((_nextGroup++).ToString(System.Globalization.CultureInfo.InvariantCulture), JidServer.Group);
+            var group = new SimGroup(jid, subject, creator, members, now);
+            _groups[jid.User] = group;
+            return group;
+        }
+    }
+
+    /// <summary>Finds a group by its JID.</summary>
+    public SimGroup? FindGroup(Jid jid)
+    {
+        lock (Sync)
+        {
+            return jid.IsGroup ? _groups.GetValueOrDefault(jid.User) : null;
+        }
+    }
+
+    /// <summary>Gets the groups an account belongs to.</summary>
+    public IReadOnlyList<SimGroup> GroupsOf(SimAccount account)
+    {
+        lock (Sync)
+        {
+            return [.. _groups.Values.Where(g => g.Members.Contains(account))];
         }
     }
 

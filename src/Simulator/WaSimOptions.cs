@@ -6,6 +6,9 @@ public sealed class WaSimOptions
     /// <summary>Gets the TCP port on 127.0.0.1; 0 picks a free one (see <see cref="WaSimServer.BaseUri"/>).</summary>
     public int Port { get; init; }
 
+    /// <summary>Gets the HTTPS port of the media host on 127.0.0.1 (self-signed certificate); 0 picks a free one.</summary>
+    public int MediaPort { get; init; }
+
     /// <summary>
     /// Gets the folder holding the test certificate authority; <see langword="null"/> keeps a fresh
     /// one in memory (tests), otherwise it is created at first start and reused afterwards.

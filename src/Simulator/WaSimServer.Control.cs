@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Crypto;
 
 namespace WaOrleans.Simulator;
 
@@ -15,15 +16,19 @@ public sealed partial class WaSimServer
     {
         var sim = app.MapGroup("/sim");
         sim.MapGet("/root-key", () => TypedResults.Ok(new RootKeyInfo(Convert.ToHexStringLower(_ca.RootPublicKey), WebSocketUri.ToString())));
-        sim.MapPost("/phones", (CreatePhoneRequest request) => Handle(() =>
+        sim.MapPost("/phones", (CreatePhoneRequest request) => Handle(async () =>
         {
             var phone = NormalizePhone(request.Phone);
-            var account = State.CreateAccount(phone, request.PushName ?? "Sim " + phone)
+            var identity = Curve25519.GenerateKeyPair();
+            var signal = await PhoneSignal.CreateAsync(identity, Options.TimeProvider).ConfigureAwait(false);
+            var account = State.CreateAccount(phone, request.PushName ?? "Sim " + phone, identity, signal)
                 ?? throw new SimRequestException(409, $"phone {phone} already exists");
-            return Task.FromResult<IResult>(TypedResults.Created($"/sim/phones/{phone}", Describe(account)));
+            return (IResult)TypedResults.Created($"/sim/phones/{phone}", Describe(account));
         }));
         sim.MapGet("/phones/{phone}", (string phone) => Handle(() =>
             Task.FromResult<IResult>(TypedResults.Ok(Describe(RequireAccount(phone))))));
+        sim.MapPost("/phones/{phone}/devices", (string phone, ProvisionDeviceRequest request) => Handle(() =>
+            Task.FromResult<IResult>(TypedResults.Created($"/sim/phones/{phone}", Describe(ProvisionDevice(RequireAccount(phone), request))))));
         sim.MapPost("/phones/{phone}/scan", (string phone, ScanRequest request, CancellationToken cancellationToken) => Handle(async () =>
             (IResult)TypedResults.Ok(Describe(await ScanQrAsync(RequireAccount(phone), request.Qr, cancellationToken).ConfigureAwait(false)))));
         sim.MapPost("/phones/{phone}/pair-code", (string phone, PairCodeRequest request, CancellationToken cancellationToken) => Handle(async () =>
@@ -33,8 +38,10 @@ public sealed partial class WaSimServer
             var account = RequireAccount(phone);
             lock (State.Sync)
             {
-                return Task.FromResult<IResult>(TypedResults.Ok(account.Inbox
-                    .Select(e => new InboxEntry(e.From.ToString(), e.Id, e.EncType, e.Ciphertext.Length, e.Received)).ToList()));
+                return Task.FromResult<IResult>(TypedResults.Ok(new PhoneInbox(
+                    [.. account.Inbox.Select(e => new InboxEntry(e.From.ToString(), e.Id, e.EncType, TextOf(e.Message), e.Message?.ToString(), e.Error, e.Received,
+                        e.Media is { } m ? new MediaInfo(m.Kind, m.Size, m.Error is null, m.Error) : null))],
+                    [.. account.Receipts.Select(r => new ReceiptInfo(r.From.ToString(), r.Id, r.Type ?? "delivery"))])));
             }
         }));
         sim.MapPost("/phones/{phone}/unlink", (string phone, UnlinkRequest? request) => Handle(async () =>
@@ -53,11 +60,53 @@ public sealed partial class WaSimServer
 
             return (IResult)TypedResults.Ok(devices.Select(d => d.Jid.ToString()).ToList());
         }));
+        sim.MapPost("/phones/{phone}/send", (string phone, SendRequest request) => Handle(async () =>
+        {
+            var account = RequireAccount(phone);
+            var id = Jid.TryParse(request.To, out var to) && to.IsGroup
+                ? await SendGroupFromPhoneAsync(account, to, request.Text).ConfigureAwait(false)
+                : await SendFromPhoneAsync(account, NormalizePhone(request.To), request.Text).ConfigureAwait(false);
+            return (IResult)TypedResults.Ok(new SentInfo(id));
+        }));
+        sim.MapPost("/groups", (CreateGroupRequest request) => Handle(() =>
+        {
+            var creator = RequireAccount(request.Creator);
+            var members = (request.Participants ?? []).Select(RequireAccount).ToList();
+            var group = CreateGroup(request.Subject, creator, members);
+            return Task.FromResult<IResult>(TypedResults.Created($"/sim/groups/{group.Jid}", Describe(group)));
+        }));
+        sim.MapGet("/groups/{jid}", (string jid) => Handle(() =>
+            Task.FromResult<IResult>(Jid.TryParse(jid, out var groupJid) && State.FindGroup(groupJid) is { } group
+                ? TypedResults.Ok(Describe(group))
+                : throw new SimRequestException(404, $"no group {jid}"))));
         sim.MapPost("/devices/{jid}/fault", (string jid, FaultRequest request) => Handle(async () =>
         {
             await InjectFaultAsync(jid, request).ConfigureAwait(false);
             return (IResult)TypedResults.NoContent();
         }));
+    }
+
+    /// <summary>Links a companion without a pairing flow, for load tests and multi-device fixtures; the caller logs in with the given Noise key.</summary>
+    private SimDevice ProvisionDevice(SimAccount account, ProvisionDeviceRequest request)
+    {
+        var noiseKey = DecodeKey(request.NoiseKey, "noiseKey");
+        var identity = request.IdentityKey is null ? Curve25519.GenerateKeyPair().PublicKeyBytes() : DecodeKey(request.IdentityKey, "identityKey");
+        lock (State.Sync)
+        {
+            var (deviceId, keyIndex) = account.ReserveDeviceSlot();
+            var device = new SimDevice(account, deviceId, keyIndex, noiseKey,
+                new SignalRegistration(request.RegistrationId ?? 1, identity, 1, new byte[Curve25519.KeySize], new byte[Curve25519.SignatureSize]));
+            account.AddCompanion(device);
+            return device;
+        }
+    }
+
+    private static byte[] DecodeKey(string? base64, string name)
+    {
+        var key = new byte[Curve25519.KeySize];
+        return Convert.TryFromBase64String(base64 ?? "", key, out var written) && written == Curve25519.KeySize
+            ? key
+            : throw new SimRequestException(400, $"{name} must be a base64 32-byte public key");
     }
 
     private static async Task<IResult> Handle(Func<Task<IResult>> action)
@@ -96,12 +145,28 @@ public sealed partial class WaSimServer
         }
     }
 
+    private GroupInfo Describe(SimGroup group)
+    {
+        lock (State.Sync)
+        {
+            return new GroupInfo(group.Jid.ToString(), group.Subject, group.Creator.Phone, [.. group.Members.Select(m => m.Phone)]);
+        }
+    }
+
     private DeviceInfo Describe(SimDevice device)
     {
         lock (State.Sync)
         {
             return DescribeDevice(device);
         }
+    }
+
+    private static string? TextOf(Protocol.Proto.Message? message)
+    {
+        var inner = message?.DeviceSentMessage?.Message ?? message;
+        return inner is null ? null
+            : inner.HasConversation ? inner.Conversation
+            : inner.ExtendedTextMessage?.Text ?? inner.ImageMessage?.Caption ?? inner.VideoMessage?.Caption;
     }
 
     private static DeviceInfo DescribeDevice(SimDevice device) =>

@@ -121,7 +121,7 @@ public sealed partial class WaSimServer
         var account = State.FindAccount(jid);
         if (account is not null && jid.Device == 0)
         {
-            return PreKeyCodec.WriteBundle(jid, account.SignalKeys.Registration, account.SignalKeys.TakePreKey());
+            return PreKeyCodec.WriteBundle(jid, account.Signal.Registration, account.Signal.TakePreKey());
         }
 
         if (account?.FindCompanion(jid.Device) is not { } device)

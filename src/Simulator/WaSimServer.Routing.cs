@@ -11,8 +11,12 @@ namespace WaOrleans.Simulator;
 /// </summary>
 public sealed partial class WaSimServer
 {
+    /// <summary>How many recent message ids the server remembers the sender of; receipts for older ones are dropped, which bounds memory under load.</summary>
+    private const int RememberedSenders = 100_000;
+
     /// <summary>Which device sent each routed message, so receipts find their way back.</summary>
     private readonly ConcurrentDictionary<string, Jid> _messageSenders = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _senderOrder = new();
 
     /// <summary>Routes a message stanza from <paramref name="sender"/>: acks it, then delivers each device's share.</summary>
     internal async Task RouteMessageAsync(SimDevice sender, Node message)
@@ -23,10 +27,25 @@ public sealed partial class WaSimServer
             return;
         }
 
+        if (to.IsGroup)
+        {
+            if (State.FindGroup(to) is { } group && group.Members.Contains(sender.Account))
+            {
+                await RouteGroupMessageAsync(sender, group, id, message).ConfigureAwait(false);
+            }
+            else
+            {
+                // Not a member (or no such group): WhatsApp nacks such a message.
+                await SendToAsync(sender, Stanza.Make("ack", default, ("class", "message"), ("id", id), ("from", to), ("error", "404"))).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         var now = Options.TimeProvider.GetUtcNow();
         await SendToAsync(sender, Stanza.Make("ack", default,
             ("class", "message"), ("id", id), ("from", to), ("t", Stanza.Number(now.ToUnixTimeSeconds())))).ConfigureAwait(false);
-        _messageSenders[id] = sender.Jid;
+        RememberSender(id, sender.Jid);
 
         var deviceIdentity = message.GetChild("device-identity");
         var shares = message.GetChild("participants") is { } participants
@@ -69,7 +88,22 @@ public sealed partial class WaSimServer
         }
 
         await SendToAsync(author, Stanza.Make("ack", default, ("class", "receipt"), ("id", id), ("from", Jid.ServerJid))).ConfigureAwait(false);
-        if (!_messageSenders.TryGetValue(id, out var senderJid) || State.FindDevice(senderJid) is not { } sender)
+        if (!_messageSenders.TryGetValue(id, out var senderJid))
+        {
+            return;
+        }
+
+        if (senderJid.Device == 0 && State.FindAccount(senderJid) is { } phone)
+        {
+            lock (State.Sync)
+            {
+                phone.Receipts.Add(new PhoneReceipt(author.Jid, id, receipt.GetAttr("type")));
+            }
+
+            return;
+        }
+
+        if (State.FindDevice(senderJid) is not { } sender)
         {
             return;
         }
@@ -79,6 +113,16 @@ public sealed partial class WaSimServer
         attrs.TryAdd("t", Stanza.Number(Options.TimeProvider.GetUtcNow().ToUnixTimeSeconds()));
         await DeliverAsync(sender.Account, sender.DeviceId, new Node("receipt", attrs, receipt.Content), Options.TimeProvider.GetUtcNow())
             .ConfigureAwait(false);
+    }
+
+    private void RememberSender(string id, Jid sender)
+    {
+        _messageSenders[id] = sender;
+        _senderOrder.Enqueue(id);
+        while (_senderOrder.Count > RememberedSenders && _senderOrder.TryDequeue(out var old))
+        {
+            _messageSenders.TryRemove(old, out _);
+        }
     }
 
     /// <summary>Forgets a delivered stanza once its device acked it.</summary>
@@ -101,25 +145,19 @@ public sealed partial class WaSimServer
 
     private async Task DeliverAsync(SimAccount account, ushort deviceId, Node stanza, DateTimeOffset now)
     {
-        SimConnection? connection = null;
-        lock (State.Sync)
+        if (deviceId == 0)
         {
-            if (deviceId == 0)
+            if (stanza.Tag == "message")
             {
-                if (stanza.Tag == "message")
-                {
-                    foreach (var enc in stanza.GetChildren("enc"))
-                    {
-                        if (enc.Content.TryGetBytes(out var ciphertext) && stanza.Attrs.TryGetValue("from", out var from) && from.TryGetJid(out var fromJid))
-                        {
-                            account.Inbox.Add(new PhoneInboxEntry(fromJid, stanza.GetAttr("id") ?? "", enc.GetAttr("type") ?? "", ciphertext.ToArray(), now));
-                        }
-                    }
-                }
-
-                return;
+                await ReceiveOnPhoneAsync(account, stanza, now).ConfigureAwait(false);
             }
 
+            return;
+        }
+
+        SimConnection? connection;
+        lock (State.Sync)
+        {
             if (account.FindCompanion(deviceId) is not { } device)
             {
                 return;

@@ -30,9 +30,13 @@ public sealed partial class WaSimServer : IAsyncDisposable
     private readonly ConcurrentDictionary<SimConnection, byte> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    private WaSimServer(WebApplication app, WaSimOptions options, SimCertificateAuthority ca, ILogger logger)
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2 _mediaCertificate;
+
+    private WaSimServer(WebApplication app, WaSimOptions options, SimCertificateAuthority ca,
+        System.Security.Cryptography.X509Certificates.X509Certificate2 mediaCertificate, ILogger logger)
     {
         _app = app;
+        _mediaCertificate = mediaCertificate;
         Options = options;
         _ca = ca;
         Logger = logger;
@@ -41,6 +45,9 @@ public sealed partial class WaSimServer : IAsyncDisposable
 
     /// <summary>Gets the control API's base address, such as <c>http://127.0.0.1:7780/</c>.</summary>
     public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>Gets the media host's base address (https, self-signed), which <c>media_conn</c> hands to clients.</summary>
+    public Uri MediaUri { get; private set; } = null!;
 
     /// <summary>Gets the WebSocket address clients use instead of <c>wss://web.whatsapp.com/ws/chat</c>.</summary>
     public Uri WebSocketUri => new($"ws://{BaseUri.Authority}{ChatPath}");
@@ -52,6 +59,8 @@ public sealed partial class WaSimServer : IAsyncDisposable
 
     internal SimState State { get; } = new();
 
+    internal MediaStore Media { get; } = new();
+
     internal ILogger Logger { get; }
 
     /// <summary>Starts the server on 127.0.0.1 and returns once it accepts connections.</summary>
@@ -62,15 +71,22 @@ public sealed partial class WaSimServer : IAsyncDisposable
         var ca = SimCertificateAuthority.LoadOrCreate(options.DataDirectory, options.TimeProvider.GetUtcNow());
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+        var mediaCertificate = MediaStore.CreateCertificate(options.TimeProvider.GetUtcNow());
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Listen(IPAddress.Loopback, options.MediaPort, listen => listen.UseHttps(mediaCertificate));
+        });
         var app = builder.Build();
-        var server = new WaSimServer(app, options, ca, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("WaSim"));
+        var server = new WaSimServer(app, options, ca, mediaCertificate, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("WaSim"));
         app.UseWebSockets();
         app.Map(ChatPath, server.AcceptAsync);
         server.MapControlApi(app);
+        server.MapMedia(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUri = new Uri(address.TrimEnd('/') + "/");
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        server.BaseUri = new Uri(addresses.First(a => a.StartsWith("http:", StringComparison.Ordinal)).TrimEnd('/') + "/");
+        server.MediaUri = new Uri(addresses.First(a => a.StartsWith("https:", StringComparison.Ordinal)).TrimEnd('/') + "/");
         LogMessages.Listening(server.Logger, server.BaseUri);
         return server;
     }
@@ -83,6 +99,7 @@ public sealed partial class WaSimServer : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
+        _mediaCertificate.Dispose();
     }
 
     /// <summary>Forgets a connection that ended, and everything that pointed at it.</summary>

@@ -185,8 +185,122 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         await using var frankAgain = await BaileysClient.StartAsync(harness, _server, frankAuth);
         Assert.Equal("are you there?", (await WaitForMessageAsync(frankAgain, whileAway))["text"]!.GetValue<string>());
 
-        var phone = System.Text.Json.Nodes.JsonNode.Parse(await (await _sim.GetAsync("sim/phones/15550808080/inbox")).Content.ReadAsStringAsync())!;
-        Assert.Contains(phone.AsArray(), e => e!["id"]!.GetValue<string>() == id);
+        // Both phones are Signal peers too: Frank's decrypts the message, Erin's its DeviceSentMessage copy.
+        var frankPhone = await InboxEntryAsync("15550808080", id);
+        Assert.Equal("hello Frank", frankPhone["text"]!.GetValue<string>());
+        var erinPhone = await InboxEntryAsync("15550707070", id);
+        Assert.Equal("hello Frank", erinPhone["text"]!.GetValue<string>());
+        Assert.Contains("deviceSentMessage", erinPhone["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Baileys_clients_see_each_others_presence_and_typing()
+    {
+        await _sim.CreatePhoneAsync("15554444444", "Lou");
+        await _sim.CreatePhoneAsync("15555555555", "Max");
+        var louAuth = await PairAsync("15554444444");
+        var maxAuth = await PairAsync("15555555555");
+        await using var lou = await BaileysClient.StartAsync(harness, _server, louAuth);
+        await using var max = await BaileysClient.StartAsync(harness, _server, maxAuth);
+        await lou.WaitForOpenAsync();
+        await max.WaitForOpenAsync();
+
+        await lou.SubscribePresenceAsync("15555555555@s.whatsapp.net");
+        var initial = await lou.WaitForAsync("presence");
+        Assert.Equal("unavailable", initial["presence"]!.GetValue<string>());
+
+        Assert.Equal("15555555555@s.whatsapp.net", initial["chat"]!.GetValue<string>());
+
+        // Baileys only announces "available" once it knows its push name (from app-state sync,
+        // which WaSim does not model), so typing is what a second client can show here.
+        await max.SendPresenceAsync("composing", "15554444444@s.whatsapp.net");
+        var typing = await lou.WaitForAsync("presence");
+        Assert.Equal("composing", typing["presence"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_simulated_phone_and_Baileys_exchange_texts_and_receipts()
+    {
+        await _sim.CreatePhoneAsync("15550909090", "Gina");
+        await _sim.CreatePhoneAsync("15551010101", "Hank");
+        var auth = await PairAsync("15550909090");
+        await using var gina = await BaileysClient.StartAsync(harness, _server, auth);
+        await gina.WaitForOpenAsync();
+
+        var sent = await _sim.PostOkAsync("sim/phones/15551010101/send", new { to = "15550909090", text = "hi from Hank's phone" });
+        var id = sent!["id"]!.GetValue<string>();
+        var received = await WaitForMessageAsync(gina, id);
+        Assert.Equal("hi from Hank's phone", received["text"]!.GetValue<string>());
+
+        var second = (await _sim.PostOkAsync("sim/phones/15551010101/send", new { to = "15550909090", text = "second" }))!["id"]!.GetValue<string>();
+        Assert.Equal("second", (await WaitForMessageAsync(gina, second))["text"]!.GetValue<string>());
+
+        await gina.ReadAsync(received["chat"]!.GetValue<string>(), id);
+        var reply = await gina.SendTextAsync(received["chat"]!.GetValue<string>(), "hello Hank");
+        var entry = await InboxEntryAsync("15551010101", reply);
+        Assert.Equal("hello Hank", entry["text"]!.GetValue<string>());
+        Assert.Null(entry["error"]);
+
+        var image = new byte[20_000];
+        Random.Shared.NextBytes(image);
+        var imageId = await gina.SendImageAsync(received["chat"]!.GetValue<string>(), image, "a picture");
+        var imageEntry = await InboxEntryAsync("15551010101", imageId);
+        Assert.Equal("a picture", imageEntry["text"]!.GetValue<string>());
+        Assert.True(imageEntry["media"]!["verified"]!.GetValue<bool>(), imageEntry.ToJsonString());
+        Assert.Equal(image.Length, imageEntry["media"]!["size"]!.GetValue<int>());
+
+        var inbox = System.Text.Json.Nodes.JsonNode.Parse(await (await _sim.GetAsync("sim/phones/15551010101/inbox")).Content.ReadAsStringAsync())!;
+        Assert.Contains(inbox["receipts"]!.AsArray(), r => r!["id"]!.GetValue<string>() == id && r["type"]!.GetValue<string>() == "read");
+    }
+
+    [Fact]
+    public async Task Two_Baileys_clients_and_a_simulated_phone_decrypt_each_others_group_messages()
+    {
+        await _sim.CreatePhoneAsync("15551111111", "Ivy");
+        await _sim.CreatePhoneAsync("15552222222", "Jack");
+        await _sim.CreatePhoneAsync("15553333333", "Kim");
+        var group = (await _sim.PostOkAsync("sim/groups",
+            new { subject = "Sim group", creator = "15553333333", participants = new[] { "15551111111", "15552222222" } }, 201))!["jid"]!.GetValue<string>();
+        var ivyAuth = await PairAsync("15551111111");
+        var jackAuth = await PairAsync("15552222222");
+        await using var ivy = await BaileysClient.StartAsync(harness, _server, ivyAuth);
+        await using var jack = await BaileysClient.StartAsync(harness, _server, jackAuth);
+        await ivy.WaitForOpenAsync();
+        await jack.WaitForOpenAsync();
+
+        var fromIvy = await ivy.SendTextAsync(group, "hello group, Ivy here");
+        Assert.Equal("hello group, Ivy here", (await WaitForMessageAsync(jack, fromIvy))["text"]!.GetValue<string>());
+        Assert.Equal("hello group, Ivy here", (await InboxEntryAsync("15553333333", fromIvy))["text"]!.GetValue<string>());
+
+        var fromJack = await jack.SendTextAsync(group, "Jack too");
+        var atIvy = await WaitForMessageAsync(ivy, fromJack);
+        Assert.Equal("Jack too", atIvy["text"]!.GetValue<string>());
+        Assert.Equal(group, atIvy["chat"]!.GetValue<string>());
+        Assert.Equal("Jack too", (await InboxEntryAsync("15553333333", fromJack))["text"]!.GetValue<string>());
+
+        var fromKim = (await _sim.PostOkAsync("sim/phones/15553333333/send", new { to = group, text = "Kim's phone says hi" }))!["id"]!.GetValue<string>();
+        Assert.Equal("Kim's phone says hi", (await WaitForMessageAsync(ivy, fromKim))["text"]!.GetValue<string>());
+        Assert.Equal("Kim's phone says hi", (await WaitForMessageAsync(jack, fromKim))["text"]!.GetValue<string>());
+        var again = (await _sim.PostOkAsync("sim/phones/15553333333/send", new { to = group, text = "and again" }))!["id"]!.GetValue<string>();
+        Assert.Equal("and again", (await WaitForMessageAsync(jack, again))["text"]!.GetValue<string>());
+    }
+
+    /// <summary>Polls a phone's inbox until the message arrives (the server routes it right after acking the sender).</summary>
+    private async Task<System.Text.Json.Nodes.JsonNode> InboxEntryAsync(string phone, string id)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var response = await _sim.GetAsync($"sim/phones/{phone}/inbox");
+            var inbox = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            var entry = inbox["messages"]!.AsArray().FirstOrDefault(e => e!["id"]!.GetValue<string>() == id);
+            if (entry is not null || attempt == 50)
+            {
+                Assert.True(entry is not null, $"{phone}'s phone never got {id}: {inbox.ToJsonString()}");
+                return entry!;
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     private static async Task<System.Text.Json.Nodes.JsonNode> WaitForMessageAsync(BaileysClient client, string id)

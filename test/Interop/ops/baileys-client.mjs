@@ -5,6 +5,7 @@
 // in again. Socket events are queued and read with 'client.waitFor'. Nothing here is part of the
 // product: it only lets the C# tests watch Baileys go through pairing and login against WaSim.
 import { mkdtemp } from 'node:fs/promises';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -39,6 +40,8 @@ export const ops = {
       shouldSyncHistoryMessage: () => false,
       qrTimeout: qrTimeoutMs,
       keepAliveIntervalMs: keepAliveMs ?? 30000,
+      // WaSim's media host has a self-signed certificate; trust it for this test client only.
+      fetchAgent: new https.Agent({ rejectUnauthorized: false }),
     });
     const id = nextId++;
     const client = { sock, state, events: [], waiters: [] };
@@ -61,6 +64,11 @@ export const ops = {
     sock.ev.on('messages.update', updates => {
       for (const u of updates) {
         if (u.update?.status !== undefined) push(client, { type: 'status', id: u.key.id, status: u.update.status });
+      }
+    });
+    sock.ev.on('presence.update', ({ id: chat, presences }) => {
+      for (const [participant, p] of Object.entries(presences)) {
+        push(client, { type: 'presence', chat, participant, presence: p.lastKnownPresence });
       }
     });
     return { id, auth: folder };
@@ -88,6 +96,15 @@ export const ops = {
     const sent = await clients.get(id).sock.sendMessage(to, { text });
     return sent.key.id;
   },
+
+  'client.sendImage': async ({ id, to, base64, caption }) => {
+    const sent = await clients.get(id).sock.sendMessage(to, { image: Buffer.from(base64, 'base64'), caption });
+    return sent.key.id;
+  },
+
+  'client.presenceSubscribe': async ({ id, jid }) => clients.get(id).sock.presenceSubscribe(jid),
+
+  'client.sendPresence': async ({ id, type, jid }) => clients.get(id).sock.sendPresenceUpdate(type, jid),
 
   'client.read': async ({ id, chat, messageId }) => {
     await clients.get(id).sock.readMessages([{ remoteJid: chat, id: messageId, fromMe: false }]);

@@ -64,6 +64,16 @@ public sealed class BaileysClient : IAsyncDisposable
     public async Task<string> SendTextAsync(string to, string text) =>
         (await _harness.CallAsync("client.sendText", new { id = _id, to, text }))!.GetValue<string>();
 
+    /// <summary>Sends an image (uploaded to WaSim's media host) with a caption; returns the message id.</summary>
+    public async Task<string> SendImageAsync(string to, byte[] image, string caption) =>
+        (await _harness.CallAsync("client.sendImage", new { id = _id, to, base64 = Convert.ToBase64String(image), caption }))!.GetValue<string>();
+
+    /// <summary>Subscribes to a contact's presence (<c>presenceSubscribe</c>).</summary>
+    public Task SubscribePresenceAsync(string jid) => _harness.CallAsync("client.presenceSubscribe", new { id = _id, jid });
+
+    /// <summary>Announces a presence or chat state (<c>sendPresenceUpdate(type, jid)</c>): available, composing, paused…</summary>
+    public Task SendPresenceAsync(string type, string? jid = null) => _harness.CallAsync("client.sendPresence", new { id = _id, type, jid });
+
     /// <summary>Marks a received message read (<c>readMessages</c>), which sends a read receipt.</summary>
     public Task ReadAsync(string chat, string messageId) =>
         _harness.CallAsync("client.read", new { id = _id, chat, messageId });

@@ -30,6 +30,18 @@ public static class NoiseLogin
         return (await ReceiveNodeAsync(socket))!;
     }
 
+    /// <summary>Logs in as a paired device with its Noise key and returns the socket once <c>success</c> arrived.</summary>
+    public static async Task<NoiseSocket> LoginAsync(WaSimServer server, ulong username, uint device, KeyPair noiseKey)
+    {
+        var socket = await ConnectAsync(server, new ClientPayload { Username = username, Device = device, Passive = true, Pull = true }, noiseKey);
+        var success = await ReceiveNodeAsync(socket);
+        Assert.Equal("success", success?.Tag);
+        return socket;
+    }
+
+    /// <summary>Sends one stanza.</summary>
+    public static Task SendNodeAsync(NoiseSocket socket, Node node) => socket.SendFrameAsync(NodeWriter.EncodeFrame(node));
+
     /// <summary>Builds a registration payload with fresh keys of the right sizes.</summary>
     public static ClientPayload RegistrationPayload()
     {

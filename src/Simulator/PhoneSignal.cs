@@ -1,0 +1,174 @@
+using System.Security.Cryptography;
+using WaOrleans.Protocol.Crypto;
+using WaOrleans.Protocol.Signal;
+using WaOrleans.Protocol.Signal.Messages;
+using WaOrleans.Protocol.Signal.State;
+using WaOrleans.Protocol.Signal.Stores.InMemory;
+
+namespace WaOrleans.Simulator;
+
+/// <summary>
+/// A simulated phone's Signal side (device 0): its prekeys, served in bundles like any device's,
+/// and its sessions, so it decrypts what companions send it and encrypts what it sends them
+/// (PROTOCOL.md §5, §10.1). The identity is the account key.
+/// </summary>
+/// <remarks>Private keys stay inside; <see cref="ToString"/> names only the registration id.</remarks>
+internal sealed class PhoneSignal
+{
+    /// <summary>One-time prekeys generated with the phone; once handed out, bundles go without one, which the protocol allows.</summary>
+    private const int PreKeyStock = 100;
+
+    private readonly InMemorySignalProtocolStore _store;
+    private readonly TimeProvider _time;
+    private readonly Queue<PreKeyRecord> _unissued;
+    // The ratchets are not thread-safe: one operation at a time per phone.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    private PhoneSignal(InMemorySignalProtocolStore store, TimeProvider time, SignalRegistration registration, IEnumerable<PreKeyRecord> preKeys)
+    {
+        _store = store;
+        _time = time;
+        Registration = registration;
+        _unissued = new Queue<PreKeyRecord>(preKeys);
+    }
+
+    /// <summary>Gets the public registration data served in the phone's bundles.</summary>
+    public SignalRegistration Registration { get; }
+
+    /// <summary>Creates the phone's Signal state: registration id, signed prekey and a stock of one-time prekeys.</summary>
+    public static async Task<PhoneSignal> CreateAsync(KeyPair identity, TimeProvider time)
+    {
+        var random = SystemSignalRandom.Instance;
+        var identityPair = new IdentityKeyPair(identity);
+        var registrationId = KeyHelper.GenerateRegistrationId(random);
+        var store = new InMemorySignalProtocolStore(identityPair, registrationId);
+        var signedPreKey = KeyHelper.GenerateSignedPreKey(identityPair, new SignedPreKeyId(1), random, time);
+        await store.StoreSignedPreKeyAsync(signedPreKey).ConfigureAwait(false);
+        var preKeys = KeyHelper.GeneratePreKeys(new PreKeyId(1), PreKeyStock, random);
+        foreach (var preKey in preKeys)
+        {
+            await store.StorePreKeyAsync(preKey).ConfigureAwait(false);
+        }
+
+        var registration = new SignalRegistration(registrationId.Value, identity.PublicKeyBytes(), signedPreKey.Id.Value,
+            signedPreKey.KeyPair.PublicKeyBytes(), signedPreKey.SignatureBytes());
+        return new PhoneSignal(store, time, registration, preKeys);
+    }
+
+    /// <summary>Hands out the next one-time prekey for a bundle, or null once the stock is spent. Call under the state lock.</summary>
+    public (uint Id, byte[] Key)? TakePreKey() =>
+        _unissued.TryDequeue(out var preKey) ? (preKey.Id.Value, preKey.KeyPair.PublicKeyBytes()) : null;
+
+    /// <summary>Decrypts a <c>pkmsg</c> or <c>msg</c> from <paramref name="from"/> and strips WhatsApp's padding.</summary>
+    /// <exception cref="SignalProtocolException">The message does not decrypt.</exception>
+    public async Task<byte[]> DecryptAsync(SignalAddress from, string type, byte[] ciphertext)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var cipher = new SessionCipher(_store, from, SystemSignalRandom.Instance);
+            var result = type == "pkmsg"
+                ? await cipher.DecryptPreKeyMessageAsync(ciphertext).ConfigureAwait(false)
+                : await cipher.DecryptMessageAsync(ciphertext).ConfigureAwait(false);
+            return MessagePadding.Unpad(result.Plaintext);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Pads and encrypts for <paramref name="to"/>, first opening a session from the bundle <paramref name="fetchBundle"/> returns if there is none.</summary>
+    public async Task<EncryptedMessage> EncryptAsync(SignalAddress to, Func<PreKeyBundle> fetchBundle, byte[] message)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var cipher = new SessionCipher(_store, to, SystemSignalRandom.Instance);
+            if (!await cipher.HasSessionAsync().ConfigureAwait(false))
+            {
+                await new SessionBuilder(_store, to, SystemSignalRandom.Instance, _time).ProcessBundleAsync(fetchBundle()).ConfigureAwait(false);
+            }
+
+            return await cipher.EncryptAsync(MessagePadding.Pad(message)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Takes in a member's sender key for a group (from a decrypted SenderKeyDistributionMessage).</summary>
+    /// <exception cref="SignalProtocolException">The distribution message is malformed.</exception>
+    public async Task ProcessSenderKeyAsync(SenderKeyName name, byte[] distribution)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await new GroupSessionBuilder(_store, SystemSignalRandom.Instance)
+                .ProcessAsync(name, SenderKeyDistributionMessage.Parse(distribution)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Decrypts a member's <c>skmsg</c> and strips the padding.</summary>
+    /// <exception cref="SignalProtocolException">No sender key is known or the message does not verify.</exception>
+    public async Task<byte[]> GroupDecryptAsync(SenderKeyName name, byte[] ciphertext)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return MessagePadding.Unpad(await new GroupCipher(_store, name).DecryptAsync(ciphertext).ConfigureAwait(false));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Encrypts for a group under the phone's own sender key; returns the distribution message members need and the <c>skmsg</c>.</summary>
+    public async Task<(byte[] Distribution, byte[] Ciphertext)> GroupEncryptAsync(SenderKeyName own, byte[] message)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var distribution = await new GroupSessionBuilder(_store, SystemSignalRandom.Instance).CreateAsync(own).ConfigureAwait(false);
+            var ciphertext = await new GroupCipher(_store, own).EncryptAsync(MessagePadding.Pad(message)).ConfigureAwait(false);
+            return (distribution.Serialized.ToArray(), ciphertext);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Describes the phone's Signal state by its registration id.</summary>
+    public override string ToString() => $"PhoneSignal(registration {Registration.RegistrationId})";
+}
+
+/// <summary>WhatsApp's random padding of message plaintexts: 1 to 16 bytes, each holding the pad length (Baileys <c>writeRandomPadMax16</c>).</summary>
+internal static class MessagePadding
+{
+    /// <summary>The largest pad WhatsApp appends.</summary>
+    private const int MaxPad = 16;
+
+    /// <summary>Appends 1 to 16 padding bytes.</summary>
+    public static byte[] Pad(byte[] message)
+    {
+        var pad = (byte)RandomNumberGenerator.GetInt32(1, MaxPad + 1);
+        var padded = new byte[message.Length + pad];
+        message.CopyTo(padded, 0);
+        padded.AsSpan(message.Length).Fill(pad);
+        return padded;
+    }
+
+    /// <summary>Removes the padding; a plaintext whose last byte is not a valid pad length is returned as is.</summary>
+    public static byte[] Unpad(byte[] padded)
+    {
+        var pad = padded.Length == 0 ? 0 : padded[^1];
+        return pad is > 0 and <= MaxPad && pad <= padded.Length ? padded[..^pad] : padded;
+    }
+}

@@ -1,0 +1,201 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Proto;
+using WaOrleans.Protocol.Signal;
+
+namespace WaOrleans.Simulator;
+
+/// <summary>The simulated phone as a Signal peer: it decrypts what companions send it and sends texts of its own.</summary>
+public sealed partial class WaSimServer
+{
+    /// <summary>Random bytes in a phone-made message id, after WhatsApp's <c>3EB0</c> prefix.</summary>
+    private const int MessageIdEntropy = 8;
+
+    /// <summary>Sends a text from <paramref name="account"/>'s phone to a group it belongs to: a sender-key <c>skmsg</c> for all, with the key in a <c>pkmsg</c> per device.</summary>
+    internal async Task<string> SendGroupFromPhoneAsync(SimAccount account, Jid groupJid, string text)
+    {
+        var group = State.FindGroup(groupJid) ?? throw new SimRequestException(404, $"no group {groupJid}");
+        List<SimDevice> devices;
+        lock (State.Sync)
+        {
+            if (!group.Members.Contains(account))
+            {
+                throw new SimRequestException(403, $"{account.Phone} is not in {groupJid}");
+            }
+
+            devices = [.. group.Members.SelectMany(m => m.Companions)];
+        }
+
+        var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
+        RememberSender(id, account.PhoneJid);
+        var self = SignalAddress.ForUser(account.LidUser, SignalUserDomain.Lid, new DeviceId(0));
+        var (distribution, ciphertext) = await account.Signal.GroupEncryptAsync(
+            new SenderKeyName(groupJid.ToString(), self), new Message { Conversation = text }.ToByteArray()).ConfigureAwait(false);
+        var keyMessage = new Message
+        {
+            SenderKeyDistributionMessage = new Message.Types.SenderKeyDistributionMessage
+            {
+                GroupId = groupJid.ToString(),
+                AxolotlSenderKeyDistributionMessage = ByteString.CopyFrom(distribution),
+            },
+        }.ToByteArray();
+        var shares = new Dictionary<(SimAccount, ushort), IReadOnlyList<Node>>();
+        foreach (var device in devices)
+        {
+            var address = SignalAddress.ForUser(device.Account.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
+            var encrypted = await account.Signal.EncryptAsync(address, () => TakeBundle(device), keyMessage).ConfigureAwait(false);
+            shares[(device.Account, device.DeviceId)] = [EncNode(encrypted)];
+        }
+
+        var skmsg = Stanza.Make("enc", ciphertext, ("v", "2"), ("type", "skmsg"));
+        await FanOutAsync(group, account, 0, id, "text", Options.TimeProvider.GetUtcNow(),
+            target => shares.GetValueOrDefault(target) ?? [], [skmsg], account.Lid, account.PhoneJid).ConfigureAwait(false);
+        return id;
+    }
+
+    /// <summary>Sends a text from <paramref name="account"/>'s phone to every companion of <paramref name="toPhone"/>; returns the message id.</summary>
+    internal async Task<string> SendFromPhoneAsync(SimAccount account, string toPhone, string text)
+    {
+        var target = State.FindAccount(toPhone) ?? throw new SimRequestException(404, $"{toPhone} is not on WhatsApp");
+        List<SimDevice> devices;
+        lock (State.Sync)
+        {
+            devices = [.. target.Companions];
+        }
+
+        var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
+        RememberSender(id, account.PhoneJid);
+        var plaintext = new Message { Conversation = text }.ToByteArray();
+        var now = Options.TimeProvider.GetUtcNow();
+        foreach (var device in devices)
+        {
+            var address = SignalAddress.ForUser(target.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
+            var encrypted = await account.Signal.EncryptAsync(address, () => TakeBundle(device), plaintext).ConfigureAwait(false);
+            var enc = EncNode(encrypted);
+            // Phones address LID peers from their own LID and name their number, as the real server relays them.
+            var message = Stanza.Make("message", NodeContent.FromChildren(enc),
+                ("from", account.Lid), ("id", id), ("type", "text"), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
+                ("notify", account.PushName), ("sender_pn", account.PhoneJid));
+            await DeliverAsync(target, device.DeviceId, message, now).ConfigureAwait(false);
+        }
+
+        return id;
+    }
+
+    private async Task ReceiveOnPhoneAsync(SimAccount account, Node message, DateTimeOffset now)
+    {
+        if (!message.Attrs.TryGetValue("from", out var fromValue) || !fromValue.TryGetJid(out var from))
+        {
+            return;
+        }
+
+        // In a group the author is the participant; the chat is the group.
+        var author = from.IsGroup && message.Attrs.TryGetValue("participant", out var participant) && participant.TryGetJid(out var p) ? p : from;
+        var address = SignalAddress.ForUser(author.User, author.IsLid ? SignalUserDomain.Lid : SignalUserDomain.WhatsApp, new DeviceId(author.Device));
+        var senderKey = new SenderKeyName(from.ToString(), address);
+        var id = message.GetAttr("id") ?? "";
+        foreach (var enc in message.GetChildren("enc"))
+        {
+            var type = enc.GetAttr("type") ?? "";
+            Message? decrypted = null;
+            string? error = null;
+            try
+            {
+                decrypted = await DecryptOnPhoneAsync(account, enc, type, address, senderKey).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException or NotSupportedException)
+            {
+                error = ex.Message;
+            }
+
+            if (decrypted is not null && decrypted.CalculateSize() == 0)
+            {
+                // A bare sender-key distribution: taken in, nothing to show.
+                continue;
+            }
+
+            var media = decrypted is null ? null : CheckMedia(decrypted.DeviceSentMessage?.Message ?? decrypted);
+            lock (State.Sync)
+            {
+                account.Inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media));
+            }
+        }
+    }
+
+    /// <summary>Fetches and decrypts a media message's blob as the phone would, checking both hashes and the MAC.</summary>
+    private MediaCheck? CheckMedia(Message message)
+    {
+        var (kind, key, encSha, sha, path, info) = message switch
+        {
+            { ImageMessage: { } m } => ("image", m.MediaKey, m.FileEncSha256, m.FileSha256, m.DirectPath, "WhatsApp Image Keys"),
+            { VideoMessage: { } m } => ("video", m.MediaKey, m.FileEncSha256, m.FileSha256, m.DirectPath, "WhatsApp Video Keys"),
+            { AudioMessage: { } m } => ("audio", m.MediaKey, m.FileEncSha256, m.FileSha256, m.DirectPath, "WhatsApp Audio Keys"),
+            { DocumentMessage: { } m } => ("document", m.MediaKey, m.FileEncSha256, m.FileSha256, m.DirectPath, "WhatsApp Document Keys"),
+            { StickerMessage: { } m } => ("sticker", m.MediaKey, m.FileEncSha256, m.FileSha256, m.DirectPath, "WhatsApp Image Keys"),
+            _ => (null, ByteString.Empty, ByteString.Empty, ByteString.Empty, "", ""),
+        };
+        if (kind is null)
+        {
+            return null;
+        }
+
+        if (Media.Find(path) is not { } blob)
+        {
+            return new MediaCheck(kind, 0, $"no blob at {path}");
+        }
+
+        var plaintext = MediaStore.Decrypt(blob, key.ToByteArray(), info, encSha.ToByteArray(), sha.ToByteArray(), out var error);
+        return new MediaCheck(kind, plaintext?.Length ?? 0, error);
+    }
+
+    private static async Task<Message> DecryptOnPhoneAsync(SimAccount account, Node enc, string type, SignalAddress address, SenderKeyName senderKey)
+    {
+        if (!enc.Content.TryGetBytes(out var ciphertext))
+        {
+            throw new NotSupportedException("the enc node carries no bytes");
+        }
+
+        if (type == "skmsg")
+        {
+            return Message.Parser.ParseFrom(await account.Signal.GroupDecryptAsync(senderKey, ciphertext.ToArray()).ConfigureAwait(false));
+        }
+
+        if (type is not ("pkmsg" or "msg"))
+        {
+            throw new NotSupportedException($"the phone does not decrypt {type} messages");
+        }
+
+        var message = Message.Parser.ParseFrom(await account.Signal.DecryptAsync(address, type, ciphertext.ToArray()).ConfigureAwait(false));
+        if (message.SenderKeyDistributionMessage is { AxolotlSenderKeyDistributionMessage.Length: > 0 } distribution)
+        {
+            await account.Signal.ProcessSenderKeyAsync(senderKey, distribution.AxolotlSenderKeyDistributionMessage.ToByteArray()).ConfigureAwait(false);
+            message.SenderKeyDistributionMessage = null;
+            message.MessageContextInfo = null;
+        }
+
+        return message;
+    }
+
+    private static Node EncNode(EncryptedMessage encrypted) =>
+        Stanza.Make("enc", encrypted.Body, ("v", "2"), ("type", encrypted.Type == CiphertextType.PreKey ? "pkmsg" : "msg"));
+
+    private PreKeyBundle TakeBundle(SimDevice device)
+    {
+        lock (State.Sync)
+        {
+            BundlePreKey? preKey = null;
+            if (device.PreKeys.Count > 0)
+            {
+                var keyId = device.PreKeys.Keys.Min();
+                preKey = new BundlePreKey(new PreKeyId(keyId), device.PreKeys[keyId]);
+                device.PreKeys.Remove(keyId);
+            }
+
+            var registration = device.Registration;
+            return new PreKeyBundle(new RegistrationId(registration.RegistrationId), new DeviceId(device.DeviceId),
+                new SignedPreKeyId(registration.SignedPreKeyId), registration.SignedPreKey, registration.SignedPreKeySignature,
+                IdentityKey.FromBytes(registration.IdentityKey), preKey);
+        }
+    }
+}
