@@ -116,15 +116,21 @@ internal sealed class AttrMap : IReadOnlyDictionary<string, AttrValue>
     private static int DeduplicateByScan(KeyValuePair<string, AttrValue>[] entries)
     {
         var count = 0;
-        foreach (var entry in entries)
+        for (var i = 0; i < entries.Length; i++)
         {
+            var key = entries[i].Key;
             var position = 0;
-            while (position < count && !string.Equals(entries[position].Key, entry.Key, StringComparison.Ordinal))
+            while (position < count && !string.Equals(entries[position].Key, key, StringComparison.Ordinal))
             {
                 position++;
             }
 
-            entries[position] = entry;
+            // Unique keys with no repeat before them stay where they are: no copy, no write barrier.
+            if (position != i)
+            {
+                entries[position] = entries[i];
+            }
+
             count += position == count ? 1 : 0;
         }
 

@@ -28,14 +28,34 @@ public enum NodeContentKind
 /// <remarks>
 /// The content never changes after construction: child lists are copied, but a byte array handed
 /// to the implicit conversion is taken over without a copy (payloads can be large), so the caller
-/// must not change it later. Equality is structural.
+/// must not change it later. Likewise a node decoded by <see cref="NodeReader.DecodeFrame(byte[])"/>
+/// holds its byte content as slices of the frame array. Equality is structural.
 /// </remarks>
 public readonly struct NodeContent : IEquatable<NodeContent>
 {
-    // One reference keeps the struct pointer-sized: null, Node[], byte[], string or a boxed Jid.
+    // One reference: null, Node[], byte[], string or a boxed Jid. A byte[] may be a slice of a
+    // larger array (a decoded frame), so bytes also carry their offset and length; the two ints
+    // keep the struct at 16 bytes and spare the decoder a copy per payload.
     private readonly object? _value;
+    private readonly int _offset;
+    private readonly int _length;
 
-    internal NodeContent(object? value) => _value = value;
+    internal NodeContent(object? value)
+    {
+        _value = value;
+        _length = value is byte[] bytes ? bytes.Length : 0;
+    }
+
+    // Takes over a slice of an array the caller promises never to change.
+    internal NodeContent(byte[] array, int offset, int length)
+    {
+        _value = array;
+        _offset = offset;
+        _length = length;
+    }
+
+    // The byte content as a span; empty unless the content is bytes.
+    private ReadOnlySpan<byte> ByteSpan => _value is byte[] array ? array.AsSpan(_offset, _length) : default;
 
     /// <summary>Gets the empty content (<c>default</c>).</summary>
     public static NodeContent None => default;
@@ -95,8 +115,14 @@ public readonly struct NodeContent : IEquatable<NodeContent>
     /// <summary>Returns the bytes if the content is a byte string.</summary>
     public bool TryGetBytes(out ReadOnlyMemory<byte> bytes)
     {
-        bytes = _value as byte[];
-        return _value is byte[];
+        if (_value is byte[] array)
+        {
+            bytes = new ReadOnlyMemory<byte>(array, _offset, _length);
+            return true;
+        }
+
+        bytes = default;
+        return false;
     }
 
     /// <summary>Returns the string if the content is one.</summary>
@@ -130,7 +156,7 @@ public readonly struct NodeContent : IEquatable<NodeContent>
     {
         (null, null) => true,
         (Node[] a, Node[] b) => a.AsSpan().SequenceEqual(b),
-        (byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b),
+        (byte[], byte[]) => ByteSpan.SequenceEqual(other.ByteSpan),
         (string a, string b) => string.Equals(a, b, StringComparison.Ordinal),
         (Jid a, Jid b) => a == b,
         _ => false,
@@ -144,7 +170,7 @@ public readonly struct NodeContent : IEquatable<NodeContent>
     {
         null => 0,
         Node[] nodes => HashCode.Combine(NodeContentKind.Children, nodes.Length),
-        byte[] bytes => HashCode.Combine(NodeContentKind.Bytes, bytes.Length),
+        byte[] => HashCode.Combine(NodeContentKind.Bytes, _length),
         _ => _value.GetHashCode(),
     };
 
@@ -159,7 +185,7 @@ public readonly struct NodeContent : IEquatable<NodeContent>
     {
         null => "",
         Node[] nodes => $"[{nodes.Length} nodes]",
-        byte[] bytes => $"[{bytes.Length} bytes]",
+        byte[] => $"[{_length} bytes]",
         _ => _value.ToString() ?? "",
     };
 }

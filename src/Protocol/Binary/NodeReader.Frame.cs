@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 
 namespace WaOrleans.Protocol.Binary;
 
@@ -38,6 +39,40 @@ public ref partial struct NodeReader
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Decodes one frame like <see cref="DecodeFrame(ReadOnlySpan{byte})"/>, but byte content of an
+    /// uncompressed frame is not copied: the node's byte strings are slices of <paramref name="frame"/>,
+    /// so the caller must not change the array afterwards (a frame received from the socket is a
+    /// fresh array that nothing else writes to).
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="frame"/> is null.</exception>
+    /// <exception cref="NodeDecodeException">The frame is empty, does not inflate (or inflates past 16 MiB), or is not exactly one node.</exception>
+    public static Node DecodeFrame(byte[] frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return DecodeFrame(new ArraySegment<byte>(frame));
+    }
+
+    /// <summary>
+    /// Decodes one frame like <see cref="DecodeFrame(byte[])"/>: when the memory is backed by an
+    /// array, byte content of an uncompressed frame shares it, so the caller must not change it afterwards.
+    /// </summary>
+    /// <exception cref="NodeDecodeException">The frame is empty, does not inflate (or inflates past 16 MiB), or is not exactly one node.</exception>
+    public static Node DecodeFrame(ReadOnlyMemory<byte> frame) =>
+        MemoryMarshal.TryGetArray(frame, out var segment) ? DecodeFrame(segment) : DecodeFrame(frame.Span);
+
+    private static Node DecodeFrame(ArraySegment<byte> frame)
+    {
+        // Compressed frames inflate into a pooled buffer, which must not be shared: copy as usual.
+        if (frame.Count == 0 || (frame[0] & BinaryConstants.CompressedFlag) != 0)
+        {
+            return DecodeFrame(frame.AsSpan());
+        }
+
+        var reader = new NodeReader(frame.Array!, frame.Offset + 1, frame.Count - 1);
+        return reader.ReadWhole();
     }
 
     private static byte[] Inflate(ReadOnlySpan<byte> compressed, out int length)

@@ -3,7 +3,15 @@ namespace WaOrleans.Protocol.Binary;
 /// <summary>Reads the structured strings: JIDs and packed nibble/hex strings.</summary>
 public ref partial struct NodeReader
 {
-    private const string HexDigits = "0123456789ABCDEF";
+    // Marks the nibble values that are neither digit, '-', '.' nor filler.
+    private const byte InvalidNibble = 0xFF;
+
+    // Nibble values to characters: digits, '-', '.', three invalid values, then the filler as '\0'.
+    private static ReadOnlySpan<byte> NibbleChars =>
+        [(byte)'0', (byte)'1', (byte)'2', (byte)'3', (byte)'4', (byte)'5', (byte)'6', (byte)'7', (byte)'8', (byte)'9',
+         (byte)'-', (byte)'.', InvalidNibble, InvalidNibble, InvalidNibble, 0];
+
+    private static ReadOnlySpan<byte> HexChars => "0123456789ABCDEF"u8;
 
     private Jid ReadJid(byte tag)
     {
@@ -67,43 +75,35 @@ public ref partial struct NodeReader
     {
         var header = ReadByte();
         var packed = ReadBytes(header & ~BinaryConstants.PackedOddFlag);
-        Span<char> chars = stackalloc char[2 * BinaryConstants.PackedMax];
-        var isNibble = tag == (byte)TokenTag.Nibble8;
+        var length = 2 * packed.Length;
+        var odd = (header & BinaryConstants.PackedOddFlag) != 0 && length > 0;
+        if (tag == (byte)TokenTag.Hex8 && !odd)
+        {
+            // Message ids: the vectorised BCL conversion, which writes upper-case digits too.
+            return Convert.ToHexString(packed);
+        }
+
+        // Exactly the characters needed (at most 254), so the zeroing stackalloc costs little.
+        Span<char> chars = stackalloc char[length];
+        var table = tag == (byte)TokenTag.Nibble8 ? NibbleChars : HexChars;
         for (var i = 0; i < packed.Length; i++)
         {
-            chars[2 * i] = Unpack(packed[i] >> 4, isNibble, _position - packed.Length + i);
-            chars[(2 * i) + 1] = Unpack(packed[i] & 0x0F, isNibble, _position - packed.Length + i);
+            chars[2 * i] = Unpack(table, packed[i] >> 4, _position - packed.Length + i);
+            chars[(2 * i) + 1] = Unpack(table, packed[i] & 0x0F, _position - packed.Length + i);
         }
 
-        var length = 2 * packed.Length;
-        if ((header & BinaryConstants.PackedOddFlag) != 0 && length > 0)
-        {
-            length--;
-        }
-
-        return new string(chars[..length]);
+        return new string(odd ? chars[..^1] : chars);
     }
 
-    private static char Unpack(int value, bool isNibble, int offset)
+    // Maps a nibble through its table; only the nibble table has holes (12 to 14).
+    private static char Unpack(ReadOnlySpan<byte> table, int value, int offset)
     {
-        if (!isNibble)
+        var c = table[value];
+        if (c == InvalidNibble)
         {
-            return HexDigits[value];
+            ThrowHelper.ThrowDecode($"nibble {value} is not a digit, '-', '.' or filler", offset);
         }
 
-        switch (value)
-        {
-            case < 10:
-                return (char)('0' + value);
-            case 10:
-                return '-';
-            case 11:
-                return '.';
-            case BinaryConstants.PackedFiller:
-                return '\0';
-            default:
-                ThrowHelper.ThrowDecode($"nibble {value} is not a digit, '-', '.' or filler", offset);
-                return '\0';
-        }
+        return (char)c;
     }
 }

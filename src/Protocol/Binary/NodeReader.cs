@@ -17,12 +17,26 @@ namespace WaOrleans.Protocol.Binary;
 public ref partial struct NodeReader
 {
     private readonly ReadOnlySpan<byte> _data;
+
+    // The array _data starts at _sharedOffset of, when byte content may be handed out as slices
+    // of it instead of copies (see DecodeFrame(byte[])); null means copy.
+    private readonly byte[]? _shared;
+    private readonly int _sharedOffset;
     private int _position;
 
     /// <summary>Creates a reader over node bytes (after the frame's flag byte).</summary>
     public NodeReader(ReadOnlySpan<byte> data)
     {
         _data = data;
+        _position = 0;
+    }
+
+    // A reader whose byte content shares the array: the caller promises never to change it.
+    private NodeReader(byte[] array, int offset, int length)
+    {
+        _data = array.AsSpan(offset, length);
+        _shared = array;
+        _sharedOffset = offset;
         _position = 0;
     }
 
@@ -37,10 +51,16 @@ public ref partial struct NodeReader
     public static Node Decode(ReadOnlySpan<byte> data)
     {
         var reader = new NodeReader(data);
-        var node = reader.ReadNode();
-        if (reader.Remaining != 0)
+        return reader.ReadWhole();
+    }
+
+    // Reads the one node that must fill the rest of the input.
+    private Node ReadWhole()
+    {
+        var node = ReadNode();
+        if (Remaining != 0)
         {
-            ThrowHelper.ThrowDecode($"{reader.Remaining} leftover byte(s) after the node", reader.Position);
+            ThrowHelper.ThrowDecode($"{Remaining} leftover byte(s) after the node", _position);
         }
 
         return node;
@@ -99,12 +119,25 @@ public ref partial struct NodeReader
 
                 return new NodeContent(children);
             case TokenTag.Binary8 or TokenTag.Binary20 or TokenTag.Binary32:
-                return new NodeContent(ReadBytes(ReadBinaryLength(tag)).ToArray());
+                return ReadByteContent(ReadBinaryLength(tag));
             case TokenTag.JidPair or TokenTag.AdJid or TokenTag.FbJid or TokenTag.InteropJid:
                 return new NodeContent(ReadJid(tag));
             default:
                 return new NodeContent(ReadString(tag));
         }
+    }
+
+    private NodeContent ReadByteContent(int length)
+    {
+        if (_shared is null)
+        {
+            return new NodeContent(ReadBytes(length).ToArray());
+        }
+
+        Require(length);
+        var content = new NodeContent(_shared, _sharedOffset + _position, length);
+        _position += length;
+        return content;
     }
 
     private int ReadListSize(byte tag)

@@ -1,37 +1,62 @@
-using System.Security.Cryptography;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Engines;
+using Org.BouncyCastle.Crypto.Modes;
+using Org.BouncyCastle.Crypto.Paddings;
+using Org.BouncyCastle.Crypto.Parameters;
 
 namespace WaOrleans.Protocol.Signal;
 
-/// <summary>AES-256-CBC with PKCS7 padding, the body cipher of every Signal message.</summary>
+/// <summary>AES-256-CBC with PKCS#7 padding, as libsignal uses it for message bodies.</summary>
+/// <remarks>
+/// BouncyCastle's AES-NI engine rather than the BCL's <c>Aes</c>: on Linux every BCL call goes
+/// through OpenSSL 3's per-call provider lookups, which cost more than the cipher itself for
+/// messages this short (100 bytes: ~1.36 µs with the BCL, re-keyed, vs ~0.40 µs here).
+/// </remarks>
 internal static class AesCbc
 {
-    // Creating an Aes object costs more than encrypting a short message with it; each thread keeps
-    // one and only re-keys it.
+    private const int BlockSize = 16;
+
+    // A cipher object per thread: initialising one costs more than a short message.
     [ThreadStatic]
-    private static Aes? t_aes;
+    private static PaddedBufferedBlockCipher? t_cipher;
 
-    /// <summary>Encrypts <paramref name="plaintext"/>.</summary>
-    internal static byte[] Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> plaintext) =>
-        Keyed(key).EncryptCbc(plaintext, iv, PaddingMode.PKCS7);
+    internal static byte[] Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> plaintext)
+    {
+        var cipher = Keyed(forEncryption: true, key, iv);
+        var output = new byte[((plaintext.Length / BlockSize) + 1) * BlockSize];
+        var written = cipher.ProcessBytes(plaintext, output);
+        written += cipher.DoFinal(output.AsSpan(written));
+        return written == output.Length ? output : output[..written];
+    }
 
-    /// <summary>Decrypts <paramref name="ciphertext"/>; bad padding (after a verified MAC or signature) is an invalid message.</summary>
     internal static byte[] Decrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext)
     {
+        if (ciphertext.IsEmpty || ciphertext.Length % BlockSize != 0)
+        {
+            SignalProtocolException.Throw(SignalErrorKind.InvalidMessage, "ciphertext is not a whole number of AES blocks");
+        }
+
         try
         {
-            return Keyed(key).DecryptCbc(ciphertext, iv, PaddingMode.PKCS7);
+            var cipher = Keyed(forEncryption: false, key, iv);
+            var output = new byte[ciphertext.Length];
+            var written = cipher.ProcessBytes(ciphertext, output);
+            written += cipher.DoFinal(output.AsSpan(written));
+            return written == output.Length ? output : output[..written];
         }
-        catch (CryptographicException e)
+        catch (CryptoException e)
         {
+            // InvalidCipherTextException (bad padding) and DataLengthException both derive from it.
             SignalProtocolException.Throw(SignalErrorKind.InvalidMessage, "ciphertext padding is invalid", e);
             return null!;
         }
     }
 
-    private static Aes Keyed(ReadOnlySpan<byte> key)
+    private static PaddedBufferedBlockCipher Keyed(bool forEncryption, ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv)
     {
-        var aes = t_aes ??= Aes.Create();
-        aes.SetKey(key);
-        return aes;
+        var cipher = t_cipher ??= new PaddedBufferedBlockCipher(
+            new CbcBlockCipher(AesEngine_X86.IsSupported ? new AesEngine_X86() : new AesEngine()), new Pkcs7Padding());
+        cipher.Init(forEncryption, new ParametersWithIV(new KeyParameter(key), iv));
+        return cipher;
     }
 }

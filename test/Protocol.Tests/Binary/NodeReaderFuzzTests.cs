@@ -59,6 +59,18 @@ public sealed class NodeReaderFuzzTests(ITestOutputHelper output)
             Assert.True(allocated <= (AllocationPerByte * (long)input.Length) + AllocationBase,
                 $"decoding allocated {allocated} bytes for a {input.Length}-byte input {Convert.ToHexString(input)}");
 
+            if (i % 8 == 0)
+            {
+                // The sharing overload must agree with the copying one, in results and in rejections.
+                byte[] plain = [0x00, .. input];
+                var shared = TryDecode(() => NodeReader.DecodeFrame(plain), plain);
+                Assert.Equal(shared, TryDecode(() => NodeReader.DecodeFrame((ReadOnlySpan<byte>)plain), plain));
+                if (shared)
+                {
+                    Assert.Equal(NodeReader.DecodeFrame((ReadOnlySpan<byte>)plain), NodeReader.DecodeFrame(plain));
+                }
+            }
+
             if (i % 16 == 0)
             {
                 byte[] frame = random.Next(2) == 0 ? [0x02, .. Flip(random, Pick(random, compressed))] : [(byte)random.Next(256), .. input];
