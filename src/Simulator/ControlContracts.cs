@@ -24,7 +24,7 @@ public sealed record UnlinkRequest(int? Device);
 /// anything), <c>drop</c> (lose the next <see cref="Count"/> stanzas to the device), <c>delay</c>
 /// (hold each stanza to the device <see cref="DelayMs"/>), <c>nack</c> (refuse the device's next
 /// <see cref="Count"/> messages with 479), <c>clear</c> (end those faults), <c>restart-server</c>
-/// (drop every connection, keep all state).
+/// (drop every connection, keep all state, and refuse new ones for <see cref="DelayMs"/>).
 /// </summary>
 public sealed record FaultRequest(string Kind, int? Code, int? Count = null, int? DelayMs = null);
 

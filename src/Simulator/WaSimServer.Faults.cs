@@ -11,11 +11,24 @@ public sealed partial class WaSimServer
     /// <summary>The longest injectable delay; beyond a minute clients time out anyway (Baileys' queries wait 60 s).</summary>
     private const int MaxDelayMs = 60_000;
 
+    /// <summary>Until when (UTC ticks) a simulated restart refuses new connections.</summary>
+    private long _downUntilTicks;
+
+    /// <summary>Gets whether a simulated restart is still refusing connections.</summary>
+    private bool IsDown => Options.TimeProvider.GetUtcNow().UtcTicks < Interlocked.Read(ref _downUntilTicks);
+
     private async Task InjectFaultAsync(string target, FaultRequest request)
     {
         if (request.Kind == "restart-server")
         {
+            if (request.DelayMs is < 0 or > MaxDelayMs)
+            {
+                throw new SimRequestException(400, $"restart-server takes a downtime (delayMs) between 0 and {MaxDelayMs}");
+            }
+
             LogMessages.FaultInjected(Logger, request.Kind, "server");
+            var downFor = TimeSpan.FromMilliseconds(request.DelayMs ?? 0);
+            Interlocked.Exchange(ref _downUntilTicks, (Options.TimeProvider.GetUtcNow() + downFor).UtcTicks);
             await DropAllConnectionsAsync().ConfigureAwait(false);
             return;
         }

@@ -120,6 +120,43 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.True(clock.ElapsedMilliseconds < 250, $"answered after {clock.ElapsedMilliseconds} ms");
     }
 
+    [Fact]
+    public async Task A_restarted_server_keeps_its_devices_and_refuses_connections_while_down()
+    {
+        var key = await ProvisionAsync("15556000007");
+        await using (var before = await NoiseLogin.LoginAsync(_server, 15556000007, 1, key))
+        {
+            await ReceiveUntilAsync(before, "ib");
+            await _sim.PostOkAsync("sim/devices/any/fault", new { kind = "restart-server", delayMs = 1500 }, 204);
+            Assert.Null(await NoiseLogin.ReceiveNodeAsync(before));
+        }
+
+        await Assert.ThrowsAsync<TransportException>(() => NoiseLogin.LoginAsync(_server, 15556000007, 1, key));
+        await Task.Delay(1600);
+        await using var after = await NoiseLogin.LoginAsync(_server, 15556000007, 1, key);
+        await ReceiveUntilAsync(after, "ib");
+    }
+
+    [Fact]
+    public async Task Retry_receipts_go_back_to_the_sender_from_the_receipt_author()
+    {
+        var alice = await ProvisionAsync("15556000008");
+        var bob = await ProvisionAsync("15556000009");
+        await using var aliceSocket = await NoiseLogin.LoginAsync(_server, 15556000008, 1, alice);
+        await using var bobSocket = await NoiseLogin.LoginAsync(_server, 15556000009, 1, bob);
+        await ReceiveUntilAsync(aliceSocket, "ib");
+        await ReceiveUntilAsync(bobSocket, "ib");
+
+        await NoiseLogin.SendNodeAsync(aliceSocket, Message("r1", "15556000009:1@s.whatsapp.net"));
+        Assert.Equal("r1", (await ReceiveUntilAsync(bobSocket, "message")).GetAttr("id"));
+        await NoiseLogin.SendNodeAsync(bobSocket, Stanza.Make("receipt", NodeContent.FromChildren(Stanza.Make("retry", default, ("count", "1"))),
+            ("id", "r1"), ("to", Jid.Parse("15556000008:1@s.whatsapp.net")), ("type", "retry")));
+        var retry = await ReceiveUntilAsync(aliceSocket, "receipt");
+        Assert.Equal("retry", retry.GetAttr("type"));
+        Assert.Equal("15556000009:1@s.whatsapp.net", retry.GetAttr("from"));
+        Assert.NotNull(retry.GetChild("retry"));
+    }
+
     private static Node Ping(string id) => Stanza.Make("iq", NodeContent.FromChildren(Stanza.Make("ping")), ("id", id), ("type", "get"), ("xmlns", "w:p"));
 
     private async Task<KeyPair> ProvisionAsync(string phone)
