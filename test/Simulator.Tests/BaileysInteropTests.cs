@@ -263,6 +263,25 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_reaches_the_senders_other_linked_device_as_its_own()
+    {
+        await _sim.CreatePhoneAsync("15558888888", "Pia");
+        await _sim.CreatePhoneAsync("15559999999", "Quin");
+        var laptop = await PairAsync("15558888888");
+        var desktop = await PairAsync("15558888888");
+        await using var first = await BaileysClient.StartAsync(harness, _server, laptop);
+        await using var second = await BaileysClient.StartAsync(harness, _server, desktop);
+        await first.WaitForOpenAsync();
+        await second.WaitForOpenAsync();
+
+        var id = await first.SendTextAsync("15559999999@s.whatsapp.net", "sent from the laptop");
+        var copy = await WaitForMessageAsync(second, id);
+        Assert.True(copy["fromMe"]!.GetValue<bool>());
+        Assert.Equal("sent from the laptop", copy["text"]!.GetValue<string>());
+        Assert.Equal("sent from the laptop", (await InboxEntryAsync("15559999999", id))["text"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Two_Baileys_clients_and_a_simulated_phone_decrypt_each_others_group_messages()
     {
         await _sim.CreatePhoneAsync("15551111111", "Ivy");
