@@ -35,7 +35,7 @@ public sealed partial class WaSimServer
             }
             else
             {
-                // Not a member (or no such group): WhatsApp nacks such a message.
+                // Not a member (or no such group): nacked; the real server's code for this is not documented, 404 is ours.
                 await SendToAsync(sender, Stanza.Make("ack", default, ("class", "message"), ("id", id), ("from", to), ("error", "404"))).ConfigureAwait(false);
             }
 

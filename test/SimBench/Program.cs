@@ -12,15 +12,20 @@ using Google.Protobuf;
 // connections it holds. Usage:
 //   dotnet run -c Release --project test/SimBench -- [--devices 50] [--seconds 10] [--window 64] [--idle 0]
 // It starts WaSim in-process on free ports, provisions one companion per simulated account, logs
-// them in over real WebSocket + Noise, and has each device send to the next one.
+// them in over real WebSocket + Noise, and has each device send to the next one. With
+// --url http://127.0.0.1:7780/ it drives a WaSim started separately instead (its own process, so
+// each side holds only its own sockets: 10,000 idle connections need 20,000 descriptors in one).
 var devices = Option("--devices", 50);
 var seconds = Option("--seconds", 10);
 var window = Option("--window", 64);
 var idle = Option("--idle", 0);
+var url = Array.IndexOf(args, "--url") is var u and >= 0 && u + 1 < args.Length ? new Uri(args[u + 1]) : null;
 
-await using var server = await WaSimServer.StartAsync(new WaSimOptions());
-using var http = new HttpClient { BaseAddress = server.BaseUri };
-Console.WriteLine($"WaSim at {server.BaseUri}; {devices} devices, window {window}, {seconds} s; {idle} idle connections");
+await using var inProcess = url is null ? await WaSimServer.StartAsync(new WaSimOptions()) : null;
+using var http = new HttpClient { BaseAddress = url ?? inProcess!.BaseUri };
+var rootKeyInfo = await http.GetFromJsonAsync<RootKeyInfo>("sim/root-key") ?? throw new InvalidOperationException("no root key");
+var server = new Target(new Uri(rootKeyInfo.WebSocketUrl), Convert.FromHexString(rootKeyInfo.RootKey));
+Console.WriteLine($"WaSim at {http.BaseAddress}; {devices} devices, window {window}, {seconds} s; {idle} idle connections");
 
 var clients = new List<LoadClient>();
 for (var i = 0; i < devices; i++)
@@ -91,19 +96,19 @@ internal sealed class LoadClient
 
     public long Acked { get; private set; }
 
-    public static async Task<LoadClient> ConnectAsync(WaSimServer server, HttpClient http, long number)
+    public static async Task<LoadClient> ConnectAsync(Target server, HttpClient http, long number)
     {
         var phone = number.ToString(CultureInfo.InvariantCulture);
         var noise = Curve25519.GenerateKeyPair();
         (await http.PostAsJsonAsync("sim/phones", new { phone })).EnsureSuccessStatusCode();
         (await http.PostAsJsonAsync($"sim/phones/{phone}/devices", new { noiseKey = Convert.ToBase64String(noise.PublicKey) })).EnsureSuccessStatusCode();
-        var transport = await WebSocketFrameTransport.ConnectAsync(server.WebSocketUri);
+        var transport = await WebSocketFrameTransport.ConnectAsync(server.WebSocket);
         var payload = new ClientPayload { Username = (ulong)number, Device = 1, Passive = true, Pull = true };
         var connected = await NoiseSocket.ConnectAsync(transport, new NoiseClientOptions
         {
             StaticKey = noise,
             ClientPayload = payload.ToByteArray(),
-            RootKey = server.RootPublicKey,
+            RootKey = server.RootKey,
         });
         return new LoadClient(connected.Socket, new Jid(phone, JidServer.PhoneNumber, 1));
     }
@@ -158,3 +163,6 @@ internal sealed class LoadClient
         }
     }
 }
+
+/// <summary>Where the load goes: WaSim's WebSocket address and the root key its certificate chain leads to.</summary>
+internal sealed record Target(Uri WebSocket, byte[] RootKey);
