@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using WaOrleans.Simulator;
 
@@ -34,11 +35,16 @@ Console.WriteLine($"Control API: {server.BaseUri}sim/ — POST phones, GET phone
 Console.WriteLine("             GET phones/{phone}/inbox, POST groups, GET groups/{jid}, POST devices/{jid}/fault, GET root-key");
 Console.WriteLine($"Data:        {Path.GetFullPath(data)}");
 
+// Stop cleanly on Ctrl+C and on SIGTERM (docker stop, systemd, kill), closing every client first.
 var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-Console.CancelKeyPress += (_, e) =>
+void OnSignal(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.TrySetResult();
-};
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 await stop.Task;
+Console.WriteLine("WaSim stopping");
 return 0;
