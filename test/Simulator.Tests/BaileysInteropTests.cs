@@ -26,6 +26,9 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
     /// <summary>A keepalive short enough that a silent server is noticed in about 6 s instead of 35 s.</summary>
     private const int ShortKeepAliveMs = 1000;
 
+    /// <summary>How many times a test polls the control API, 100 ms apart, for something that happens right after a Baileys call returns; generous for a loaded CI machine.</summary>
+    private const int PollAttempts = 150;
+
     /// <summary>Baileys' WebMessageInfo.Status.ERROR, set when the server nacks a message.</summary>
     private const int ErrorStatus = 0;
 
@@ -220,7 +223,8 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         var typing = await lou.WaitForAsync("presence");
         Assert.Equal("composing", typing["presence"]!.GetValue<string>());
 
-        await _sim.PostOkAsync("sim/devices/15555555555:1@s.whatsapp.net/fault", new { kind = "nack" }, 204);
+        // Baileys may send peer stanzas of its own at any time; nack a few so the text is surely among them.
+        await _sim.PostOkAsync("sim/devices/15555555555:1@s.whatsapp.net/fault", new { kind = "nack", count = 5 }, 204);
         var refused = await max.SendTextAsync("15554444444@s.whatsapp.net", "this one is nacked");
         var status = await max.WaitForAsync("status");
         Assert.Equal(refused, status["id"]!.GetValue<string>());
@@ -354,7 +358,7 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
             using var response = await _sim.GetAsync($"sim/phones/{phone}/inbox");
             var inbox = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
             var entry = inbox["messages"]!.AsArray().FirstOrDefault(e => e!["id"]!.GetValue<string>() == id);
-            if (entry is not null || attempt == 50)
+            if (entry is not null || attempt == PollAttempts)
             {
                 Assert.True(entry is not null, $"{phone}'s phone never got {id}: {inbox.ToJsonString()}");
                 return entry!;
@@ -387,7 +391,7 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         for (var attempt = 0; ; attempt++)
         {
             var response = await _sim.PostAsync($"sim/phones/{phone}/pair-code", new { code });
-            if (response.StatusCode != System.Net.HttpStatusCode.NotFound || attempt == 50)
+            if (response.StatusCode != System.Net.HttpStatusCode.NotFound || attempt == PollAttempts)
             {
                 return response;
             }
