@@ -117,7 +117,7 @@ internal sealed partial class SimConnection
                 registration = registration with { RegistrationId = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(registrationId) };
             }
 
-            if (identity is { Length: 32 })
+            if (identity is { Length: Protocol.Crypto.Curve25519.KeySize })
             {
                 registration = registration with { IdentityKey = identity };
             }

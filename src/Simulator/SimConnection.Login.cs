@@ -40,7 +40,7 @@ internal sealed partial class SimConnection
         if (replaced is not null)
         {
             // WhatsApp keeps one connection per device: the older one learns it was replaced (440).
-            await replaced.CloseWithAsync(Stanza.StreamError(440)).ConfigureAwait(false);
+            await replaced.CloseWithAsync(Stanza.StreamError(SimConstants.StreamReplaced)).ConfigureAwait(false);
         }
 
         var now = _server.Options.TimeProvider.GetUtcNow();

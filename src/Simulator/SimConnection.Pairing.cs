@@ -61,7 +61,7 @@ internal sealed partial class SimConnection
             : null;
         if (signed is null)
         {
-            await CloseWithAsync(Stanza.StreamError(401)).ConfigureAwait(false);
+            await CloseWithAsync(Stanza.StreamError(SimConstants.StreamDeviceRemoved)).ConfigureAwait(false);
             throw new PairingException("the companion's pair-device-sign did not carry a valid device signature");
         }
 
@@ -72,7 +72,7 @@ internal sealed partial class SimConnection
         }
 
         LogMessages.DevicePaired(_server.Logger, device.Jid);
-        await CloseWithAsync(Stanza.StreamError(515)).ConfigureAwait(false);
+        await CloseWithAsync(Stanza.StreamError(SimConstants.StreamRestartRequired)).ConfigureAwait(false);
         return device;
     }
 

@@ -45,6 +45,15 @@ internal static class SimConstants
     /// <summary>The first group id; modern group ids are 18-digit numbers starting 120363, and simulated ones count up from there.</summary>
     public const long FirstGroupUser = 120_363_000_000_000_001;
 
+    /// <summary>Stream error after pairing: the client must reconnect and log in (PROTOCOL.md §4.3, §9.6).</summary>
+    public const int StreamRestartRequired = 515;
+
+    /// <summary>Stream error for a removed device: the client is logged out (PROTOCOL.md §9.6).</summary>
+    public const int StreamDeviceRemoved = 401;
+
+    /// <summary>Stream error for a connection replaced by a newer one of the same device (PROTOCOL.md §9.6).</summary>
+    public const int StreamReplaced = 440;
+
     /// <summary>The nack code WhatsApp uses for a stanza it rejects (smax-invalid), injected by the <c>nack</c> fault (PROTOCOL.md §10.2 step 6).</summary>
     public const string SmaxInvalid = "479";
 

@@ -31,9 +31,10 @@ internal static class Stanza
     /// <summary>Creates <c>&lt;stream:error code="N"/&gt;</c>, with a <c>conflict</c> child for 401 and 440 (PROTOCOL.md §9.6).</summary>
     public static Node StreamError(int code) => code switch
     {
-        401 => Make("stream:error", NodeContent.FromChildren(Make("conflict", default, ("type", "device_removed"))), ("code", "401")),
+        SimConstants.StreamDeviceRemoved => Make("stream:error",
+            NodeContent.FromChildren(Make("conflict", default, ("type", "device_removed"))), ("code", Number(code))),
         // The real server names a replaced session by the conflict child alone; Baileys maps it to 440.
-        440 => Make("stream:error", NodeContent.FromChildren(Make("conflict", default, ("type", "replaced")))),
+        SimConstants.StreamReplaced => Make("stream:error", NodeContent.FromChildren(Make("conflict", default, ("type", "replaced")))),
         _ => Make("stream:error", default, ("code", Number(code))),
     };
 

@@ -6,7 +6,11 @@ namespace WaOrleans.Simulator;
 public sealed partial class WaSimServer
 {
     /// <summary>The stream-error codes a client must handle (PROTOCOL.md §9.6).</summary>
-    private static readonly int[] StreamErrorCodes = [515, 401, 440, 503];
+    private static readonly int[] StreamErrorCodes =
+        [SimConstants.StreamRestartRequired, SimConstants.StreamDeviceRemoved, SimConstants.StreamReplaced, ServiceUnavailable];
+
+    /// <summary>Stream error for a server that is temporarily unavailable; clients reconnect (PROTOCOL.md §9.6).</summary>
+    private const int ServiceUnavailable = 503;
 
     /// <summary>The longest injectable delay; beyond a minute clients time out anyway (Baileys' queries wait 60 s).</summary>
     private const int MaxDelayMs = 60_000;

@@ -82,7 +82,7 @@ public sealed partial class WaSimServer
         LogMessages.DeviceUnlinked(Logger, device.Jid);
         if (connection is not null)
         {
-            await connection.CloseWithAsync(Stanza.StreamError(401)).ConfigureAwait(false);
+            await connection.CloseWithAsync(Stanza.StreamError(SimConstants.StreamDeviceRemoved)).ConfigureAwait(false);
         }
     }
 
