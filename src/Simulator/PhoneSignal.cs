@@ -98,6 +98,20 @@ internal sealed class PhoneSignal
         }
     }
 
+    /// <summary>Forgets the session with a device, so the next message to it starts a new one from a fresh bundle (how a phone answers a retry receipt).</summary>
+    public async Task ResetSessionAsync(SignalAddress address)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _store.DeleteSessionAsync(address).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Takes in a member's sender key for a group (from a decrypted SenderKeyDistributionMessage).</summary>
     /// <exception cref="SignalProtocolException">The distribution message is malformed.</exception>
     public async Task ProcessSenderKeyAsync(SenderKeyName name, byte[] distribution)

@@ -37,6 +37,9 @@ internal sealed class SimAccount
     /// <summary>Gets the phone's own Signal state (device 0).</summary>
     public PhoneSignal Signal { get; }
 
+    /// <summary>Gets the 1:1 messages the phone sent, by id, kept so it can resend one a device asks for again; oldest first.</summary>
+    public Dictionary<string, Protocol.Proto.Message> Sent { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Gets or sets whether a device of the account announced itself available most recently.</summary>
     public bool Available { get; set; }
 

@@ -12,6 +12,9 @@ public sealed partial class WaSimServer
     /// <summary>Random bytes in a phone-made message id, after WhatsApp's <c>3EB0</c> prefix.</summary>
     private const int MessageIdEntropy = 8;
 
+    /// <summary>How many sent 1:1 messages a phone keeps for resending on a retry receipt; phones keep recent messages only.</summary>
+    private const int KeptSentMessages = 1000;
+
     /// <summary>Sends a message from <paramref name="account"/>'s phone to a group it belongs to: a sender-key <c>skmsg</c> for all, with the key in a <c>pkmsg</c> per device.</summary>
     internal async Task<string> SendGroupFromPhoneAsync(SimAccount account, Jid groupJid, Message content)
     {
@@ -43,8 +46,7 @@ public sealed partial class WaSimServer
         var shares = new Dictionary<(SimAccount, ushort), IReadOnlyList<Node>>();
         foreach (var device in devices)
         {
-            var address = SignalAddress.ForUser(device.Account.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
-            var encrypted = await account.Signal.EncryptAsync(address, () => TakeBundle(device), keyMessage).ConfigureAwait(false);
+            var encrypted = await account.Signal.EncryptAsync(LidAddress(device), () => TakeBundle(device), keyMessage).ConfigureAwait(false);
             shares[(device.Account, device.DeviceId)] = [EncNode(encrypted)];
         }
 
@@ -66,22 +68,54 @@ public sealed partial class WaSimServer
 
         var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
         RememberSender(id, account.PhoneJid);
-        var plaintext = content.ToByteArray();
-        var now = Options.TimeProvider.GetUtcNow();
+        lock (State.Sync)
+        {
+            account.Sent[id] = content;
+            if (account.Sent.Count > KeptSentMessages)
+            {
+                account.Sent.Remove(account.Sent.Keys.First());
+            }
+        }
+
         foreach (var device in devices)
         {
-            var address = SignalAddress.ForUser(target.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
-            var encrypted = await account.Signal.EncryptAsync(address, () => TakeBundle(device), plaintext).ConfigureAwait(false);
-            var enc = EncNode(encrypted);
-            // Phones address LID peers from their own LID and name their number, as the real server relays them.
-            var message = Stanza.Make("message", NodeContent.FromChildren(enc),
-                ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
-                ("notify", account.PushName), ("sender_pn", account.PhoneJid));
-            await DeliverAsync(target, device.DeviceId, message, now).ConfigureAwait(false);
+            await SendToDeviceAsync(account, device, id, content).ConfigureAwait(false);
         }
 
         return id;
     }
+
+    /// <summary>Answers a device's retry receipt for a phone message: a new session from a fresh bundle, and the message again under the same id.</summary>
+    internal async Task ResendFromPhoneAsync(SimAccount account, SimDevice device, string id)
+    {
+        Message? content;
+        lock (State.Sync)
+        {
+            content = account.Sent.GetValueOrDefault(id);
+        }
+
+        if (content is null)
+        {
+            return;
+        }
+
+        await account.Signal.ResetSessionAsync(LidAddress(device)).ConfigureAwait(false);
+        await SendToDeviceAsync(account, device, id, content).ConfigureAwait(false);
+    }
+
+    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content)
+    {
+        var now = Options.TimeProvider.GetUtcNow();
+        var encrypted = await account.Signal.EncryptAsync(LidAddress(device), () => TakeBundle(device), content.ToByteArray()).ConfigureAwait(false);
+        // Phones address LID peers from their own LID and name their number, as the real server relays them.
+        var message = Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
+            ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
+            ("notify", account.PushName), ("sender_pn", account.PhoneJid));
+        await DeliverAsync(device.Account, device.DeviceId, message, now).ConfigureAwait(false);
+    }
+
+    private static SignalAddress LidAddress(SimDevice device) =>
+        SignalAddress.ForUser(device.Account.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
 
     private async Task ReceiveOnPhoneAsync(SimAccount account, Node message, DateTimeOffset now)
     {

@@ -100,6 +100,11 @@ public sealed partial class WaSimServer
                 phone.Receipts.Add(new PhoneReceipt(author.Jid, id, receipt.GetAttr("type")));
             }
 
+            if (receipt.GetAttr("type") == "retry")
+            {
+                await ResendFromPhoneAsync(phone, author, id).ConfigureAwait(false);
+            }
+
             return;
         }
 

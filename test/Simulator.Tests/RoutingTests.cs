@@ -1,6 +1,8 @@
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Crypto;
 using WaOrleans.Protocol.Noise;
+using WaOrleans.Protocol.Signal;
+using WaOrleans.Protocol.Signal.Stores.InMemory;
 using WaOrleans.Simulator.Tests.Support;
 
 namespace WaOrleans.Simulator.Tests;
@@ -155,6 +157,60 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.Equal("retry", retry.GetAttr("type"));
         Assert.Equal("15556000009:1@s.whatsapp.net", retry.GetAttr("from"));
         Assert.NotNull(retry.GetChild("retry"));
+    }
+
+    [Fact]
+    public async Task A_phone_answers_a_retry_receipt_with_a_new_session_the_device_can_decrypt()
+    {
+        await _sim.CreatePhoneAsync("15556000010");
+        await _sim.CreatePhoneAsync("15556000011");
+        var random = SystemSignalRandom.Instance;
+        var identity = IdentityKeyPair.Generate(random);
+        var store = new InMemorySignalProtocolStore(identity, new RegistrationId(77));
+        var signedPreKey = KeyHelper.GenerateSignedPreKey(identity, new SignedPreKeyId(1), random, TimeProvider.System);
+        await store.StoreSignedPreKeyAsync(signedPreKey);
+        var preKeys = KeyHelper.GeneratePreKeys(new PreKeyId(1), 4, random);
+        foreach (var preKey in preKeys)
+        {
+            await store.StorePreKeyAsync(preKey);
+        }
+
+        var noise = Curve25519.GenerateKeyPair();
+        await _sim.PostOkAsync("sim/phones/15556000010/devices", new
+        {
+            noiseKey = Convert.ToBase64String(noise.PublicKey),
+            identityKey = Convert.ToBase64String(identity.PublicKey.PublicKey),
+            registrationId = 77,
+        }, 201);
+        await using var socket = await NoiseLogin.LoginAsync(_server, 15556000010, 1, noise);
+        await ReceiveUntilAsync(socket, "ib");
+        await NoiseLogin.SendNodeAsync(socket, Stanza.Make("iq", NodeContent.FromChildren(
+            Stanza.Make("list", NodeContent.FromChildren(preKeys.Select(k => Stanza.Make("key", NodeContent.FromChildren(
+                Stanza.Make("id", PreKeyCodec.WriteId(k.Id.Value)), Stanza.Make("value", k.KeyPair.PublicKeyBytes())))))),
+            Stanza.Make("skey", NodeContent.FromChildren(
+                Stanza.Make("id", PreKeyCodec.WriteId(1)), Stanza.Make("value", signedPreKey.KeyPair.PublicKeyBytes()),
+                Stanza.Make("signature", signedPreKey.SignatureBytes())))),
+            ("id", "upload"), ("type", "set"), ("xmlns", "encrypt")));
+        await ReceiveUntilAsync(socket, "iq");
+
+        var id = (await _sim.PostOkAsync("sim/phones/15556000011/send", new { to = "15556000010", text = "once" }))!["id"]!.GetValue<string>();
+        Assert.Equal("once", await DecryptTextAsync(store, await ReceiveUntilAsync(socket, "message")));
+
+        await NoiseLogin.SendNodeAsync(socket, Stanza.Make("receipt", NodeContent.FromChildren(Stanza.Make("retry", default, ("count", "1"), ("id", id))),
+            ("id", id), ("to", Jid.Parse("15556000011@s.whatsapp.net")), ("type", "retry")));
+        var again = await ReceiveUntilAsync(socket, "message");
+        Assert.Equal(id, again.GetAttr("id"));
+        Assert.Equal("pkmsg", again.GetChild("enc")!.GetAttr("type"));
+        Assert.Equal("once", await DecryptTextAsync(store, again));
+    }
+
+    private static async Task<string> DecryptTextAsync(InMemorySignalProtocolStore store, Node message)
+    {
+        var from = Jid.Parse(message.GetAttr("from")!);
+        var cipher = new SessionCipher(store, SignalAddress.ForUser(from.User, SignalUserDomain.Lid, new DeviceId(from.Device)), SystemSignalRandom.Instance);
+        message.GetChild("enc")!.Content.TryGetBytes(out var body);
+        var padded = (await cipher.DecryptPreKeyMessageAsync(body)).Plaintext;
+        return WaOrleans.Protocol.Proto.Message.Parser.ParseFrom(padded.AsSpan(0, padded.Length - padded[^1])).Conversation;
     }
 
     private static Node Ping(string id) => Stanza.Make("iq", NodeContent.FromChildren(Stanza.Make("ping")), ("id", id), ("type", "get"), ("xmlns", "w:p"));
