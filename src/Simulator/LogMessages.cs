@@ -30,6 +30,9 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Unlinked {Device}")]
     public static partial void DeviceUnlinked(ILogger logger, Jid device);
 
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "A simulated phone cannot encrypt to {Device}: {Reason}")]
+    public static partial void PhoneCannotEncrypt(ILogger logger, Jid device, string reason);
+
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Injected fault {Kind} on {Target}")]
     public static partial void FaultInjected(ILogger logger, string kind, string target);
 }

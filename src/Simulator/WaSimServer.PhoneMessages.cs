@@ -46,8 +46,16 @@ public sealed partial class WaSimServer
         var shares = new Dictionary<(SimAccount, ushort), IReadOnlyList<Node>>();
         foreach (var device in devices)
         {
-            var encrypted = await account.Signal.EncryptAsync(LidAddress(device), () => TakeBundle(device), keyMessage).ConfigureAwait(false);
-            shares[(device.Account, device.DeviceId)] = [EncNode(encrypted)];
+            try
+            {
+                var encrypted = await account.Signal.EncryptAsync(LidAddress(device), () => TakeBundle(device), keyMessage).ConfigureAwait(false);
+                shares[(device.Account, device.DeviceId)] = [EncNode(encrypted)];
+            }
+            catch (SignalProtocolException ex)
+            {
+                // Without the sender key that device cannot read the group message; it still gets the skmsg, as it would from a real phone.
+                LogMessages.PhoneCannotEncrypt(Logger, device.Jid, ex.Message);
+            }
         }
 
         var skmsg = Stanza.Make("enc", ciphertext, ("v", "2"), ("type", "skmsg"));
@@ -106,7 +114,18 @@ public sealed partial class WaSimServer
     private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content)
     {
         var now = Options.TimeProvider.GetUtcNow();
-        var encrypted = await account.Signal.EncryptAsync(LidAddress(device), () => TakeBundle(device), content.ToByteArray()).ConfigureAwait(false);
+        EncryptedMessage encrypted;
+        try
+        {
+            encrypted = await account.Signal.EncryptAsync(LidAddress(device), () => TakeBundle(device), content.ToByteArray()).ConfigureAwait(false);
+        }
+        catch (SignalProtocolException ex)
+        {
+            // A device whose keys do not verify (a provisioned load-test device) cannot be reached; a real phone skips it too.
+            LogMessages.PhoneCannotEncrypt(Logger, device.Jid, ex.Message);
+            return;
+        }
+
         // Phones address LID peers from their own LID and name their number, as the real server relays them.
         var message = Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
             ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),

@@ -204,6 +204,16 @@ public sealed class RoutingTests : IAsyncLifetime
         Assert.Equal("once", await DecryptTextAsync(store, again));
     }
 
+    [Fact]
+    public async Task A_phone_skips_a_device_whose_keys_do_not_verify()
+    {
+        await ProvisionAsync("15556000012");
+        await _sim.CreatePhoneAsync("15556000013");
+        var sent = await _sim.PostOkAsync("sim/phones/15556000013/send", new { to = "15556000012", text = "unreachable" });
+        Assert.NotNull(sent!["id"]);
+        Assert.Equal(0, (await _sim.GetJsonAsync("sim/phones/15556000012"))["devices"]![0]!["undelivered"]!.GetValue<int>());
+    }
+
     private static async Task<string> DecryptTextAsync(InMemorySignalProtocolStore store, Node message)
     {
         var from = Jid.Parse(message.GetAttr("from")!);
