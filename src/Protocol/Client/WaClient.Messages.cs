@@ -21,6 +21,9 @@ public sealed partial class WaClient
     /// </summary>
     internal const int UnackedMessageCapacity = 1024;
 
+    /// <summary>Wrappers nest at most a few levels (device-sent around ephemeral around view-once); the bound stops a hostile loop.</summary>
+    private const int MaxWrapperDepth = 4;
+
     private readonly ConcurrentDictionary<string, IReadOnlyList<Message>> _unacked = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _unackedOrder = new();
 
@@ -59,6 +62,7 @@ public sealed partial class WaClient
         }
 
         _unacked.TryRemove(key, out _);
+        _retryCounts.TryRemove(source.Id, out _);
         await SendMessageReceiptAsync(connection, node, source).ConfigureAwait(false);
         await SendAckAsync(connection, node).ConfigureAwait(false);
     }
@@ -153,9 +157,6 @@ public sealed partial class WaClient
 
         return (message, chat);
     }
-
-    /// <summary>Wrappers nest at most a few levels (device-sent around ephemeral around view-once); the bound stops a hostile loop.</summary>
-    private const int MaxWrapperDepth = 4;
 
     /// <summary>Sends the delivery receipt (PROTOCOL.md §7.3): <c>sender</c> for our own devices' messages, <c>peer_msg</c> for peer ones.</summary>
     private Task SendMessageReceiptAsync(ClientConnection connection, Node node, MessageSource source)

@@ -111,6 +111,12 @@ public sealed partial class WaClient
     /// <summary>Asks the sender to encrypt a message again (PROTOCOL.md §7.5), at most <see cref="MaxRetryCount"/> times.</summary>
     private Task SendRetryReceiptAsync(ClientConnection connection, Node node, MessageSource source)
     {
+        if (_retryCounts.Count >= UnackedMessageCapacity)
+        {
+            // Counts of messages that never came back; dropping them only allows a few extra retries.
+            _retryCounts.Clear();
+        }
+
         var count = _retryCounts.AddOrUpdate(source.Id, 1, (_, c) => c + 1);
         if (count > MaxRetryCount)
         {
