@@ -21,15 +21,18 @@ public sealed record UnlinkRequest(int? Device);
 /// <summary>
 /// Body of <c>POST /sim/devices/{jid}/fault</c>. Kinds: <c>close</c> (drop the socket),
 /// <c>stream-error</c> with <see cref="Code"/> 515, 401, 440 or 503, <c>silent</c> (stop sending
-/// anything), <c>restart-server</c> (drop every connection, keep all state).
+/// anything), <c>drop</c> (lose the next <see cref="Count"/> stanzas to the device), <c>delay</c>
+/// (hold each stanza to the device <see cref="DelayMs"/>), <c>nack</c> (refuse the device's next
+/// <see cref="Count"/> messages with 479), <c>clear</c> (end those faults), <c>restart-server</c>
+/// (drop every connection, keep all state, and refuse new ones for <see cref="DelayMs"/>).
 /// </summary>
-public sealed record FaultRequest(string Kind, int? Code);
+public sealed record FaultRequest(string Kind, int? Code, int? Count = null, int? DelayMs = null);
 
 /// <summary>A simulated phone's account as the control API shows it; the identity key is public.</summary>
 public sealed record PhoneInfo(string Phone, string Jid, string Lid, string PushName, string IdentityKey, IReadOnlyList<DeviceInfo> Devices);
 
 /// <summary>A linked companion device as the control API shows it.</summary>
-public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIndex, bool Online, int PreKeys);
+public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIndex, bool Online, int PreKeys, int Undelivered);
 
 /// <summary>The root key clients must trust, in hex.</summary>
 public sealed record RootKeyInfo(string RootKey, string WebSocketUrl);
@@ -52,8 +55,26 @@ public sealed record CreateGroupRequest(string Subject, string Creator, IReadOnl
 /// <summary>A group as the control API shows it.</summary>
 public sealed record GroupInfo(string Jid, string Subject, string Creator, IReadOnlyList<string> Members);
 
-/// <summary>Body of <c>POST /sim/phones/{phone}/send</c>: a text to a number or a group JID.</summary>
-public sealed record SendRequest(string To, string Text);
+/// <summary>
+/// Body of <c>POST /sim/phones/{phone}/send</c>, to a number or a group JID. <see cref="Kind"/> is
+/// <c>text</c> (default; <see cref="Text"/>), <c>reply</c> (<see cref="Text"/>, <see cref="QuotedId"/>),
+/// <c>reaction</c> (<see cref="Text"/> = emoji, <see cref="QuotedId"/>), <c>location</c>
+/// (<see cref="Latitude"/>, <see cref="Longitude"/>, <see cref="Name"/>), <c>contact</c>
+/// (<see cref="Name"/>, <see cref="ContactPhone"/>), <c>poll</c> (<see cref="Name"/>,
+/// <see cref="Options"/>) or <c>image</c> (<see cref="ImageBase64"/>, <see cref="Mimetype"/>, caption in <see cref="Text"/>).
+/// </summary>
+public sealed record SendRequest(
+    string To,
+    string? Text,
+    string? Kind = null,
+    string? QuotedId = null,
+    double? Latitude = null,
+    double? Longitude = null,
+    string? Name = null,
+    string? ContactPhone = null,
+    IReadOnlyList<string>? Options = null,
+    string? ImageBase64 = null,
+    string? Mimetype = null);
 
 /// <summary>Answer of <c>POST /sim/phones/{phone}/send</c>: the new message's id.</summary>
 public sealed record SentInfo(string Id);

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 
 namespace WaOrleans.Simulator;
 
@@ -12,12 +11,6 @@ namespace WaOrleans.Simulator;
 /// </summary>
 internal sealed class MediaStore
 {
-    /// <summary>Size of the truncated HMAC at the end of an encrypted media blob.</summary>
-    private const int MacSize = 10;
-
-    /// <summary>Size of the HKDF expansion of a media key: IV, cipher key, MAC key, ref key.</summary>
-    private const int ExpandedKeySize = 112;
-
     private readonly ConcurrentDictionary<string, byte[]> _blobs = new(StringComparer.Ordinal);
 
     /// <summary>Stores an uploaded blob under its path (without query) and returns that path.</summary>
@@ -47,30 +40,26 @@ internal sealed class MediaStore
             return null;
         }
 
-        if (blob.Length < MacSize)
+        if (blob.Length < MediaKeys.MacSize)
         {
             error = "the blob is shorter than its MAC";
             return null;
         }
 
-        var keys = HKDF.DeriveKey(HashAlgorithmName.SHA256, mediaKey, ExpandedKeySize, [], Encoding.ASCII.GetBytes(keyInfo));
-        var iv = keys.AsSpan(0, 16);
-        var cipherKey = keys.AsSpan(16, 32);
-        var macKey = keys.AsSpan(48, 32);
-        var ciphertext = blob.AsSpan(0, blob.Length - MacSize);
-        byte[] signed = [.. iv, .. ciphertext];
-        if (!HMACSHA256.HashData(macKey, signed).AsSpan(0, MacSize).SequenceEqual(blob.AsSpan(blob.Length - MacSize)))
+        var keys = MediaKeys.Expand(mediaKey, keyInfo);
+        var ciphertext = blob.AsSpan(0, blob.Length - MediaKeys.MacSize);
+        if (!keys.Mac(ciphertext).AsSpan().SequenceEqual(blob.AsSpan(blob.Length - MediaKeys.MacSize)))
         {
             error = "the blob's MAC does not verify";
             return null;
         }
 
         using var aes = Aes.Create();
-        aes.Key = cipherKey.ToArray();
+        aes.Key = keys.CipherKey;
         byte[] plaintext;
         try
         {
-            plaintext = aes.DecryptCbc(ciphertext, iv);
+            plaintext = aes.DecryptCbc(ciphertext, keys.Iv);
         }
         catch (CryptographicException ex)
         {

@@ -80,7 +80,8 @@ internal static class PairingCodeCrypto
             return null;
         }
 
-        return (plaintext[..32], plaintext[32..64], plaintext[64..]);
+        const int Key = Curve25519.KeySize;
+        return (plaintext[..Key], plaintext[Key..(2 * Key)], plaintext[(2 * Key)..]);
     }
 
     /// <summary>Derives the ADV secret <c>HKDF(ephShared || X25519(primary, companion) || random, info "adv_secret")</c>.</summary>

@@ -29,7 +29,9 @@ using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConso
 await using var server = await WaSimServer.StartAsync(new WaSimOptions { Port = port, DataDirectory = Path.GetFullPath(data) }, loggerFactory);
 Console.WriteLine($"WaSim root public key: {Convert.ToHexStringLower(server.RootPublicKey)}");
 Console.WriteLine($"WebSocket:   {server.WebSocketUri}");
-Console.WriteLine($"Control API: {server.BaseUri}sim/ (POST phones, GET phones/{{phone}}, POST phones/{{phone}}/scan|pair-code|unlink, POST devices/{{jid}}/fault)");
+Console.WriteLine($"Media host:  {server.MediaUri} (https, self-signed)");
+Console.WriteLine($"Control API: {server.BaseUri}sim/ — POST phones, GET phones/{{phone}}, POST phones/{{phone}}/scan|pair-code|send|unlink|devices,");
+Console.WriteLine("             GET phones/{phone}/inbox, POST groups, GET groups/{jid}, POST devices/{jid}/fault, GET root-key");
 Console.WriteLine($"Data:        {Path.GetFullPath(data)}");
 
 var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -13,6 +13,12 @@ internal sealed partial class SimConnection
     /// <summary>Random bytes behind each QR ref; enough that refs are never guessed or repeated.</summary>
     private const int QrRefEntropy = 24;
 
+    /// <summary>Real refs start with "2@"; clients treat refs as opaque, so only the look is copied.</summary>
+    private const string QrRefPrefix = "2@";
+
+    /// <summary>Random bytes in a pairing-code ref.</summary>
+    private const int CodeRefEntropy = 8;
+
     private SignalRegistration? _registration;
     private int _pairing;
 
@@ -78,6 +84,14 @@ internal sealed partial class SimConnection
             throw new PairingException("the registration payload is malformed");
         }
 
+        byte[] signedPreKey = [PreKeyCodec.KeyTypeByte, .. data.ESkeyVal.Span];
+        if (!Curve25519.Verify(data.EIdent.Span, signedPreKey, data.ESkeySig.Span))
+        {
+            // The server would never hand out a bundle whose signature peers will reject.
+            await CloseWithAsync(Stanza.Make("failure", default, ("reason", "400"))).ConfigureAwait(false);
+            throw new PairingException("the registration's signed prekey signature does not verify");
+        }
+
         _registration = new SignalRegistration(
             BinaryPrimitives.ReadUInt32BigEndian(data.ERegid.Span), data.EIdent.ToByteArray(),
             PreKeyCodec.ReadId(data.ESkeyId.Span), data.ESkeyVal.ToByteArray(), data.ESkeySig.ToByteArray());
@@ -87,7 +101,7 @@ internal sealed partial class SimConnection
         var refs = new List<QrRef>(SimConstants.QrRefCount);
         for (var i = 0; i < SimConstants.QrRefCount; i++)
         {
-            refs.Add(new QrRef("2@" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(QrRefEntropy)), this, expiresAt));
+            refs.Add(new QrRef(QrRefPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(QrRefEntropy)), this, expiresAt));
             expiresAt += _server.Options.QrRefLifetime;
         }
 
@@ -115,7 +129,7 @@ internal sealed partial class SimConnection
                     return Stanza.Error(iq, 404, "item-not-found");
                 }
 
-                var session = new PairingCodeSession(jid.User, "sim-code-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), this, wrapped);
+                var session = new PairingCodeSession(jid.User, "sim-code-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(CodeRefEntropy)), this, wrapped);
                 _server.State.SetCodeSession(session);
                 return Stanza.Result(iq, Stanza.Make("link_code_companion_reg", NodeContent.FromChildren(
                     Stanza.Make("link_code_pairing_ref", Encoding.UTF8.GetBytes(session.Ref)))));

@@ -19,8 +19,13 @@ internal sealed partial class SimConnection
     private readonly byte[] _noiseKey;
     private readonly CancellationTokenSource _lifetime;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<Node>> _pendingIqs = new(StringComparer.Ordinal);
+    private readonly Lock _delayLock = new();
     private long _nextIqId;
     private volatile bool _silent;
+    private int _dropOutgoing;
+    private int _nackIncoming;
+    private long _delayTicks;
+    private Task _delayedSends = Task.CompletedTask;
 
     /// <summary>Wraps an accepted Noise socket and the client's decoded payload.</summary>
     public SimConnection(WaSimServer server, NoiseSocket socket, ClientPayload payload, byte[] noiseKey, CancellationToken serverStopping)
@@ -81,6 +86,13 @@ internal sealed partial class SimConnection
         {
             LogMessages.ConnectionFailed(_server.Logger, this, ex.Message);
         }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException
+            or NodeAttributeException or Protocol.Crypto.CryptoException or TimeoutException)
+        {
+            // A stanza the simulator could not make sense of ends this client's connection only.
+            LogMessages.ConnectionFailed(_server.Logger, this, ex.Message);
+            await CloseWithAsync(Stanza.Make("stream:error", NodeContent.FromChildren(Stanza.Make("bad-request")))).ConfigureAwait(false);
+        }
         finally
         {
             await ShutdownAsync().ConfigureAwait(false);
@@ -90,12 +102,26 @@ internal sealed partial class SimConnection
     /// <summary>Encodes and sends one stanza, unless a fault made the server silent towards this client.</summary>
     public async Task SendNodeAsync(Node node, CancellationToken cancellationToken = default)
     {
-        if (_silent)
+        if (_silent || (Volatile.Read(ref _dropOutgoing) > 0 && Interlocked.Decrement(ref _dropOutgoing) >= 0))
         {
             return;
         }
 
-        await _socket.SendFrameAsync(NodeWriter.EncodeFrame(node), cancellationToken).ConfigureAwait(false);
+        var frame = NodeWriter.EncodeFrame(node);
+        if (Interlocked.Read(ref _delayTicks) is > 0 and var delay)
+        {
+            // A slow link to this client must not stall the senders whose stanzas it carries:
+            // queue the frame behind earlier delayed ones and return.
+            var due = _server.Options.TimeProvider.GetUtcNow() + TimeSpan.FromTicks(delay);
+            lock (_delayLock)
+            {
+                _delayedSends = SendWhenDueAsync(_delayedSends, frame, due);
+            }
+
+            return;
+        }
+
+        await _socket.SendFrameAsync(frame, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends a server iq (its <c>id</c> is assigned here) and waits for the client's result or error.</summary>
@@ -124,9 +150,12 @@ internal sealed partial class SimConnection
             if (last is not null)
             {
                 await SendNodeAsync(last).ConfigureAwait(false);
+                // Baileys decodes frames asynchronously: closing at once can beat the stanza to its
+                // handler, turning a 515 or 401 into a plain 428. The client usually closes first.
+                await Task.Delay(SimConstants.FinalStanzaGrace, _server.Options.TimeProvider, _lifetime.Token).ConfigureAwait(false);
             }
         }
-        catch (TransportException)
+        catch (Exception ex) when (ex is TransportException or OperationCanceledException or ObjectDisposedException)
         {
             // The client is already gone; closing is all that is left.
         }
@@ -159,12 +188,31 @@ internal sealed partial class SimConnection
     /// <summary>Stops sending anything to the client, as a server that went silent (keepalive loss on the client).</summary>
     public void GoSilent() => _silent = true;
 
+    /// <summary>Drops the next <paramref name="count"/> stanzas the server sends to this client, as a lossy link would.</summary>
+    public void DropOutgoing(int count) => Interlocked.Exchange(ref _dropOutgoing, count);
+
+    /// <summary>Delays every stanza the server sends to this client by <paramref name="delay"/> (zero stops delaying).</summary>
+    public void DelayOutgoing(TimeSpan delay) => Interlocked.Exchange(ref _delayTicks, delay.Ticks);
+
+    /// <summary>Refuses the client's next <paramref name="count"/> messages with a 479 nack instead of routing them.</summary>
+    public void NackIncoming(int count) => Interlocked.Exchange(ref _nackIncoming, count);
+
+    /// <summary>Ends every fault on this connection: speaks again, no drops, no delay, no nacks.</summary>
+    public void ClearFaults()
+    {
+        _silent = false;
+        DropOutgoing(0);
+        DelayOutgoing(TimeSpan.Zero);
+        NackIncoming(0);
+    }
+
     /// <summary>Describes the connection by its device, never by keys.</summary>
     public override string ToString() => Device is { } device ? $"SimConnection({device.Jid})" : "SimConnection(registering)";
 
     private Task HandleNodeAsync(Node node, CancellationToken cancellationToken) => node.Tag switch
     {
         "iq" => HandleIqAsync(node, cancellationToken),
+        "message" when Device is not null && TakeNack() => NackAsync(node, cancellationToken),
         "message" when Device is not null => _server.RouteMessageAsync(Device, node),
         "receipt" when Device is not null => _server.RouteReceiptAsync(Device, node),
         "presence" when Device is not null => _server.HandlePresenceAsync(Device, node),
@@ -173,6 +221,31 @@ internal sealed partial class SimConnection
         // Telemetry (unified_session) and other acks need no answer from the simulator.
         _ => Task.CompletedTask,
     };
+
+    private async Task SendWhenDueAsync(Task previous, byte[] frame, DateTimeOffset due)
+    {
+        await previous.ConfigureAwait(false);
+        var wait = due - _server.Options.TimeProvider.GetUtcNow();
+        try
+        {
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _server.Options.TimeProvider, _lifetime.Token).ConfigureAwait(false);
+            }
+
+            await _socket.SendFrameAsync(frame).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TransportException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client left while its stanzas were held back; they are lost as on a real link.
+        }
+    }
+
+    private bool TakeNack() => Volatile.Read(ref _nackIncoming) > 0 && Interlocked.Decrement(ref _nackIncoming) >= 0;
+
+    private Task NackAsync(Node message, CancellationToken cancellationToken) =>
+        SendNodeAsync(Stanza.Make("ack", default, ("class", "message"), ("id", message.GetAttr("id") ?? ""),
+            ("from", message.Attrs.TryGetValue("to", out var to) ? to : Jid.ServerJid), ("error", SimConstants.SmaxInvalid)), cancellationToken);
 
     private Task Acknowledge(SimDevice device, string id)
     {

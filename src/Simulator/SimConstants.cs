@@ -45,6 +45,12 @@ internal static class SimConstants
     /// <summary>The first group id; modern group ids are 18-digit numbers starting 120363, and simulated ones count up from there.</summary>
     public const long FirstGroupUser = 120_363_000_000_000_001;
 
+    /// <summary>The nack code WhatsApp uses for a stanza it rejects (smax-invalid), injected by the <c>nack</c> fault (PROTOCOL.md §10.2 step 6).</summary>
+    public const string SmaxInvalid = "479";
+
+    /// <summary>How long the server lets a client read its last stanza (a stream error, a failure) before closing the socket.</summary>
+    public static readonly TimeSpan FinalStanzaGrace = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Minimum prekey stock before the server tells a device to upload more: Baileys and whatsmeow both use 5 (PROTOCOL.md §5.4).</summary>
     public const int MinPreKeys = 5;
 }

@@ -63,9 +63,12 @@ public sealed partial class WaSimServer
         sim.MapPost("/phones/{phone}/send", (string phone, SendRequest request) => Handle(async () =>
         {
             var account = RequireAccount(phone);
-            var id = Jid.TryParse(request.To, out var to) && to.IsGroup
-                ? await SendGroupFromPhoneAsync(account, to, request.Text).ConfigureAwait(false)
-                : await SendFromPhoneAsync(account, NormalizePhone(request.To), request.Text).ConfigureAwait(false);
+            var group = Jid.TryParse(request.To, out var to) && to.IsGroup;
+            var chat = group ? to : new Jid(NormalizePhone(request.To), JidServer.PhoneNumber);
+            var message = PhoneMessageBuilder.Build(request, chat.ToString(), Media, MediaUri, Options.TimeProvider.GetUtcNow());
+            var id = group
+                ? await SendGroupFromPhoneAsync(account, chat, message).ConfigureAwait(false)
+                : await SendFromPhoneAsync(account, chat.User, message).ConfigureAwait(false);
             return (IResult)TypedResults.Ok(new SentInfo(id));
         }));
         sim.MapPost("/groups", (CreateGroupRequest request) => Handle(() =>
@@ -170,5 +173,5 @@ public sealed partial class WaSimServer
     }
 
     private static DeviceInfo DescribeDevice(SimDevice device) =>
-        new(device.Jid.ToString(), device.Lid.ToString(), device.DeviceId, device.KeyIndex, device.Connection is not null, device.PreKeys.Count);
+        new(device.Jid.ToString(), device.Lid.ToString(), device.DeviceId, device.KeyIndex, device.Connection is not null, device.PreKeys.Count, device.Undelivered.Count);
 }

@@ -12,8 +12,8 @@ public sealed partial class WaSimServer
     /// <summary>Random bytes in a phone-made message id, after WhatsApp's <c>3EB0</c> prefix.</summary>
     private const int MessageIdEntropy = 8;
 
-    /// <summary>Sends a text from <paramref name="account"/>'s phone to a group it belongs to: a sender-key <c>skmsg</c> for all, with the key in a <c>pkmsg</c> per device.</summary>
-    internal async Task<string> SendGroupFromPhoneAsync(SimAccount account, Jid groupJid, string text)
+    /// <summary>Sends a message from <paramref name="account"/>'s phone to a group it belongs to: a sender-key <c>skmsg</c> for all, with the key in a <c>pkmsg</c> per device.</summary>
+    internal async Task<string> SendGroupFromPhoneAsync(SimAccount account, Jid groupJid, Message content)
     {
         var group = State.FindGroup(groupJid) ?? throw new SimRequestException(404, $"no group {groupJid}");
         List<SimDevice> devices;
@@ -31,7 +31,7 @@ public sealed partial class WaSimServer
         RememberSender(id, account.PhoneJid);
         var self = SignalAddress.ForUser(account.LidUser, SignalUserDomain.Lid, new DeviceId(0));
         var (distribution, ciphertext) = await account.Signal.GroupEncryptAsync(
-            new SenderKeyName(groupJid.ToString(), self), new Message { Conversation = text }.ToByteArray()).ConfigureAwait(false);
+            new SenderKeyName(groupJid.ToString(), self), content.ToByteArray()).ConfigureAwait(false);
         var keyMessage = new Message
         {
             SenderKeyDistributionMessage = new Message.Types.SenderKeyDistributionMessage
@@ -49,13 +49,13 @@ public sealed partial class WaSimServer
         }
 
         var skmsg = Stanza.Make("enc", ciphertext, ("v", "2"), ("type", "skmsg"));
-        await FanOutAsync(group, account, 0, id, "text", Options.TimeProvider.GetUtcNow(),
+        await FanOutAsync(group, account, 0, id, StanzaType(content), Options.TimeProvider.GetUtcNow(),
             target => shares.GetValueOrDefault(target) ?? [], [skmsg], account.Lid, account.PhoneJid).ConfigureAwait(false);
         return id;
     }
 
-    /// <summary>Sends a text from <paramref name="account"/>'s phone to every companion of <paramref name="toPhone"/>; returns the message id.</summary>
-    internal async Task<string> SendFromPhoneAsync(SimAccount account, string toPhone, string text)
+    /// <summary>Sends a message from <paramref name="account"/>'s phone to every companion of <paramref name="toPhone"/>; returns the message id.</summary>
+    internal async Task<string> SendFromPhoneAsync(SimAccount account, string toPhone, Message content)
     {
         var target = State.FindAccount(toPhone) ?? throw new SimRequestException(404, $"{toPhone} is not on WhatsApp");
         List<SimDevice> devices;
@@ -66,7 +66,7 @@ public sealed partial class WaSimServer
 
         var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
         RememberSender(id, account.PhoneJid);
-        var plaintext = new Message { Conversation = text }.ToByteArray();
+        var plaintext = content.ToByteArray();
         var now = Options.TimeProvider.GetUtcNow();
         foreach (var device in devices)
         {
@@ -75,7 +75,7 @@ public sealed partial class WaSimServer
             var enc = EncNode(encrypted);
             // Phones address LID peers from their own LID and name their number, as the real server relays them.
             var message = Stanza.Make("message", NodeContent.FromChildren(enc),
-                ("from", account.Lid), ("id", id), ("type", "text"), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
+                ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
                 ("notify", account.PushName), ("sender_pn", account.PhoneJid));
             await DeliverAsync(target, device.DeviceId, message, now).ConfigureAwait(false);
         }
@@ -176,6 +176,16 @@ public sealed partial class WaSimServer
 
         return message;
     }
+
+    /// <summary>Gives the stanza type WhatsApp uses: media for media messages, reaction and poll for those, text otherwise.</summary>
+    private static string StanzaType(Message message) => message switch
+    {
+        { ImageMessage: not null } or { VideoMessage: not null } or { AudioMessage: not null } or { DocumentMessage: not null }
+            or { StickerMessage: not null } or { LocationMessage: not null } or { ContactMessage: not null } => "media",
+        { ReactionMessage: not null } => "reaction",
+        { PollCreationMessage: not null } => "poll",
+        _ => "text",
+    };
 
     private static Node EncNode(EncryptedMessage encrypted) =>
         Stanza.Make("enc", encrypted.Body, ("v", "2"), ("type", encrypted.Type == CiphertextType.PreKey ? "pkmsg" : "msg"));

@@ -124,6 +124,13 @@ public sealed partial class WaSimServer : IAsyncDisposable
             return;
         }
 
+        if (IsDown)
+        {
+            // A restarting server is unreachable; clients see their connection attempt fail.
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
         var webSocket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         NoiseAcceptResult accepted;
         try

@@ -26,6 +26,9 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
     /// <summary>A keepalive short enough that a silent server is noticed in about 6 s instead of 35 s.</summary>
     private const int ShortKeepAliveMs = 1000;
 
+    /// <summary>Baileys' WebMessageInfo.Status.ERROR, set when the server nacks a message.</summary>
+    private const int ErrorStatus = 0;
+
     /// <summary>Baileys' WebMessageInfo.Status.READ.</summary>
     private const int ReadStatus = 4;
 
@@ -194,7 +197,7 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Baileys_clients_see_each_others_presence_and_typing()
+    public async Task Baileys_clients_see_presence_and_typing_and_a_nacked_message_fails()
     {
         await _sim.CreatePhoneAsync("15554444444", "Lou");
         await _sim.CreatePhoneAsync("15555555555", "Max");
@@ -216,6 +219,12 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         await max.SendPresenceAsync("composing", "15554444444@s.whatsapp.net");
         var typing = await lou.WaitForAsync("presence");
         Assert.Equal("composing", typing["presence"]!.GetValue<string>());
+
+        await _sim.PostOkAsync("sim/devices/15555555555:1@s.whatsapp.net/fault", new { kind = "nack" }, 204);
+        var refused = await max.SendTextAsync("15554444444@s.whatsapp.net", "this one is nacked");
+        var status = await max.WaitForAsync("status");
+        Assert.Equal(refused, status["id"]!.GetValue<string>());
+        Assert.Equal(ErrorStatus, status["status"]!.GetValue<int>());
     }
 
     [Fact]
@@ -254,6 +263,25 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_reaches_the_senders_other_linked_device_as_its_own()
+    {
+        await _sim.CreatePhoneAsync("15558888888", "Pia");
+        await _sim.CreatePhoneAsync("15559999999", "Quin");
+        var laptop = await PairAsync("15558888888");
+        var desktop = await PairAsync("15558888888");
+        await using var first = await BaileysClient.StartAsync(harness, _server, laptop);
+        await using var second = await BaileysClient.StartAsync(harness, _server, desktop);
+        await first.WaitForOpenAsync();
+        await second.WaitForOpenAsync();
+
+        var id = await first.SendTextAsync("15559999999@s.whatsapp.net", "sent from the laptop");
+        var copy = await WaitForMessageAsync(second, id);
+        Assert.True(copy["fromMe"]!.GetValue<bool>());
+        Assert.Equal("sent from the laptop", copy["text"]!.GetValue<string>());
+        Assert.Equal("sent from the laptop", (await InboxEntryAsync("15559999999", id))["text"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Two_Baileys_clients_and_a_simulated_phone_decrypt_each_others_group_messages()
     {
         await _sim.CreatePhoneAsync("15551111111", "Ivy");
@@ -283,6 +311,39 @@ public sealed class BaileysInteropTests(InteropHarness harness) : IAsyncLifetime
         Assert.Equal("Kim's phone says hi", (await WaitForMessageAsync(jack, fromKim))["text"]!.GetValue<string>());
         var again = (await _sim.PostOkAsync("sim/phones/15553333333/send", new { to = group, text = "and again" }))!["id"]!.GetValue<string>();
         Assert.Equal("and again", (await WaitForMessageAsync(jack, again))["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Baileys_receives_every_kind_of_message_a_simulated_phone_sends()
+    {
+        await _sim.CreatePhoneAsync("15556666666", "Nia");
+        await _sim.CreatePhoneAsync("15557777777", "Oto");
+        await using var nia = await BaileysClient.StartAsync(harness, _server, await PairAsync("15556666666"));
+        await nia.WaitForOpenAsync();
+        const string Send = "sim/phones/15557777777/send";
+
+        async Task<System.Text.Json.Nodes.JsonNode> SendAsync(object request) =>
+            await WaitForMessageAsync(nia, (await _sim.PostOkAsync(Send, request))!["id"]!.GetValue<string>());
+
+        var first = await SendAsync(new { to = "15556666666", text = "first" });
+        var firstId = first["id"]!.GetValue<string>();
+        var reply = await SendAsync(new { to = "15556666666", kind = "reply", text = "a reply", quotedId = firstId });
+        Assert.Equal(firstId, reply["quotedId"]!.GetValue<string>());
+        Assert.Equal("a reply", reply["text"]!.GetValue<string>());
+        var reaction = await SendAsync(new { to = "15556666666", kind = "reaction", text = "👍", quotedId = firstId });
+        Assert.Equal("👍", reaction["reaction"]!.GetValue<string>());
+        var location = await SendAsync(new { to = "15556666666", kind = "location", latitude = 52.37, longitude = 4.89, name = "Dam" });
+        Assert.Equal(52.37, location["latitude"]!.GetValue<double>(), 5);
+        var contact = await SendAsync(new { to = "15556666666", kind = "contact", name = "Pat", contactPhone = "15550000001" });
+        Assert.Equal("Pat", contact["contactName"]!.GetValue<string>());
+        var poll = await SendAsync(new { to = "15556666666", kind = "poll", name = "Lunch?", options = new[] { "yes", "no" } });
+        Assert.Equal(["yes", "no"], poll["pollOptions"]!.AsArray().Select(o => o!.GetValue<string>()));
+
+        var picture = new byte[5_000];
+        Random.Shared.NextBytes(picture);
+        var image = await SendAsync(new { to = "15556666666", kind = "image", text = "look", imageBase64 = Convert.ToBase64String(picture), mimetype = "image/png" });
+        Assert.Equal("look", image["caption"]!.GetValue<string>());
+        Assert.Equal(picture, await nia.DownloadAsync(image["id"]!.GetValue<string>()));
     }
 
     /// <summary>Polls a phone's inbox until the message arrives (the server routes it right after acking the sender).</summary>

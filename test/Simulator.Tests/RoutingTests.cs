@@ -84,6 +84,81 @@ public sealed class RoutingTests : IAsyncLifetime
         await Assert.ThrowsAsync<TimeoutException>(() => socket.ReceiveFrameAsync().WaitAsync(TimeSpan.FromSeconds(1)));
     }
 
+    [Fact]
+    public async Task Nack_drop_and_delay_faults_act_on_the_next_stanzas_and_clear_ends_them()
+    {
+        var alice = await ProvisionAsync("15556000005");
+        await ProvisionAsync("15556000006");
+        await using var socket = await NoiseLogin.LoginAsync(_server, 15556000005, 1, alice);
+        await ReceiveUntilAsync(socket, "ib");
+        const string Fault = "sim/devices/15556000005:1@s.whatsapp.net/fault";
+
+        await _sim.PostOkAsync(Fault, new { kind = "nack" }, 204);
+        await NoiseLogin.SendNodeAsync(socket, Message("n1", "15556000006:1@s.whatsapp.net"));
+        var nack = await ReceiveUntilAsync(socket, "ack");
+        Assert.Equal("479", nack.GetAttr("error"));
+        await NoiseLogin.SendNodeAsync(socket, Message("n2", "15556000006:1@s.whatsapp.net"));
+        Assert.Null((await ReceiveUntilAsync(socket, "ack")).GetAttr("error"));
+
+        await _sim.PostOkAsync(Fault, new { kind = "drop", count = 1 }, 204);
+        await NoiseLogin.SendNodeAsync(socket, Ping("p1"));
+        await NoiseLogin.SendNodeAsync(socket, Ping("p2"));
+        Assert.Equal("p2", (await ReceiveUntilAsync(socket, "iq")).GetAttr("id"));
+        // Stanzas are handled in order, so n2 was routed (to offline Bob) before p2 was answered; n1 never was.
+        Assert.Equal(1, (await _sim.GetJsonAsync("sim/phones/15556000006"))["devices"]![0]!["undelivered"]!.GetValue<int>());
+
+        await _sim.PostOkAsync(Fault, new { kind = "delay", delayMs = 300 }, 204);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await NoiseLogin.SendNodeAsync(socket, Ping("p3"));
+        await ReceiveUntilAsync(socket, "iq");
+        Assert.True(clock.ElapsedMilliseconds >= 250, $"answered after {clock.ElapsedMilliseconds} ms");
+
+        await _sim.PostOkAsync(Fault, new { kind = "clear" }, 204);
+        clock.Restart();
+        await NoiseLogin.SendNodeAsync(socket, Ping("p4"));
+        await ReceiveUntilAsync(socket, "iq");
+        Assert.True(clock.ElapsedMilliseconds < 250, $"answered after {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_restarted_server_keeps_its_devices_and_refuses_connections_while_down()
+    {
+        var key = await ProvisionAsync("15556000007");
+        await using (var before = await NoiseLogin.LoginAsync(_server, 15556000007, 1, key))
+        {
+            await ReceiveUntilAsync(before, "ib");
+            await _sim.PostOkAsync("sim/devices/any/fault", new { kind = "restart-server", delayMs = 1500 }, 204);
+            Assert.Null(await NoiseLogin.ReceiveNodeAsync(before));
+        }
+
+        await Assert.ThrowsAsync<TransportException>(() => NoiseLogin.LoginAsync(_server, 15556000007, 1, key));
+        await Task.Delay(1600);
+        await using var after = await NoiseLogin.LoginAsync(_server, 15556000007, 1, key);
+        await ReceiveUntilAsync(after, "ib");
+    }
+
+    [Fact]
+    public async Task Retry_receipts_go_back_to_the_sender_from_the_receipt_author()
+    {
+        var alice = await ProvisionAsync("15556000008");
+        var bob = await ProvisionAsync("15556000009");
+        await using var aliceSocket = await NoiseLogin.LoginAsync(_server, 15556000008, 1, alice);
+        await using var bobSocket = await NoiseLogin.LoginAsync(_server, 15556000009, 1, bob);
+        await ReceiveUntilAsync(aliceSocket, "ib");
+        await ReceiveUntilAsync(bobSocket, "ib");
+
+        await NoiseLogin.SendNodeAsync(aliceSocket, Message("r1", "15556000009:1@s.whatsapp.net"));
+        Assert.Equal("r1", (await ReceiveUntilAsync(bobSocket, "message")).GetAttr("id"));
+        await NoiseLogin.SendNodeAsync(bobSocket, Stanza.Make("receipt", NodeContent.FromChildren(Stanza.Make("retry", default, ("count", "1"))),
+            ("id", "r1"), ("to", Jid.Parse("15556000008:1@s.whatsapp.net")), ("type", "retry")));
+        var retry = await ReceiveUntilAsync(aliceSocket, "receipt");
+        Assert.Equal("retry", retry.GetAttr("type"));
+        Assert.Equal("15556000009:1@s.whatsapp.net", retry.GetAttr("from"));
+        Assert.NotNull(retry.GetChild("retry"));
+    }
+
+    private static Node Ping(string id) => Stanza.Make("iq", NodeContent.FromChildren(Stanza.Make("ping")), ("id", id), ("type", "get"), ("xmlns", "w:p"));
+
     private async Task<KeyPair> ProvisionAsync(string phone)
     {
         await _sim.CreatePhoneAsync(phone);

@@ -114,6 +114,17 @@ public sealed class ServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refuses_a_registration_whose_signed_prekey_signature_does_not_verify()
+    {
+        var payload = NoiseLogin.RegistrationPayload();
+        payload.DevicePairingData.ESkeySig = Google.Protobuf.ByteString.CopyFrom(new byte[64]);
+        await using var client = await NoiseLogin.ConnectAsync(_server, payload);
+        var failure = await NoiseLogin.ReceiveNodeAsync(client);
+        Assert.Equal("failure", failure!.Tag);
+        Assert.Equal("400", failure.GetAttr("reason"));
+    }
+
+    [Fact]
     public async Task Faults_need_a_known_kind_and_a_connected_device()
     {
         using var unknown = await _sim.PostAsync("sim/devices/15550001111:1@s.whatsapp.net/fault", new { kind = "close" });

@@ -9,7 +9,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import makeWASocket, { Browsers, useMultiFileAuthState } from 'baileys';
+import makeWASocket, { Browsers, downloadMediaMessage, useMultiFileAuthState } from 'baileys';
 
 const logger = pino({ level: 'silent' });
 const clients = new Map();
@@ -44,7 +44,7 @@ export const ops = {
       fetchAgent: new https.Agent({ rejectUnauthorized: false }),
     });
     const id = nextId++;
-    const client = { sock, state, events: [], waiters: [] };
+    const client = { sock, state, events: [], waiters: [], received: new Map() };
     clients.set(id, client);
     sock.ev.on('creds.update', saveCreds);
     sock.ev.on('connection.update', update => {
@@ -57,8 +57,19 @@ export const ops = {
     });
     sock.ev.on('messages.upsert', ({ messages }) => {
       for (const m of messages) {
+        client.received.set(m.key.id, m);
         const text = m.message?.conversation ?? m.message?.extendedTextMessage?.text ?? null;
-        push(client, { type: 'message', chat: m.key.remoteJid, id: m.key.id, fromMe: !!m.key.fromMe, text, stub: m.messageStubType ?? null });
+        const kinds = Object.keys(m.message ?? {}).filter(k => k !== 'messageContextInfo');
+        const context = m.message?.extendedTextMessage?.contextInfo;
+        push(client, {
+          type: 'message', chat: m.key.remoteJid, id: m.key.id, fromMe: !!m.key.fromMe, text, kinds,
+          quotedId: context?.stanzaId ?? m.message?.reactionMessage?.key?.id ?? null,
+          reaction: m.message?.reactionMessage?.text ?? null,
+          latitude: m.message?.locationMessage?.degreesLatitude ?? null,
+          contactName: m.message?.contactMessage?.displayName ?? null,
+          pollOptions: (m.message?.pollCreationMessage ?? m.message?.pollCreationMessageV3)?.options?.map(o => o.optionName) ?? null,
+          caption: m.message?.imageMessage?.caption ?? null,
+        });
       }
     });
     sock.ev.on('messages.update', updates => {
@@ -105,6 +116,24 @@ export const ops = {
   'client.presenceSubscribe': async ({ id, jid }) => clients.get(id).sock.presenceSubscribe(jid),
 
   'client.sendPresence': async ({ id, type, jid }) => clients.get(id).sock.sendPresenceUpdate(type, jid),
+
+  // Downloads and decrypts a received media message, returning it as base64 (checks WaSim's media host and keys).
+  'client.download': async ({ id, messageId }) => {
+    const client = clients.get(id);
+    const message = client.received.get(messageId);
+    if (!message) throw new Error(`no received message ${messageId}`);
+    // Baileys downloads with fetch, which takes no https.Agent; WaSim's media certificate is
+    // self-signed, so certificate checks are off in this harness process for the download only.
+    const previous = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    try {
+      const buffer = await downloadMediaMessage(message, 'buffer', {}, { logger, reuploadRequest: client.sock.updateMediaMessage });
+      return buffer.toString('base64');
+    } finally {
+      if (previous === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previous;
+    }
+  },
 
   'client.read': async ({ id, chat, messageId }) => {
     await clients.get(id).sock.readMessages([{ remoteJid: chat, id: messageId, fromMe: false }]);

@@ -74,6 +74,10 @@ public sealed class BaileysClient : IAsyncDisposable
     /// <summary>Announces a presence or chat state (<c>sendPresenceUpdate(type, jid)</c>): available, composing, paused…</summary>
     public Task SendPresenceAsync(string type, string? jid = null) => _harness.CallAsync("client.sendPresence", new { id = _id, type, jid });
 
+    /// <summary>Downloads and decrypts a received media message with Baileys' <c>downloadMediaMessage</c>.</summary>
+    public async Task<byte[]> DownloadAsync(string messageId) =>
+        Convert.FromBase64String((await _harness.CallAsync("client.download", new { id = _id, messageId }))!.GetValue<string>());
+
     /// <summary>Marks a received message read (<c>readMessages</c>), which sends a read receipt.</summary>
     public Task ReadAsync(string chat, string messageId) =>
         _harness.CallAsync("client.read", new { id = _id, chat, messageId });

@@ -21,6 +21,13 @@ public sealed class SimClient : IDisposable
     /// <summary>Posts a JSON body and returns the response (the caller checks the status).</summary>
     public Task<HttpResponseMessage> PostAsync(string path, object body) => _http.PostAsJsonAsync(path, body);
 
+    /// <summary>Gets a path and returns its JSON, failing unless the status is 200.</summary>
+    public async Task<JsonNode> GetJsonAsync(string path)
+    {
+        using var response = await _http.GetAsync(path);
+        return await ReadAsync(response, 200);
+    }
+
     /// <summary>Gets a path and returns the response.</summary>
     public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(path);
 
