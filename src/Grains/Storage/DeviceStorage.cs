@@ -14,7 +14,11 @@ public abstract class DeviceStorage : IAsyncDisposable
     {
     }
 
-    /// <summary>Gets the store of one session; stores of different sessions never see each other's rows.</summary>
+    /// <summary>
+    /// Gets the store of one session; stores of different sessions never see each other's rows. A
+    /// unit of work spans the stores reached through the returned store (its Signal and LID
+    /// stores), so the owner of a session keeps one and uses it for everything.
+    /// </summary>
     /// <exception cref="ArgumentException">The session id is empty.</exception>
     public SqlDeviceStore ForSession(string sessionId)
     {

@@ -13,13 +13,16 @@ internal static class StorageConstants
     /// How long a SQLite connection waits for another writer before failing: writers are
     /// serialized by the file lock, and a commit takes milliseconds, so seconds mean a stuck process.
     /// </summary>
-    public const int SqliteBusyTimeoutMilliseconds = 10_000;
+    public static readonly TimeSpan SqliteBusyTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The PostgreSQL advisory lock key that serializes schema migrations when several silos start
     /// at once ("WaOrlean" in ASCII, so it is recognisable in <c>pg_locks</c>).
     /// </summary>
     public const long PostgresMigrationLockKey = 0x57614F726C65616E;
+
+    /// <summary>The journal mode SQLite reports once write-ahead logging is on.</summary>
+    public const string SqliteWalMode = "wal";
 
     /// <summary>The prefix of the embedded SQLite migration scripts.</summary>
     public const string SqliteMigrationsPrefix = "WaOrleans.Grains.Storage.Sqlite.Migrations.";

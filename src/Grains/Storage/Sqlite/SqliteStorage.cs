@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace WaOrleans.Grains.Storage.Sqlite;
@@ -16,6 +17,9 @@ public sealed class SqliteStorage : DeviceStorage
 {
     private static readonly SchemaMigrator Migrator = new(StorageConstants.SqliteMigrationsPrefix, static (_, _, _) => Task.CompletedTask);
 
+    private static readonly string BusyTimeoutSql =
+        string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)StorageConstants.SqliteBusyTimeout.TotalMilliseconds}");
+
     private readonly string _connectionString;
 
     private SqliteStorage(string databasePath)
@@ -26,7 +30,7 @@ public sealed class SqliteStorage : DeviceStorage
             DataSource = databasePath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = StorageConstants.SqliteBusyTimeoutMilliseconds / 1000,
+            DefaultTimeout = (int)StorageConstants.SqliteBusyTimeout.TotalSeconds,
         }.ToString();
     }
 
@@ -45,9 +49,14 @@ public sealed class SqliteStorage : DeviceStorage
         var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            // WAL is a property of the file, kept across connections; it cannot change inside a transaction.
+            // WAL is a property of the file, kept across connections; it cannot change inside a
+            // transaction, and a file system without shared memory silently keeps the old mode.
             await using var wal = connection.CreateCommand(null, "PRAGMA journal_mode = WAL");
-            await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var mode = await wal.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+            if (!string.Equals(mode, StorageConstants.SqliteWalMode, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"SQLite database {storage.DatabasePath} cannot use WAL mode (it reports '{mode}')");
+            }
         }
 
         await storage.MigrateAsync(Migrator, time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
@@ -72,7 +81,8 @@ public sealed class SqliteStorage : DeviceStorage
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var busy = connection.CreateCommand(null, $"PRAGMA busy_timeout = {StorageConstants.SqliteBusyTimeoutMilliseconds}");
+            // A PRAGMA takes no parameters; the value is our own constant.
+            await using var busy = connection.CreateCommand(null, BusyTimeoutSql);
             await busy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
