@@ -8,6 +8,11 @@ namespace WaOrleans.Grains.Storage;
 /// of one session; the providers (<see cref="Sqlite.SqliteStorage"/>,
 /// <see cref="Postgres.PostgresStorage"/>) differ only in how they connect, lock and migrate.
 /// </summary>
+/// <remarks>
+/// Opening a storage applies the provider's embedded migrations it lacks
+/// (<c>Storage/&lt;Provider&gt;/Migrations/NNNN_name.sql</c>, in version order, each once): a new
+/// table is a new numbered script in both providers' folders.
+/// </remarks>
 public abstract class DeviceStorage : IAsyncDisposable
 {
     private protected DeviceStorage()
@@ -29,16 +34,22 @@ public abstract class DeviceStorage : IAsyncDisposable
     /// <summary>Releases the provider's connections.</summary>
     public abstract ValueTask DisposeAsync();
 
-    /// <summary>Opens a new connection, configured for the stores.</summary>
-    internal abstract ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Opens a new connection to the database, configured as the stores use it, for tables that
+    /// are not a session's (the caller disposes it).
+    /// </summary>
+    public abstract ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Begins a read-write transaction on an open connection. SQLite takes the write lock at once
     /// (<c>BEGIN IMMEDIATE</c>), so a transaction that reads and then writes never fails halfway on
     /// a lock upgrade.
     /// </summary>
-    internal virtual ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        connection.BeginTransactionAsync(cancellationToken);
+    public virtual ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return connection.BeginTransactionAsync(cancellationToken);
+    }
 
     /// <summary>Applies the provider's schema migrations idempotently; returns how many were applied.</summary>
     private protected async Task<int> MigrateAsync(SchemaMigrator migrator, TimeProvider time, CancellationToken cancellationToken)

@@ -63,7 +63,7 @@ public sealed class PostgresStorage : DeviceStorage
     }
 
     /// <inheritdoc/>
-    internal override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>
+    public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     private static async Task TakeMigrationLockAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)

@@ -75,7 +75,7 @@ public sealed class SqliteStorage : DeviceStorage
     public override string ToString() => $"SqliteStorage({DatabasePath})";
 
     /// <inheritdoc/>
-    internal override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
     {
         var connection = new SqliteConnection(_connectionString);
         try
@@ -94,6 +94,9 @@ public sealed class SqliteStorage : DeviceStorage
     }
 
     /// <inheritdoc/>
-    internal override ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        new(((SqliteConnection)connection).BeginTransaction(deferred: false));
+    public override ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return new(((SqliteConnection)connection).BeginTransaction(deferred: false));
+    }
 }
