@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs the interop harness (Baileys, libsignal-node) from its lock
-# file, builds the solution and runs every test project. Ends with "N passed, N failed".
+# file, starts a throwaway PostgreSQL (test/postgres.sh; installs the Debian package if needed),
+# builds the solution and runs every test project. Ends with "N passed, N failed".
 # Extra arguments go to `dotnet test` (e.g. --filter Category!=Interop).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -8,7 +9,13 @@ cd "$(dirname "$0")"
 (cd test/Interop && npm ci --silent)
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'test/postgres.sh stop >/dev/null 2>&1 || true; rm -f "$log"' EXIT
+if ! WAORLEANS_TEST_POSTGRES=$(test/postgres.sh start); then
+  echo "PostgreSQL for the tests did not start (see above)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+export WAORLEANS_TEST_POSTGRES
 set +e
 dotnet test WaOrleans.sln -c Release "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

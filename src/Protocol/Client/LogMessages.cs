@@ -21,6 +21,8 @@ internal static class ClientEventIds
     public const int LoggedOut = 1014;
     public const int UndecodableFrame = 1015;
     public const int StateChanged = 1016;
+    public const int DecryptFailed = 1017;
+    public const int RetryAnswered = 1018;
 }
 
 /// <summary>The client's log lines. They name JIDs, codes and reasons; never keys, QR strings or payloads.</summary>
@@ -73,4 +75,10 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = ClientEventIds.StateChanged, Level = LogLevel.Debug, Message = "State {Previous} -> {Current}")]
     public static partial void StateChanged(ILogger logger, WaConnectionState previous, WaConnectionState current);
+
+    [LoggerMessage(EventId = ClientEventIds.DecryptFailed, Level = LogLevel.Warning, Message = "Could not decrypt message {Id} from {Sender}: {Reason}")]
+    public static partial void DecryptFailed(ILogger logger, string id, string sender, string reason);
+
+    [LoggerMessage(EventId = ClientEventIds.RetryAnswered, Level = LogLevel.Information, Message = "Resent message {Id} to {Device} (retry {Count})")]
+    public static partial void RetryAnswered(ILogger logger, string id, string device, int count);
 }

@@ -126,7 +126,14 @@ public sealed partial class WaClient
     private async Task<(ConnectionOutcome Outcome, bool ReachedConnected)> ConnectOnceAsync(CancellationToken stopping)
     {
         var credentials = await LoadOrCreateCredentialsAsync(stopping).ConfigureAwait(false);
-        _signal = await _store.OpenSignalStoreAsync(credentials, stopping).ConfigureAwait(false);
+        var signal = await _store.OpenSignalStoreAsync(credentials, stopping).ConfigureAwait(false);
+        // Incoming pkmsgs name the signed prekey our bundles carry; the store must be able to load it.
+        if (await signal.LoadSignedPreKeyAsync(credentials.SignedPreKey.Id, stopping).ConfigureAwait(false) is null)
+        {
+            await signal.StoreSignedPreKeyAsync(credentials.SignedPreKey, stopping).ConfigureAwait(false);
+        }
+
+        _signal = signal;
         var registering = !credentials.IsPaired;
         var payload = registering
             ? ClientPayloadFactory.Registration(credentials, _options)
@@ -209,6 +216,7 @@ public sealed partial class WaClient
         {
             connection.Inbox.Writer.TryComplete();
             FailPendingIqs();
+            FailPendingAcks();
             await handling.ConfigureAwait(false);
             // Only now: a stream:error or failure queued before the close explains it better.
             connection.TrySetOutcome(ending);
@@ -255,8 +263,8 @@ public sealed partial class WaClient
                 continue;
             }
 
-            // Replies are resolved here, not in the handler loop, so a handler may await an iq.
-            if (!TryResolveIq(node))
+            // Replies and message acks are resolved here, not in the handler loop, so a handler may await them.
+            if (!TryResolveIq(node) && !TryResolveAck(node))
             {
                 connection.Inbox.Writer.TryWrite(node);
             }

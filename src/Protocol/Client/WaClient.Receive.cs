@@ -26,6 +26,7 @@ public sealed partial class WaClient
             ["xmlstreamend"] = HandleStreamEndAsync,
             ["notification"] = HandleNotificationAsync,
             ["receipt"] = HandleReceiptAsync,
+            ["message"] = HandleMessageAsync,
             ["call"] = HandleCallAsync,
             // Offline counts, dirty bits and edge routing need nothing from this client yet.
             ["ib"] = IgnoreAsync,
@@ -38,7 +39,6 @@ public sealed partial class WaClient
         {
             if (!_nodeHandlers.TryGetValue(node.Tag, out var handler))
             {
-                // Messages stay unacked until the message pipeline exists, so the server redelivers them.
                 LogMessages.UnhandledNode(_logger, node.Tag);
                 continue;
             }
@@ -144,6 +144,10 @@ public sealed partial class WaClient
                 await SendAckAsync(connection, node).ConfigureAwait(false);
                 await HandlePreKeyCountNotificationAsync(connection, count).ConfigureAwait(false);
                 break;
+            case "devices":
+                InvalidateDevices(node);
+                await SendAckAsync(connection, node).ConfigureAwait(false);
+                break;
             case "link_code_companion_reg":
                 // Acked first: the companion_finish iq that follows may take the phone a while.
                 await SendAckAsync(connection, node).ConfigureAwait(false);
@@ -154,8 +158,6 @@ public sealed partial class WaClient
                 break;
         }
     }
-
-    private Task HandleReceiptAsync(ClientConnection connection, Node node) => SendAckAsync(connection, node);
 
     private Task HandleCallAsync(ClientConnection connection, Node node) => SendAckAsync(connection, node);
 

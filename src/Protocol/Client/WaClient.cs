@@ -149,6 +149,7 @@ public sealed partial class WaClient : IAsyncDisposable
         _run?.Dispose();
         _eventGate.Dispose();
         _lifecycleGate.Dispose();
+        _signalGate.Dispose();
     }
 
     /// <summary>Describes the client by its state and JID; never prints credentials.</summary>
@@ -175,7 +176,10 @@ public sealed partial class WaClient : IAsyncDisposable
     }
 
     /// <summary>Runs every handler on the event, one at a time; handler failures are logged, never thrown.</summary>
-    private async Task RaiseAsync(WaEvent evt)
+    private Task RaiseAsync(WaEvent evt) => RaiseCheckedAsync(evt);
+
+    /// <summary>Runs every handler on the event, one at a time; returns false if any threw (logged, never thrown).</summary>
+    private async Task<bool> RaiseCheckedAsync(WaEvent evt)
     {
         ImmutableHandlers handlers;
         lock (_lock)
@@ -183,6 +187,7 @@ public sealed partial class WaClient : IAsyncDisposable
             handlers = _eventHandlers;
         }
 
+        var succeeded = true;
         await _eventGate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -197,6 +202,7 @@ public sealed partial class WaClient : IAsyncDisposable
 #pragma warning restore CA1031
                 {
                     LogMessages.EventHandlerFailed(_logger, ex, evt.GetType().Name);
+                    succeeded = false;
                 }
             }
         }
@@ -204,6 +210,8 @@ public sealed partial class WaClient : IAsyncDisposable
         {
             _eventGate.Release();
         }
+
+        return succeeded;
     }
 
     private void SetCredentials(DeviceCredentials? credentials)

@@ -128,7 +128,7 @@ public sealed record DeviceCredentials
                 PushName = s.HasPushName ? s.PushName : null,
                 Platform = s.HasPlatform ? s.Platform : null,
                 BusinessName = s.HasBusinessName ? s.BusinessName : null,
-                Account = s.HasAccount ? s.Account.ToByteArray() : null,
+                Account = s.HasAccount ? s.Account.ToByteArray() : (ReadOnlyMemory<byte>?)null,
                 NextPreKeyId = s.NextPreKeyId,
                 FirstUnuploadedPreKeyId = s.FirstUnuploadedPreKeyId,
             };

@@ -1,0 +1,29 @@
+using System.Data.Common;
+
+namespace WaOrleans.Grains.Storage;
+
+/// <summary>
+/// Builds parameterized commands the same way for every provider: both SQLite and Npgsql accept
+/// <c>@name</c> placeholders, so the stores share one set of statements.
+/// </summary>
+internal static class SqlParameters
+{
+    /// <summary>Creates a command on the connection, enlisted in the transaction when there is one.</summary>
+    public static DbCommand CreateCommand(this DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    /// <summary>Adds a named parameter and returns the command, so statements read as one expression.</summary>
+    public static DbCommand With(this DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+        return command;
+    }
+}

@@ -1,0 +1,198 @@
+// Like every Signal store this one keeps opaque records: it must not look inside them, step a
+// ratchet or decide what a message means. Rows are keyed by the session id first.
+using System.Data.Common;
+using WaOrleans.Protocol.Signal;
+using WaOrleans.Protocol.Signal.State;
+using WaOrleans.Protocol.Signal.Stores;
+
+namespace WaOrleans.Grains.Storage;
+
+/// <summary>
+/// The <see cref="ISignalProtocolStore"/> of one session in a <see cref="DeviceStorage"/> database.
+/// <see cref="CommitAsync"/> is one database transaction, and a one-time prekey it removes is
+/// handed out once: when another operation consumed it first, the commit fails and changes nothing.
+/// </summary>
+/// <remarks>
+/// A changed peer identity is trusted and reported as <see cref="IdentityChange.ReplacedExisting"/>,
+/// as WhatsApp does ("security code changed", messages keep flowing). Inside an open
+/// <see cref="SqlUnitOfWork"/> every read and write joins its transaction.
+/// </remarks>
+public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore
+{
+    private const string LoadIdentitySql = "SELECT identity_key FROM signal_identity_keys WHERE session_id = @session AND address = @address";
+
+    private const string SaveIdentitySql = """
+        INSERT INTO signal_identity_keys (session_id, address, identity_key) VALUES (@session, @address, @record)
+        ON CONFLICT (session_id, address) DO UPDATE SET identity_key = excluded.identity_key
+        """;
+
+    private const string LoadPreKeySql = "SELECT record FROM signal_prekeys WHERE session_id = @session AND prekey_id = @id";
+
+    private const string StorePreKeySql = """
+        INSERT INTO signal_prekeys (session_id, prekey_id, record) VALUES (@session, @id, @record)
+        ON CONFLICT (session_id, prekey_id) DO UPDATE SET record = excluded.record
+        """;
+
+    // Deleting is the consumption: of concurrent deletes of one row, exactly one reports it
+    // (PostgreSQL re-checks a row locked by a committed delete; SQLite serializes writers).
+    private const string RemovePreKeySql = "DELETE FROM signal_prekeys WHERE session_id = @session AND prekey_id = @id";
+
+    private const string LoadSignedPreKeySql = "SELECT record FROM signal_signed_prekeys WHERE session_id = @session AND signed_prekey_id = @id";
+
+    private const string StoreSignedPreKeySql = """
+        INSERT INTO signal_signed_prekeys (session_id, signed_prekey_id, record) VALUES (@session, @id, @record)
+        ON CONFLICT (session_id, signed_prekey_id) DO UPDATE SET record = excluded.record
+        """;
+
+    private const string RemoveSignedPreKeySql = "DELETE FROM signal_signed_prekeys WHERE session_id = @session AND signed_prekey_id = @id";
+
+    private const string LoadSessionSql = "SELECT record FROM signal_sessions WHERE session_id = @session AND address = @address";
+
+    private const string StoreSessionSql = """
+        INSERT INTO signal_sessions (session_id, address, record) VALUES (@session, @address, @record)
+        ON CONFLICT (session_id, address) DO UPDATE SET record = excluded.record
+        """;
+
+    private const string DeleteSessionSql = "DELETE FROM signal_sessions WHERE session_id = @session AND address = @address";
+
+    private const string LoadSenderKeySql = "SELECT record FROM signal_sender_keys WHERE session_id = @session AND group_id = @group AND sender = @address";
+
+    private const string StoreSenderKeySql = """
+        INSERT INTO signal_sender_keys (session_id, group_id, sender, record) VALUES (@session, @group, @address, @record)
+        ON CONFLICT (session_id, group_id, sender) DO UPDATE SET record = excluded.record
+        """;
+
+    private readonly SessionDatabase _database;
+    private readonly IdentityKeyPair _identity;
+    private readonly RegistrationId _registrationId;
+
+    internal SqlSignalProtocolStore(SessionDatabase database, IdentityKeyPair identity, RegistrationId registrationId)
+    {
+        _database = database;
+        _identity = identity;
+        _registrationId = registrationId;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IdentityKeyPair> GetIdentityKeyPairAsync(CancellationToken cancellationToken = default) => new(_identity);
+
+    /// <inheritdoc/>
+    public ValueTask<RegistrationId> GetLocalRegistrationIdAsync(CancellationToken cancellationToken = default) => new(_registrationId);
+
+    /// <inheritdoc/>
+    public async ValueTask<IdentityChange> SaveIdentityAsync(SignalAddress address, IdentityKey identity, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        var scope = await _database.OpenAsync(transactional: true, cancellationToken).ConfigureAwait(false);
+        await using (scope.ConfigureAwait(false))
+        {
+            var change = await SaveIdentityAsync(scope, address, identity, cancellationToken).ConfigureAwait(false);
+            await scope.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            return change;
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> IsTrustedIdentityAsync(SignalAddress address, IdentityKey identity, TrustDirection direction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        return new(true);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IdentityKey?> GetIdentityAsync(SignalAddress address, CancellationToken cancellationToken = default) =>
+        await LoadAsync(LoadIdentitySql, c => c.With("@address", address.ToString()), cancellationToken).ConfigureAwait(false) is { } bytes
+            ? IdentityKey.FromBytes(bytes)
+            : null;
+
+    /// <inheritdoc/>
+    public async ValueTask<PreKeyRecord?> LoadPreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default) =>
+        await LoadAsync(LoadPreKeySql, c => c.With("@id", (long)id.Value), cancellationToken).ConfigureAwait(false) is { } bytes
+            ? PreKeyRecord.Deserialize(bytes)
+            : null;
+
+    /// <inheritdoc/>
+    public ValueTask StorePreKeyAsync(PreKeyRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var bytes = record.Serialize();
+        return ExecuteAsync(StorePreKeySql, c => c.With("@id", (long)record.Id.Value).With("@record", bytes), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask RemovePreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(RemovePreKeySql, c => c.With("@id", (long)id.Value), cancellationToken);
+
+    /// <inheritdoc/>
+    public async ValueTask<SignedPreKeyRecord?> LoadSignedPreKeyAsync(SignedPreKeyId id, CancellationToken cancellationToken = default) =>
+        await LoadAsync(LoadSignedPreKeySql, c => c.With("@id", (long)id.Value), cancellationToken).ConfigureAwait(false) is { } bytes
+            ? SignedPreKeyRecord.Deserialize(bytes)
+            : null;
+
+    /// <inheritdoc/>
+    public ValueTask StoreSignedPreKeyAsync(SignedPreKeyRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var bytes = record.Serialize();
+        return ExecuteAsync(StoreSignedPreKeySql, c => c.With("@id", (long)record.Id.Value).With("@record", bytes), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask RemoveSignedPreKeyAsync(SignedPreKeyId id, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(RemoveSignedPreKeySql, c => c.With("@id", (long)id.Value), cancellationToken);
+
+    /// <inheritdoc/>
+    public async ValueTask<SessionRecord?> LoadSessionAsync(SignalAddress address, CancellationToken cancellationToken = default) =>
+        await LoadAsync(LoadSessionSql, c => c.With("@address", address.ToString()), cancellationToken).ConfigureAwait(false) is { } bytes
+            ? SessionRecord.Deserialize(bytes)
+            : null;
+
+    /// <inheritdoc/>
+    public ValueTask StoreSessionAsync(SignalAddress address, SessionRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var bytes = record.Serialize();
+        return ExecuteAsync(StoreSessionSql, c => c.With("@address", address.ToString()).With("@record", bytes), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DeleteSessionAsync(SignalAddress address, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(DeleteSessionSql, c => c.With("@address", address.ToString()), cancellationToken);
+
+    /// <inheritdoc/>
+    public async ValueTask<SenderKeyRecord?> LoadSenderKeyAsync(SenderKeyName name, CancellationToken cancellationToken = default) =>
+        await LoadAsync(LoadSenderKeySql, c => c.With("@group", name.GroupId).With("@address", name.Sender.ToString()), cancellationToken).ConfigureAwait(false) is { } bytes
+            ? SenderKeyRecord.Deserialize(bytes)
+            : null;
+
+    /// <inheritdoc/>
+    public ValueTask StoreSenderKeyAsync(SenderKeyName name, SenderKeyRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var bytes = record.Serialize();
+        return ExecuteAsync(StoreSenderKeySql, c => c.With("@group", name.GroupId).With("@address", name.Sender.ToString()).With("@record", bytes), cancellationToken);
+    }
+
+    /// <summary>Describes the store by its session id.</summary>
+    public override string ToString() => $"SqlSignalProtocolStore({_database.SessionId})";
+
+    private async ValueTask<byte[]?> LoadAsync(string sql, Func<DbCommand, DbCommand> bind, CancellationToken cancellationToken)
+    {
+        var scope = await _database.OpenAsync(transactional: false, cancellationToken).ConfigureAwait(false);
+        await using (scope.ConfigureAwait(false))
+        {
+            await using var command = bind(scope.Command(sql).With("@session", _database.SessionId));
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+        }
+    }
+
+    private async ValueTask ExecuteAsync(string sql, Func<DbCommand, DbCommand> bind, CancellationToken cancellationToken)
+    {
+        var scope = await _database.OpenAsync(transactional: false, cancellationToken).ConfigureAwait(false);
+        await using (scope.ConfigureAwait(false))
+        {
+            await using var command = bind(scope.Command(sql).With("@session", _database.SessionId));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace WaOrleans.Grains.Storage.Sqlite;
+
+/// <summary>
+/// The embedded single-node database: one SQLite file under a data directory, in WAL mode so
+/// readers never wait for the writer, holding every session's stores.
+/// </summary>
+/// <remarks>
+/// Writers are serialized by SQLite's file lock; a connection waits up to a busy timeout for it
+/// instead of failing. The file keeps SQLite's default <c>synchronous=FULL</c>: a commit that
+/// returned survives a power cut, which the durability rules need before an ack goes to WhatsApp.
+/// </remarks>
+public sealed class SqliteStorage : DeviceStorage
+{
+    private static readonly SchemaMigrator Migrator = new(StorageConstants.SqliteMigrationsPrefix, static (_, _, _) => Task.CompletedTask);
+
+    private static readonly string BusyTimeoutSql =
+        string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)StorageConstants.SqliteBusyTimeout.TotalMilliseconds}");
+
+    private readonly string _connectionString;
+
+    private SqliteStorage(string databasePath)
+    {
+        DatabasePath = databasePath;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = (int)StorageConstants.SqliteBusyTimeout.TotalSeconds,
+        }.ToString();
+    }
+
+    /// <summary>Gets the path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>
+    /// Opens (creating when needed) the database under <paramref name="dataDirectory"/>, switches
+    /// it to WAL mode and applies the schema migrations it lacks.
+    /// </summary>
+    public static async Task<SqliteStorage> OpenAsync(string dataDirectory, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+        var storage = new SqliteStorage(Path.GetFullPath(Path.Combine(dataDirectory, StorageConstants.SqliteFileName)));
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // WAL is a property of the file, kept across connections; it cannot change inside a
+            // transaction, and a file system without shared memory silently keeps the old mode.
+            await using var wal = connection.CreateCommand(null, "PRAGMA journal_mode = WAL");
+            var mode = await wal.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+            if (!string.Equals(mode, StorageConstants.SqliteWalMode, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"SQLite database {storage.DatabasePath} cannot use WAL mode (it reports '{mode}')");
+            }
+        }
+
+        await storage.MigrateAsync(Migrator, time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        return storage;
+    }
+
+    /// <summary>Releases the pooled connections, so the file can be moved or deleted.</summary>
+    public override ValueTask DisposeAsync()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Describes the storage by its file.</summary>
+    public override string ToString() => $"SqliteStorage({DatabasePath})";
+
+    /// <inheritdoc/>
+    public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // A PRAGMA takes no parameters; the value is our own constant.
+            await using var busy = connection.CreateCommand(null, BusyTimeoutSql);
+            await busy.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return new(((SqliteConnection)connection).BeginTransaction(deferred: false));
+    }
+}

@@ -1,0 +1,32 @@
+namespace WaOrleans.Grains.Storage;
+
+/// <summary>The fixed values of the durable stores, each with the reason for its value.</summary>
+internal static class StorageConstants
+{
+    /// <summary>
+    /// The SQLite file under the data directory: one database holds every session, as one
+    /// PostgreSQL database does in a cluster.
+    /// </summary>
+    public const string SqliteFileName = "waorleans.db";
+
+    /// <summary>
+    /// How long a SQLite connection waits for another writer before failing: writers are
+    /// serialized by the file lock, and a commit takes milliseconds, so seconds mean a stuck process.
+    /// </summary>
+    public static readonly TimeSpan SqliteBusyTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The PostgreSQL advisory lock key that serializes schema migrations when several silos start
+    /// at once ("WaOrlean" in ASCII, so it is recognisable in <c>pg_locks</c>).
+    /// </summary>
+    public const long PostgresMigrationLockKey = 0x57614F726C65616E;
+
+    /// <summary>The journal mode SQLite reports once write-ahead logging is on.</summary>
+    public const string SqliteWalMode = "wal";
+
+    /// <summary>The prefix of the embedded SQLite migration scripts.</summary>
+    public const string SqliteMigrationsPrefix = "WaOrleans.Grains.Storage.Sqlite.Migrations.";
+
+    /// <summary>The prefix of the embedded PostgreSQL migration scripts.</summary>
+    public const string PostgresMigrationsPrefix = "WaOrleans.Grains.Storage.Postgres.Migrations.";
+}

@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Noise;
+using WaOrleans.Protocol.Proto;
+using WaOrleans.Protocol.Signal;
+
+namespace WaOrleans.Protocol.Client;
+
+/// <summary>
+/// Groups (PROTOCOL.md §5.6, §6.4, §9.3): metadata queries, and sending with our sender key, whose
+/// distribution message goes 1:1 only to the devices that have not had it yet.
+/// </summary>
+public sealed partial class WaClient
+{
+    /// <summary>Per group, the devices that already have our current sender key (Baileys' <c>sender-key-memory</c>).</summary>
+    private readonly ConcurrentDictionary<Jid, ConcurrentDictionary<Jid, bool>> _senderKeyMemory = new();
+
+    /// <summary>Gets a group's metadata.</summary>
+    /// <exception cref="IqException">The group does not exist or we are not a member (404).</exception>
+    public async Task<GroupMetadata> GetGroupMetadataAsync(Jid group, CancellationToken cancellationToken = default)
+    {
+        var connection = _connection ?? throw new TransportException(TransportErrorKind.Closed, "the client is not connected");
+        var reply = await SendIqAsync(connection, new IqRequest("w:g2", "get", group.WithoutDevice(),
+            [new Node("query", Attrs(("request", "interactive")))]), cancellationToken).ConfigureAwait(false);
+        var node = reply.GetChild("group") ?? throw new IqException("the group query answer has no <group>");
+        return await ParseGroupAsync(node, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gets every group we are a member of.</summary>
+    public async Task<IReadOnlyList<GroupMetadata>> GetGroupsAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = _connection ?? throw new TransportException(TransportErrorKind.Closed, "the client is not connected");
+        var reply = await SendIqAsync(connection, new IqRequest("w:g2", "get", Jid.GroupServerJid,
+            [new Node("participating", content: NodeContent.FromChildren(new Node("participants"), new Node("description")))]), cancellationToken)
+            .ConfigureAwait(false);
+        var groups = new List<GroupMetadata>();
+        foreach (var node in reply.GetChild("groups")?.GetChildren("group") ?? [])
+        {
+            groups.Add(await ParseGroupAsync(node, cancellationToken).ConfigureAwait(false));
+        }
+
+        return groups;
+    }
+
+    /// <summary>Reads a <c>group</c> node and stores the LID ↔ PN mappings of its members.</summary>
+    private async Task<GroupMetadata> ParseGroupAsync(Node node, CancellationToken cancellationToken)
+    {
+        var reader = new AttrReader(node);
+        var participants = new List<GroupParticipant>();
+        foreach (var participant in node.GetChildren("participant"))
+        {
+            if (!Jid.TryParse(participant.GetAttr("jid"), out var jid))
+            {
+                continue;
+            }
+
+            Jid? phone = Jid.TryParse(participant.GetAttr("phone_number"), out var pn) ? pn : null;
+            if (jid.IsLid && phone is { } number)
+            {
+                await _store.Lids.StoreMappingAsync(jid, number, cancellationToken).ConfigureAwait(false);
+            }
+
+            var type = participant.GetAttr("type");
+            participants.Add(new GroupParticipant(jid, phone ?? (jid.IsPhoneNumber ? jid : null), type is "admin" or "superadmin", type == "superadmin"));
+        }
+
+        var id = reader.GetString("id");
+        var jidOfGroup = id.Contains('@', StringComparison.Ordinal) ? Jid.Parse(id) : new Jid(id, JidServer.Group);
+        return new GroupMetadata(jidOfGroup, reader.GetOptionalString("subject") ?? "",
+            reader.GetOptionalJid("creator"), DateTimeOffset.FromUnixTimeSeconds(reader.GetOptionalInt64("creation") ?? 0),
+            reader.GetOptionalString("addressing_mode") ?? "pn", participants);
+    }
+
+    private async Task<Node> BuildGroupStanzaAsync(Jid group, string id, Message message, CancellationToken cancellationToken)
+    {
+        var credentials = Credentials ?? throw new InvalidOperationException("the client is not paired");
+        var metadata = await GetGroupMetadataAsync(group, cancellationToken).ConfigureAwait(false);
+        var lidMode = metadata.AddressingMode == "lid" && credentials.MeLid is not null;
+        var ownDevice = lidMode ? credentials.MeLid!.Value : credentials.Me!.Value;
+        var members = metadata.Participants.Select(p => p.Jid.WithoutDevice()).Append(ownDevice.WithoutDevice()).Distinct().ToList();
+        var devices = await GetDevicesAsync(members, cancellationToken).ConfigureAwait(false);
+        var allDevices = devices.SelectMany(kv => kv.Value.Select(d => kv.Key.WithDevice(d))).Where(d => d != ownDevice).ToList();
+        var memory = _senderKeyMemory.GetOrAdd(group, _ => new ConcurrentDictionary<Jid, bool>());
+        var senderKeyName = new SenderKeyName(group.ToString(), AddressOf(ownDevice));
+
+        Node skmsg;
+        List<Node> shares;
+        await _signalGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var distribution = await new GroupSessionBuilder(Signal, _options.Random).CreateAsync(senderKeyName, cancellationToken).ConfigureAwait(false);
+            var ciphertext = await new GroupCipher(Signal, senderKeyName).EncryptAsync(Pad(message.ToByteArray()), cancellationToken).ConfigureAwait(false);
+            skmsg = new Node("enc", Attrs(("v", "2"), ("type", "skmsg")), ciphertext);
+            var needing = allDevices.Where(d => !memory.ContainsKey(d)).ToList();
+            var keyMessage = new Message
+            {
+                SenderKeyDistributionMessage = new Message.Types.SenderKeyDistributionMessage
+                {
+                    GroupId = group.ToString(),
+                    AxolotlSenderKeyDistributionMessage = ByteString.CopyFrom(distribution.Serialized.Span),
+                },
+            }.ToByteArray();
+            shares = [];
+            await EnsureSessionsAsync(needing, force: false, cancellationToken).ConfigureAwait(false);
+            foreach (var device in needing)
+            {
+                var enc = await EncryptForDeviceAsync(device, keyMessage, cancellationToken).ConfigureAwait(false);
+                shares.Add(new Node("to", Attrs(("jid", device)), NodeContent.FromChildren(enc)));
+                memory[device] = true;
+            }
+        }
+        finally
+        {
+            _signalGate.Release();
+        }
+
+        List<Node> content = shares.Count == 0 ? [skmsg] : [skmsg, new Node("participants", content: NodeContent.FromChildren(shares))];
+        return MessageStanza(group, id, message, content, credentials, ("addressing_mode", lidMode ? "lid" : "pn"));
+    }
+}

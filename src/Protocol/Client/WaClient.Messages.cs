@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Events;
+using WaOrleans.Protocol.Proto;
+using WaOrleans.Protocol.Signal;
+
+namespace WaOrleans.Protocol.Client;
+
+/// <summary>
+/// Inbound messages (PROTOCOL.md §7.1–§7.3): who sent it and in which chat, decryption in document
+/// order (so an SKDM is taken in before the skmsg it unlocks), unpadding, unwrapping, then the event.
+/// The receipt and ack go out only after every handler returned (durability rule 1).
+/// </summary>
+public sealed partial class WaClient
+{
+    /// <summary>
+    /// How many decrypted but unacknowledged messages are kept. The ratchet has already moved past
+    /// them, so a redelivery (after a handler failed) can only be served from here; bounded so a
+    /// consumer that always fails cannot grow memory without end.
+    /// </summary>
+    internal const int UnackedMessageCapacity = 1024;
+
+    /// <summary>Wrappers nest at most a few levels (device-sent around ephemeral around view-once); the bound stops a hostile loop.</summary>
+    private const int MaxWrapperDepth = 4;
+
+    private readonly ConcurrentDictionary<string, IReadOnlyList<Message>> _unacked = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _unackedOrder = new();
+
+    private async Task HandleMessageAsync(ClientConnection connection, Node node)
+    {
+        var source = await ParseSourceAsync(node, connection.Token).ConfigureAwait(false);
+        if (source is null)
+        {
+            await SendAckAsync(connection, node).ConfigureAwait(false);
+            return;
+        }
+
+        var key = node.GetAttr("from") + "|" + source.Id;
+        if (!_unacked.TryGetValue(key, out var contents))
+        {
+            var decrypted = await DecryptAllAsync(connection, node, source).ConfigureAwait(false);
+            if (decrypted is null)
+            {
+                return;
+            }
+
+            contents = decrypted;
+            RememberUnacked(key, contents);
+        }
+
+        foreach (var content in contents)
+        {
+            var (message, chat) = Unwrap(content, source.Chat);
+            var evt = new MessageReceivedEvent(source.Id, chat, source.Sender, source.PhoneNumber, source.Lid, source.PushName,
+                chat.IsGroup, source.IsFromMe, node.GetAttr("offline") is { Length: > 0 }, source.Timestamp, message);
+            if (!await RaiseCheckedAsync(evt).ConfigureAwait(false))
+            {
+                // Not acked: the server delivers it again on the next connection.
+                return;
+            }
+        }
+
+        _unacked.TryRemove(key, out _);
+        _retryCounts.TryRemove(source.Id, out _);
+        await SendMessageReceiptAsync(connection, node, source).ConfigureAwait(false);
+        await SendAckAsync(connection, node).ConfigureAwait(false);
+    }
+
+    /// <summary>Decrypts every <c>enc</c> in order; returns the contents, or null after a failure was answered with a retry receipt.</summary>
+    private async Task<IReadOnlyList<Message>?> DecryptAllAsync(ClientConnection connection, Node node, MessageSource source)
+    {
+        var contents = new List<Message>();
+        var author = AddressOf(source.Author);
+        Exception? failure = null;
+        await _signalGate.WaitAsync(connection.Token).ConfigureAwait(false);
+        try
+        {
+            foreach (var enc in node.GetChildren("enc"))
+            {
+                if (!enc.Content.TryGetBytes(out var ciphertext))
+                {
+                    continue;
+                }
+
+                var unpadded = enc.GetAttr("v") == "3";
+                byte[] plaintext = enc.GetAttr("type") switch
+                {
+                    "pkmsg" => (await new SessionCipher(Signal, author, _options.Random).DecryptPreKeyMessageAsync(ciphertext, connection.Token).ConfigureAwait(false)).Plaintext,
+                    "msg" => (await new SessionCipher(Signal, author, _options.Random).DecryptMessageAsync(ciphertext, connection.Token).ConfigureAwait(false)).Plaintext,
+                    "skmsg" => await new GroupCipher(Signal, new SenderKeyName(source.Chat.ToString(), author)).DecryptAsync(ciphertext, connection.Token).ConfigureAwait(false),
+                    var other => throw new SignalProtocolException(SignalErrorKind.InvalidMessage, $"unsupported enc type {other}"),
+                };
+                var message = Message.Parser.ParseFrom(Unpad(plaintext, unpadded).Span);
+                if (message.SenderKeyDistributionMessage is { AxolotlSenderKeyDistributionMessage.Length: > 0 } distribution)
+                {
+                    var group = distribution.HasGroupId && Jid.TryParse(distribution.GroupId, out var g) ? g : source.Chat;
+                    await new GroupSessionBuilder(Signal, _options.Random).ProcessAsync(new SenderKeyName(group.ToString(), author),
+                        WaOrleans.Protocol.Signal.Messages.SenderKeyDistributionMessage.Parse(distribution.AxolotlSenderKeyDistributionMessage.Span), connection.Token).ConfigureAwait(false);
+                    message.SenderKeyDistributionMessage = null;
+                    message.MessageContextInfo = null;
+                }
+
+                if (message.CalculateSize() > 0)
+                {
+                    contents.Add(message);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException)
+        {
+            failure = ex;
+        }
+        finally
+        {
+            _signalGate.Release();
+        }
+
+        if (failure is SignalProtocolException { Kind: SignalErrorKind.DuplicateMessage })
+        {
+            // Decrypted and acked before (the ack was lost): nothing new, just stop the redelivery.
+            await SendAckAsync(connection, node).ConfigureAwait(false);
+            return null;
+        }
+
+        if (failure is not null)
+        {
+            LogMessages.DecryptFailed(_logger, source.Id, source.Author.ToString(), failure.Message);
+            await SendRetryReceiptAsync(connection, node, source).ConfigureAwait(false);
+            await SendAckAsync(connection, node).ConfigureAwait(false);
+            await RaiseAsync(new UndecryptableMessageEvent(source.Id, source.Chat, source.Author, failure.Message)).ConfigureAwait(false);
+            return null;
+        }
+
+        return contents;
+    }
+
+    /// <summary>Takes the content out of device-sent, ephemeral and view-once wrappers; a device-sent message names its chat.</summary>
+    private static (Message Message, Jid Chat) Unwrap(Message message, Jid chat)
+    {
+        for (var depth = 0; depth < MaxWrapperDepth; depth++)
+        {
+            if (message.DeviceSentMessage is { Message: { } sent } dsm)
+            {
+                chat = Jid.TryParse(dsm.DestinationJid, out var destination) ? destination : chat;
+                message = sent;
+            }
+            else if ((message.EphemeralMessage ?? message.ViewOnceMessage ?? message.ViewOnceMessageV2 ?? message.ViewOnceMessageV2Extension) is { Message: { } inner })
+            {
+                message = inner;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return (message, chat);
+    }
+
+    /// <summary>Sends the delivery receipt (PROTOCOL.md §7.3): <c>sender</c> for our own devices' messages, <c>peer_msg</c> for peer ones.</summary>
+    private Task SendMessageReceiptAsync(ClientConnection connection, Node node, MessageSource source)
+    {
+        var attrs = Attrs(("id", source.Id), ("to", node.Attrs["from"]));
+        if (node.Attrs.TryGetValue("participant", out var participant))
+        {
+            attrs["participant"] = participant;
+        }
+
+        if (node.GetAttr("category") == "peer")
+        {
+            attrs["type"] = "peer_msg";
+        }
+        else if (source.IsFromMe)
+        {
+            attrs["type"] = "sender";
+            if (node.Attrs.TryGetValue("recipient", out var recipient))
+            {
+                attrs["recipient"] = recipient;
+            }
+        }
+
+        return SendNodeAsync(connection, new Node("receipt", attrs));
+    }
+
+    private void RememberUnacked(string key, IReadOnlyList<Message> contents)
+    {
+        if (_unacked.TryAdd(key, contents))
+        {
+            _unackedOrder.Enqueue(key);
+        }
+
+        while (_unackedOrder.Count > UnackedMessageCapacity && _unackedOrder.TryDequeue(out var old))
+        {
+            _unacked.TryRemove(old, out _);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+
+namespace WaOrleans.Client.Tests.Support;
+
+/// <summary>Polls a simulated phone's inbox until a decrypted message matches.</summary>
+public static class PhoneInboxReader
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Waits for a message in <paramref name="phone"/>'s inbox whose protobuf JSON (or text) satisfies <paramref name="match"/>.</summary>
+    public static async Task<JsonNode> WaitForAsync(this SimHarness sim, string phone, Func<JsonNode, bool> match)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        JsonNode? inbox = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await sim.Sim.GetAsync($"sim/phones/{phone}/inbox");
+            inbox = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            if (inbox["messages"]!.AsArray().FirstOrDefault(m => m is not null && match(m)) is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"no matching message in {phone}'s inbox: {inbox?.ToJsonString()}");
+    }
+
+    /// <summary>The decrypted text of an inbox entry.</summary>
+    public static string? Text(this JsonNode entry) => entry["text"]?.GetValue<string>();
+
+    /// <summary>The whole message of an inbox entry as protobuf JSON.</summary>
+    public static string Message(this JsonNode entry) => entry["message"]?.GetValue<string>() ?? "";
+}

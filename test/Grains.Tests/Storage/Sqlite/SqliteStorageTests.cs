@@ -1,0 +1,52 @@
+using Microsoft.Data.Sqlite;
+using WaOrleans.Grains.Storage.Sqlite;
+
+namespace WaOrleans.Grains.Tests.Storage.Sqlite;
+
+/// <summary>How the embedded database is laid out and configured.</summary>
+public sealed class SqliteStorageTests : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "waorleans-tests-" + Guid.NewGuid().ToString("N"), "data");
+
+    [Fact]
+    public async Task One_file_under_the_data_directory_in_wal_mode_with_a_busy_timeout()
+    {
+        await using var storage = await SqliteStorage.OpenAsync(_directory);
+
+        Assert.Equal(Path.Combine(Path.GetFullPath(_directory), "waorleans.db"), storage.DatabasePath);
+        Assert.True(File.Exists(storage.DatabasePath));
+        await using var work = await storage.ForSession("probe").BeginUnitOfWorkAsync();
+        await using (var mode = work.CreateCommand("PRAGMA journal_mode"))
+        {
+            Assert.Equal("wal", await mode.ExecuteScalarAsync());
+        }
+
+        await using (var timeout = work.CreateCommand("PRAGMA busy_timeout"))
+        {
+            Assert.Equal(10_000L, await timeout.ExecuteScalarAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Opening_twice_keeps_the_data_and_the_schema()
+    {
+        await using (var first = await SqliteStorage.OpenAsync(_directory))
+        {
+            await first.ForSession("s").SaveCredentialsAsync(Protocol.Store.DeviceCredentials.Create(Protocol.Signal.SystemSignalRandom.Instance, TimeProvider.System));
+        }
+
+        await using var second = await SqliteStorage.OpenAsync(_directory);
+        Assert.NotNull(await second.ForSession("s").LoadCredentialsAsync());
+    }
+
+    /// <inheritdoc/>
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(Path.GetDirectoryName(_directory)!, recursive: true);
+        return Task.CompletedTask;
+    }
+}
