@@ -17,7 +17,9 @@ if ! WAORLEANS_TEST_POSTGRES=$(test/postgres.sh start); then
 fi
 export WAORLEANS_TEST_POSTGRES
 set +e
-dotnet test WaOrleans.sln -c Release "$@" 2>&1 | tee "$log"
+# Build in parallel, then run the test assemblies one at a time: on two cores, the timing-sensitive
+# end-to-end suites (WaSim, Baileys, reconnects) must not compete with each other.
+{ dotnet build WaOrleans.sln -c Release && dotnet test WaOrleans.sln -c Release --no-build -m:1 "$@"; } 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
