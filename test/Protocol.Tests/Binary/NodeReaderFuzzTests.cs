@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.IO.Compression;
 using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Tests.Fuzz;
 using Xunit.Abstractions;
 
 namespace WaOrleans.Protocol.Tests.Binary;
@@ -10,9 +10,6 @@ namespace WaOrleans.Protocol.Tests.Binary;
 // finish quickly, and may only allocate in proportion to their size.
 public sealed class NodeReaderFuzzTests(ITestOutputHelper output)
 {
-    /// <summary>Inputs per run by default; set WAORLEANS_FUZZ_ITERATIONS for a longer run.</summary>
-    private const int DefaultIterations = 120_000;
-
     /// <summary>
     /// Allowed allocation per input byte. The worst shape measured (thousands of repeats of one
     /// two-byte attribute: the entry array plus the duplicate check's dictionary) takes about 36.
@@ -30,7 +27,7 @@ public sealed class NodeReaderFuzzTests(ITestOutputHelper output)
     [Fact]
     public void Decoder_survives_random_and_mutated_input()
     {
-        var iterations = int.TryParse(Environment.GetEnvironmentVariable("WAORLEANS_FUZZ_ITERATIONS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : DefaultIterations;
+        var iterations = FuzzInputs.Iterations;
         var random = new Random(0x5EED);
         var generator = new RandomNodes(0x5EED);
         var corpus = Enumerable.Range(0, 300).Select(i => NodeWriter.EncodeFrame(generator.Next(i, allowBigBytes: false))[1..]).Where(f => f.Length < 8192).ToArray();
