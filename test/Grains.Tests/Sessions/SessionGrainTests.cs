@@ -91,6 +91,23 @@ public sealed class SessionGrainTests : IAsyncLifetime
         await WaitForInboxAsync(Peer, sent.MessageId);
     }
 
+    [Fact]
+    public async Task An_activation_that_sees_a_newer_epoch_closes_its_socket_without_reconnecting()
+    {
+        await PairAsync(await StartClusterAsync());
+
+        // What a second activation on another silo does when it goes online.
+        var connection = await _storage!.OpenConnectionAsync();
+        await using (connection)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"UPDATE sessions SET epoch = epoch + 1 WHERE session_id = '{Me}'";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await WaitUntilAsync(async () => !await DeviceOnlineAsync(), "the fenced activation to close its socket");
+    }
+
     private async Task<ISessionGrain> StartClusterAsync()
     {
         var storage = await SqliteStorage.OpenAsync(_directory);
