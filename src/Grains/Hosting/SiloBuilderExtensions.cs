@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using WaOrleans.Grains.Sessions;
+using WaOrleans.Grains.Storage;
+using WaOrleans.Protocol.Client;
+
+namespace WaOrleans.Grains.Hosting;
+
+/// <summary>Registers the gateway's grains and their services on a silo.</summary>
+public static class SiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds the session grains: they keep their devices in <paramref name="storage"/> (which the
+    /// caller opened and disposes) and connect with <paramref name="clientOptions"/>. Sessions that
+    /// should be online are brought back when the silo starts. The caller chooses the reminder
+    /// service (every session registers a watchdog reminder).
+    /// </summary>
+    public static ISiloBuilder AddWaSessions(this ISiloBuilder silo, DeviceStorage storage, WaClientOptions clientOptions)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(clientOptions);
+        silo.Services.AddSingleton(storage);
+        silo.Services.AddSingleton(clientOptions);
+        silo.Services.AddSingleton<SessionResumer>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionResumer>());
+        return silo;
+    }
+}

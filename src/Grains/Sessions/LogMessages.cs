@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+
+namespace WaOrleans.Grains.Sessions;
+
+/// <summary>Event ids of the session log lines, stable for log queries.</summary>
+internal static class SessionEventIds
+{
+    public const int Online = 2001;
+    public const int StatusChanged = 2002;
+    public const int Fenced = 2003;
+    public const int SendFailed = 2004;
+    public const int ResumeFailed = 2005;
+    public const int Resumed = 2006;
+}
+
+/// <summary>The session log lines. They name session ids, epochs, states and reasons; never QR strings, keys or message text.</summary>
+internal static partial class LogMessages
+{
+    [LoggerMessage(EventId = SessionEventIds.Online, Level = LogLevel.Information, Message = "Session {GrainKey} going online with fencing epoch {Epoch}")]
+    public static partial void GoingOnline(this ILogger logger, string grainKey, long epoch);
+
+    [LoggerMessage(EventId = SessionEventIds.StatusChanged, Level = LogLevel.Information, Message = "Session {GrainKey} is {State} ({Reason})")]
+    public static partial void StatusChanged(this ILogger logger, string grainKey, SessionState state, string? reason);
+
+    [LoggerMessage(EventId = SessionEventIds.Fenced, Level = LogLevel.Warning, Message = "Session {GrainKey} epoch {Epoch} was superseded by {Current}; closing without reconnecting")]
+    public static partial void Fenced(this ILogger logger, string grainKey, long epoch, long current);
+
+    [LoggerMessage(EventId = SessionEventIds.SendFailed, Level = LogLevel.Warning, Message = "Session {GrainKey} could not send {MessageId}: {Reason}")]
+    public static partial void SendFailed(this ILogger logger, string grainKey, string messageId, string reason);
+
+    [LoggerMessage(EventId = SessionEventIds.ResumeFailed, Level = LogLevel.Error, Message = "Could not bring session {GrainKey} back online")]
+    public static partial void ResumeFailed(this ILogger logger, Exception exception, string grainKey);
+
+    [LoggerMessage(EventId = SessionEventIds.Resumed, Level = LogLevel.Information, Message = "Brought {Count} sessions back online at startup")]
+    public static partial void Resumed(this ILogger logger, int count);
+}

@@ -1,0 +1,36 @@
+namespace WaOrleans.Grains.Sessions;
+
+/// <summary>The fixed values of the session grains, each with the reason for its value.</summary>
+internal static class SessionConstants
+{
+    /// <summary>The name of the per-session watchdog reminder.</summary>
+    public const string WatchdogReminder = "session-watchdog";
+
+    /// <summary>
+    /// How often the watchdog reminder ticks. One minute is Orleans' default minimum reminder
+    /// period (ORLEANS.md §2.3): the reminder is the durable backstop after a node loss, and the
+    /// fast path (startup scan, membership supervisor) does the quick work.
+    /// </summary>
+    public static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How often an online activation re-reads its fencing epoch. A few seconds bounds how long a
+    /// superseded activation (a paused or partitioned silo) can hold a second connection.
+    /// </summary>
+    public static readonly TimeSpan FencingCheckPeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long ConnectAsync waits for the unpaired connection a pairing code needs: a WebSocket,
+    /// a Noise handshake and the first QR ref take well under a second, so 30 s means it failed.
+    /// </summary>
+    public static readonly TimeSpan PairingReadyTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often ConnectAsync looks at the client's state while waiting for it; short, because the wait is for a handshake.</summary>
+    public static readonly TimeSpan PairingReadyPoll = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The prefix of WhatsApp Web message ids (PROTOCOL.md §6.1); phones accept any id but group them by it.</summary>
+    public const string MessageIdPrefix = "3EB0";
+
+    /// <summary>Random bytes after the prefix: 9 bytes give the 18 hex characters WhatsApp Web ids have.</summary>
+    public const int MessageIdRandomBytes = 9;
+}

@@ -1,0 +1,164 @@
+using WaOrleans.Protocol.Client;
+using WaOrleans.Protocol.Events;
+
+namespace WaOrleans.Grains.Sessions;
+
+/// <summary>The client's events as session statuses, and the fencing check.</summary>
+public sealed partial class SessionGrain
+{
+    /// <summary>Runs on the client's thread: only queues, never touches grain state, never blocks the client.</summary>
+    private ValueTask QueueEvent(WaEvent e, CancellationToken cancellationToken)
+    {
+        _events.Writer.TryWrite(e);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Applies queued events one at a time on the grain's scheduler until deactivation.</summary>
+    private async Task ApplyEventsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var e in _events.Reader.ReadAllAsync(cancellationToken))
+            {
+                await ApplyAsync(e);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Deactivation: the client is closed and its remaining events no longer matter.
+        }
+    }
+
+    private async Task ApplyAsync(WaEvent e)
+    {
+        var before = _status;
+        switch (e)
+        {
+            case StateChangedEvent changed when Map(changed.Current) is { } state:
+                _status = _status with
+                {
+                    State = state,
+                    Reason = changed.Current == WaConnectionState.Replaced ? "replaced by another connection (440)" : null,
+                    Qr = state == SessionState.Qr ? _status.Qr : null,
+                    PairingCode = state == SessionState.PairingCode ? _status.PairingCode : null,
+                };
+                if (changed.Current == WaConnectionState.Replaced)
+                {
+                    // DESIGN.md: 440 means another connection took over; stop, do not fight.
+                    _replaced = true;
+                }
+
+                break;
+            case QrCodeEvent qr:
+                _status = _status with { State = SessionState.Qr, Qr = qr.Code };
+                break;
+            case PairingCodeEvent code:
+                _status = _status with { State = SessionState.PairingCode, PairingCode = code.Code };
+                break;
+            case ConnectedEvent:
+                var credentials = _client?.Credentials;
+                _status = _status with
+                {
+                    State = SessionState.Connected,
+                    Reason = null,
+                    Qr = null,
+                    PairingCode = null,
+                    MeJid = credentials?.Me?.ToString() ?? _status.MeJid,
+                    MeLid = credentials?.MeLid?.ToString() ?? _status.MeLid,
+                };
+                break;
+            case LoggedOutEvent loggedOut:
+                _shouldBeOnline = false;
+                _status = _status with { State = SessionState.LoggedOut, Reason = loggedOut.Reason, MeJid = null, MeLid = null };
+                await UnregisterWatchdogAsync();
+                break;
+            case ConnectFailureEvent failure:
+                _shouldBeOnline = false;
+                _status = _status with { State = SessionState.Failed, Reason = $"{failure.Code} {failure.Reason}" };
+                await UnregisterWatchdogAsync();
+                break;
+            case DisconnectedEvent { WillReconnect: false } when _client is { } client && client.Credentials?.IsPaired != true:
+                // The QR codes ran out: reconnecting would show new ones to nobody.
+                _shouldBeOnline = false;
+                _status = _status with { State = SessionState.Disconnected, Reason = "QR codes expired", Qr = null };
+                await UnregisterWatchdogAsync();
+                break;
+            default:
+                return;
+        }
+
+        if (_status.State != before.State || _status.Reason != before.Reason || _status.MeJid != before.MeJid)
+        {
+            _logger.StatusChanged(SessionId, _status.State, _status.Reason);
+            await SaveStatusAsync();
+        }
+    }
+
+    private static SessionState? Map(WaConnectionState state) => state switch
+    {
+        WaConnectionState.Connecting or WaConnectionState.LoggingIn => SessionState.Connecting,
+        WaConnectionState.AwaitingQr => SessionState.Qr,
+        WaConnectionState.AwaitingPairingCode => SessionState.PairingCode,
+        WaConnectionState.Connected => SessionState.Connected,
+        WaConnectionState.Reconnecting or WaConnectionState.Disconnected or WaConnectionState.Replaced => SessionState.Disconnected,
+        // The events that follow these carry the reason.
+        WaConnectionState.LoggedOut or WaConnectionState.Failed => null,
+        _ => null,
+    };
+
+    /// <summary>Writes the status under this activation's epoch; a refused write means a newer activation took over.</summary>
+    private async Task SaveStatusAsync()
+    {
+        if (_fenced)
+        {
+            return;
+        }
+
+        if (!_exists)
+        {
+            await _table.CreateAsync(SessionId, default);
+            _exists = true;
+        }
+
+        if (!await _table.SaveStatusAsync(SessionId, _epoch, _status, _shouldBeOnline, default))
+        {
+            await FenceAsync(await _table.ReadEpochAsync(SessionId, default));
+        }
+    }
+
+    private async Task CheckFenceAsync(CancellationToken cancellationToken)
+    {
+        if (_holdsEpoch && !_fenced)
+        {
+            await StillOwnsEpochAsync();
+        }
+    }
+
+    /// <summary>Re-reads the epoch; when a newer activation took it, closes this one.</summary>
+    private async Task<bool> StillOwnsEpochAsync()
+    {
+        var current = await _table.ReadEpochAsync(SessionId, default);
+        if (current == _epoch)
+        {
+            return true;
+        }
+
+        await FenceAsync(current);
+        return false;
+    }
+
+    /// <summary>Closes the socket without reconnecting and lets this superseded activation go.</summary>
+    private async Task FenceAsync(long current)
+    {
+        if (_fenced)
+        {
+            return;
+        }
+
+        _fenced = true;
+        _logger.Fenced(SessionId, _epoch, current);
+        await CloseClientAsync();
+        DelayDeactivation(TimeSpan.Zero);
+        DeactivateOnIdle();
+    }
+}

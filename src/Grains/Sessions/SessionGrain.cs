@@ -1,0 +1,277 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using WaOrleans.Grains.Storage;
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Client;
+using WaOrleans.Protocol.Events;
+
+namespace WaOrleans.Grains.Sessions;
+
+/// <summary>
+/// One linked device: owns its <see cref="WaClient"/> and <see cref="SqlDeviceStore"/>, mirrors the
+/// client's events as the session status, keeps itself online (no idle collection, a watchdog
+/// reminder) and fences older activations by epoch.
+/// </summary>
+/// <remarks>
+/// Non-reentrant (STYLE.md 13): a send and a status change never interleave except at awaits. The
+/// client raises events on its own threads, so its handler only queues them; a loop running on
+/// the grain's scheduler applies them.
+/// </remarks>
+public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
+{
+    private readonly DeviceStorage _storage;
+    private readonly WaClientOptions _clientOptions;
+    private readonly ILogger _logger;
+    private readonly Channel<WaEvent> _events = Channel.CreateUnbounded<WaEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _deactivating = new();
+    private SessionTable _table = null!;
+    private SqlDeviceStore _store = null!;
+    private WaClient? _client;
+    private IDisposable? _subscription;
+    private IGrainTimer? _fenceTimer;
+    private Task _eventLoop = Task.CompletedTask;
+    private SessionStatus _status = null!;
+    private bool _exists;
+    private bool _shouldBeOnline;
+    private bool _holdsEpoch;
+    private bool _fenced;
+    private bool _replaced;
+    private long _epoch;
+
+    /// <summary>Creates the grain with the shared storage and the client options of this silo.</summary>
+    public SessionGrain(DeviceStorage storage, WaClientOptions clientOptions, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _storage = storage;
+        _clientOptions = clientOptions with { Logger = loggerFactory.CreateLogger<WaClient>() };
+        _logger = loggerFactory.CreateLogger<SessionGrain>();
+    }
+
+    private string SessionId => this.GetPrimaryKeyString();
+
+    /// <inheritdoc/>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _table = new SessionTable(_storage, TimeProvider.System);
+        _store = _storage.ForSession(SessionId);
+        _eventLoop = ApplyEventsAsync(_deactivating.Token);
+        var row = await _table.LoadAsync(SessionId, cancellationToken);
+        _exists = row is not null;
+        _status = new SessionStatus { SessionId = SessionId, State = row?.State ?? SessionState.Created, Reason = row?.Reason, MeJid = row?.MeJid, MeLid = row?.MeLid };
+        _epoch = row?.Epoch ?? 0;
+        _shouldBeOnline = row?.ShouldBeOnline ?? false;
+        if (_shouldBeOnline)
+        {
+            await GoOnlineAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _deactivating.CancelAsync();
+        await CloseClientAsync();
+        await _eventLoop.WaitAsync(cancellationToken);
+        _deactivating.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public async Task<SessionStatus> CreateAsync()
+    {
+        if (!_exists)
+        {
+            await _table.CreateAsync(SessionId, default);
+            _exists = true;
+        }
+
+        return CurrentStatus();
+    }
+
+    /// <inheritdoc/>
+    public async Task<SessionStatus> ConnectAsync(ConnectRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Method == ConnectMethod.PairingCode && string.IsNullOrWhiteSpace(request.Phone))
+        {
+            throw new ArgumentException("a pairing code needs the phone number", nameof(request));
+        }
+
+        await CreateAsync();
+        _replaced = false;
+        _fenced = false;
+        await GoOnlineAsync(default);
+        if (request.Method == ConnectMethod.PairingCode && _client is { } client && await WaitForUnpairedConnectionAsync(client))
+        {
+            var code = await client.RequestPairingCodeAsync(request.Phone!);
+            _status = _status with { State = SessionState.PairingCode, PairingCode = code, Reason = null };
+            await SaveStatusAsync();
+        }
+
+        return CurrentStatus();
+    }
+
+    /// <inheritdoc/>
+    public Task<SessionStatus> GetStatusAsync() => Task.FromResult(CurrentStatus());
+
+    /// <inheritdoc/>
+    public async Task<SessionStatus> DisconnectAsync()
+    {
+        await GoOfflineAsync(SessionState.Disconnected, "disconnected by the API");
+        return CurrentStatus();
+    }
+
+    /// <inheritdoc/>
+    public async Task<SessionStatus> LogoutAsync()
+    {
+        await GoOfflineAsync(SessionState.LoggedOut, "logged out by the API");
+        await _store.WipeAsync();
+        _status = _status with { MeJid = null, MeLid = null };
+        await SaveStatusAsync();
+        return CurrentStatus();
+    }
+
+    /// <inheritdoc/>
+    public async Task<SendTextResult> SendTextAsync(SendTextRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.IdempotencyKey is { } key && await _table.FindByIdempotencyKeyAsync(SessionId, key, default) is { } first)
+        {
+            return first;
+        }
+
+        if (_client is not { State: WaConnectionState.Connected } client || !await StillOwnsEpochAsync())
+        {
+            throw new InvalidOperationException($"session {SessionId} is not connected");
+        }
+
+        var to = ParseRecipient(request.To);
+        var messageId = SessionConstants.MessageIdPrefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(SessionConstants.MessageIdRandomBytes));
+        await _table.InsertPendingAsync(SessionId, messageId, request.IdempotencyKey, to.ToString(), default);
+        string? failure = null;
+        try
+        {
+            await client.SendMessageAsync(to, MessageBuilder.Text(request.Text), new SendOptions { MessageId = messageId });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The row says pending until here: record why, so a retry with the same key reports the failure.
+            failure = e.Message;
+            _logger.SendFailed(SessionId, messageId, e.GetType().Name);
+        }
+
+        await _table.CompleteAsync(SessionId, messageId, failure, default);
+        return new SendTextResult { MessageId = messageId, Status = SessionTable.OutcomeStatus(failure), Reason = failure };
+    }
+
+    /// <inheritdoc/>
+    public async Task EnsureOnlineAsync()
+    {
+        if (_shouldBeOnline && !_fenced && !_replaced)
+        {
+            await GoOnlineAsync(default);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (_shouldBeOnline)
+        {
+            await EnsureOnlineAsync();
+        }
+        else
+        {
+            await UnregisterWatchdogAsync();
+        }
+    }
+
+    private SessionStatus CurrentStatus() => _status;
+
+    /// <summary>Takes the next epoch (once per activation), pins the activation and starts the client.</summary>
+    private async Task GoOnlineAsync(CancellationToken cancellationToken)
+    {
+        if (!_holdsEpoch)
+        {
+            _epoch = await _table.TakeEpochAsync(SessionId, cancellationToken);
+            _holdsEpoch = true;
+            _logger.GoingOnline(SessionId, _epoch);
+        }
+
+        _shouldBeOnline = true;
+        // Outbound socket traffic is not grain activity (ORLEANS.md §3): without this, a quiet
+        // connected session would be collected after CollectionAge.
+        DelayDeactivation(Timeout.InfiniteTimeSpan);
+        await this.RegisterOrUpdateReminder(SessionConstants.WatchdogReminder, SessionConstants.WatchdogPeriod, SessionConstants.WatchdogPeriod);
+        _fenceTimer ??= this.RegisterGrainTimer(
+            CheckFenceAsync,
+            new GrainTimerCreationOptions { DueTime = SessionConstants.FencingCheckPeriod, Period = SessionConstants.FencingCheckPeriod, Interleave = false, KeepAlive = false });
+        if (_client is null)
+        {
+            _client = new WaClient(_store, _clientOptions);
+            _subscription = _client.AddEventHandler(QueueEvent);
+        }
+
+        if (_client.State is WaConnectionState.Disconnected or WaConnectionState.LoggedOut or WaConnectionState.Failed)
+        {
+            if (_status.State is not (SessionState.Connecting or SessionState.Connected))
+            {
+                _status = _status with { State = SessionState.Connecting, Reason = null, Qr = null, PairingCode = null };
+                await SaveStatusAsync();
+            }
+
+            await _client.StartAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Stops the client and marks the session as one that stays offline.</summary>
+    private async Task GoOfflineAsync(SessionState state, string reason)
+    {
+        _shouldBeOnline = false;
+        await CloseClientAsync();
+        _status = _status with { State = state, Reason = reason, Qr = null, PairingCode = null };
+        await SaveStatusAsync();
+        await UnregisterWatchdogAsync();
+    }
+
+    private async Task CloseClientAsync()
+    {
+        _fenceTimer?.Dispose();
+        _fenceTimer = null;
+        _subscription?.Dispose();
+        _subscription = null;
+        if (_client is { } client)
+        {
+            _client = null;
+            await client.DisposeAsync();
+        }
+    }
+
+    private async Task UnregisterWatchdogAsync()
+    {
+        DelayDeactivation(TimeSpan.Zero);
+        if (await this.GetReminder(SessionConstants.WatchdogReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>Waits until the client is connected and unpaired (true), or paired already (false).</summary>
+    private static async Task<bool> WaitForUnpairedConnectionAsync(WaClient client)
+    {
+        using var timeout = new CancellationTokenSource(SessionConstants.PairingReadyTimeout);
+        while (client.State is WaConnectionState.Connecting or WaConnectionState.Disconnected or WaConnectionState.Reconnecting)
+        {
+            await Task.Delay(SessionConstants.PairingReadyPoll, timeout.Token);
+        }
+
+        return client.State is WaConnectionState.AwaitingQr;
+    }
+
+    private static Jid ParseRecipient(string to)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(to);
+        var digits = to.Trim().TrimStart('+');
+        return digits.All(char.IsAsciiDigit) ? new Jid(digits, JidServer.PhoneNumber) : Jid.Parse(to);
+    }
+}
