@@ -4,6 +4,7 @@ using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Protocol.Events;
 using WaOrleans.Protocol.Media;
+using WaOrleans.Protocol.Store;
 using WaOrleans.Protocol.Tests.Support;
 
 namespace WaOrleans.Client.Tests.Client;
@@ -94,6 +95,35 @@ public sealed class BaileysPeerInteropTests(InteropHarness harness) : IAsyncLife
         var sentImage = await client.SendMediaAsync(them, new MemoryStream(ourImage), MediaType.Image, m => MessageBuilder.Image(m, caption: "waclient photo"));
         Assert.Equal("waclient photo", (await baileys.WaitForMessageAsync(sentImage.MessageId))["caption"]!.GetValue<string>());
         Assert.Equal(ourImage, await baileys.DownloadAsync(sentImage.MessageId));
+    }
+
+    [Fact]
+    public async Task A_Baileys_auth_folder_imported_into_a_store_logs_in_without_a_scan_and_messages_flow()
+    {
+        string auth;
+        await using (var baileys = await BaileysPeer.LinkAsync(harness, _sim, Them))
+        {
+            auth = baileys.Auth;
+        }
+
+        var store = new InMemoryDeviceStore();
+        var imported = await BaileysAuthImport.ImportAsync(auth, store);
+        Assert.Equal(new Jid(Them, JidServer.PhoneNumber), imported.Me!.Value.WithoutDevice());
+        Assert.NotNull(imported.MeLid);
+        var signal = await store.OpenSignalStoreAsync(imported);
+        Assert.NotNull(await signal.LoadPreKeyAsync(new Protocol.Signal.PreKeyId(imported.FirstUnuploadedPreKeyId - 1)));
+        Assert.Equal(new Jid(Them, JidServer.PhoneNumber), await store.Lids.GetPhoneNumberAsync(imported.MeLid!.Value.WithoutDevice()));
+        var (client, events) = _sim.NewClient(store);
+        await client.StartAsync();
+        await events.NextAsync<ConnectedEvent>();
+        Assert.DoesNotContain(events.All, e => e is QrCodeEvent);
+
+        await _sim.Sim.CreatePhoneAsync(Phone);
+        await _sim.Sim.PostOkAsync($"sim/phones/{Phone}/send", new { to = Them, text = "still linked?" });
+        var received = await events.NextAsync<MessageReceivedEvent>();
+        Assert.Equal("still linked?", received.Message.Conversation);
+        var reply = await client.SendMessageAsync(received.Chat, MessageBuilder.Text("yes, no rescan"));
+        Assert.Equal("yes, no rescan", (await _sim.WaitForAsync(Phone, m => m["id"]!.GetValue<string>() == reply.MessageId)).Text());
     }
 
     [Fact]

@@ -13,11 +13,15 @@ public sealed class BaileysPeer : IAsyncDisposable
     private readonly InteropHarness _harness;
     private readonly long _id;
 
-    private BaileysPeer(InteropHarness harness, long id)
+    private BaileysPeer(InteropHarness harness, long id, string auth)
     {
         _harness = harness;
         _id = id;
+        Auth = auth;
     }
+
+    /// <summary>Gets the folder Baileys keeps its credentials in (<c>useMultiFileAuthState</c>).</summary>
+    public string Auth { get; }
 
     /// <summary>Starts a Baileys socket and links it to <paramref name="phone"/> (created on the simulator) by QR.</summary>
     public static async Task<BaileysPeer> LinkAsync(InteropHarness harness, SimHarness sim, string phone)
@@ -26,7 +30,7 @@ public sealed class BaileysPeer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(sim);
         await sim.Sim.CreatePhoneAsync(phone);
         var started = await harness.CallAsync("peer.start", new { url = sim.Server.WebSocketUri.ToString() });
-        var peer = new BaileysPeer(harness, started!["id"]!.GetValue<long>());
+        var peer = new BaileysPeer(harness, started!["id"]!.GetValue<long>(), started["auth"]!.GetValue<string>());
         var qr = await peer.WaitForAsync("qr");
         await sim.Sim.PostOkAsync($"sim/phones/{phone}/scan", new { qr = qr["qr"]!.GetValue<string>() });
         await peer.WaitForAsync("open");
