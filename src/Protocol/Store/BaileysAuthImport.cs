@@ -14,8 +14,9 @@ namespace WaOrleans.Protocol.Store;
 /// file per key, buffers as BufferJSON <c>{"type":"Buffer","data":…}</c>) into a store, so a
 /// device linked by a Baileys-based gateway keeps working without a new QR scan. Imported: the
 /// credentials (Noise, identity, signed prekey, ADV secret and account, JIDs), the one-time
-/// prekeys, and LID mappings. Not imported: Signal sessions and sender keys in libsignal-node's
-/// format; peers rebuild them through retry receipts and fresh sender-key distribution.
+/// prekeys, pairwise Signal sessions (libsignal-node's format, converted) and LID mappings. Not
+/// imported: group sender keys, app-state keys and device lists; sender keys are distributed
+/// again by peers, device lists fetched again by USync.
 /// </summary>
 public static class BaileysAuthImport
 {
@@ -24,6 +25,9 @@ public static class BaileysAuthImport
 
     /// <summary>Baileys' prefix of one-time prekey files: <c>pre-key-{id}.json</c>.</summary>
     private const string PreKeyPrefix = "pre-key-";
+
+    /// <summary>Baileys' prefix of Signal session files: <c>session-{address}.json</c>, libsignal-node's record.</summary>
+    private const string SessionPrefix = "session-";
 
     /// <summary>Baileys' prefix of LID mapping files: <c>lid-mapping-{pn user}.json</c> holds the LID user.</summary>
     private const string LidMappingPrefix = "lid-mapping-";
@@ -59,6 +63,17 @@ public static class BaileysAuthImport
             var id = uint.Parse(Path.GetFileNameWithoutExtension(file).AsSpan(PreKeyPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture);
             using var json = await ReadJsonAsync(file, cancellationToken).ConfigureAwait(false);
             await signal.StorePreKeyAsync(new PreKeyRecord(new PreKeyId(id), ReadKeyPair(json.RootElement, "pre-key " + id)), cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(folder, SessionPrefix + "*.json"))
+        {
+            var address = SignalAddress.Parse(Path.GetFileNameWithoutExtension(file)[SessionPrefix.Length..]);
+            using var json = await ReadJsonAsync(file, cancellationToken).ConfigureAwait(false);
+            if (json.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                var session = BaileysSessionImport.Convert(json.RootElement, credentials.IdentityKey, credentials.RegistrationId);
+                await signal.StoreSessionAsync(address, session, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (credentials.Me is { } me && credentials.MeLid is { } meLid)

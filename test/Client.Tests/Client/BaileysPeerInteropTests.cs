@@ -101,9 +101,14 @@ public sealed class BaileysPeerInteropTests(InteropHarness harness) : IAsyncLife
     public async Task A_Baileys_auth_folder_imported_into_a_store_logs_in_without_a_scan_and_messages_flow()
     {
         string auth;
+        await _sim.Sim.CreatePhoneAsync(Phone);
         await using (var baileys = await BaileysPeer.LinkAsync(harness, _sim, Them))
         {
             auth = baileys.Auth;
+
+            // The phone opens a session with Baileys, spending one of its prekeys, which Baileys then deletes.
+            await _sim.Sim.PostOkAsync($"sim/phones/{Phone}/send", new { to = Them, text = "before the move" });
+            await baileys.WaitForAsync("message");
         }
 
         var store = new InMemoryDeviceStore();
@@ -118,12 +123,14 @@ public sealed class BaileysPeerInteropTests(InteropHarness harness) : IAsyncLife
         await events.NextAsync<ConnectedEvent>();
         Assert.DoesNotContain(events.All, e => e is QrCodeEvent);
 
-        await _sim.Sim.CreatePhoneAsync(Phone);
+        // The phone's next pkmsg names the spent prekey, so only the imported session decrypts it; our answer rides that session as a msg.
         await _sim.Sim.PostOkAsync($"sim/phones/{Phone}/send", new { to = Them, text = "still linked?" });
-        var received = await events.NextAsync<MessageReceivedEvent>();
-        Assert.Equal("still linked?", received.Message.Conversation);
+        var received = await events.NextAsync<MessageReceivedEvent>(e => e.Message.Conversation == "still linked?");
+        Assert.DoesNotContain(events.All, e => e is UndecryptableMessageEvent);
         var reply = await client.SendMessageAsync(received.Chat, MessageBuilder.Text("yes, no rescan"));
-        Assert.Equal("yes, no rescan", (await _sim.WaitForAsync(Phone, m => m["id"]!.GetValue<string>() == reply.MessageId)).Text());
+        var atPhone = await _sim.WaitForAsync(Phone, m => m["id"]!.GetValue<string>() == reply.MessageId);
+        Assert.True("yes, no rescan" == atPhone.Text(), atPhone.ToJsonString());
+        Assert.Equal("msg", atPhone["encType"]!.GetValue<string>());
     }
 
     [Fact]
