@@ -96,9 +96,12 @@ public sealed partial class WaClient
             throw new MediaException(MediaErrorKind.NotMedia, "the media has no key or no location");
         }
 
-        var uris = media.DirectPath is { } path
-            ? (await GetMediaConnAsync(refresh: false, cancellationToken).ConfigureAwait(false)).Hosts.Select(h => new Uri($"https://{h}{path}")).ToList()
-            : [new Uri(media.Url!)];
+        // A sender picks the URL, so it is followed only over https and only when there is no direct path for our own hosts.
+        List<Uri> uris = media.DirectPath is { } path
+            ? [.. (await GetMediaConnAsync(refresh: false, cancellationToken).ConfigureAwait(false)).Hosts.Select(h => new Uri($"https://{h}{path}"))]
+            : Uri.TryCreate(media.Url, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttps
+                ? [url]
+                : throw new MediaException(MediaErrorKind.NotMedia, "the media has no direct path and no https URL");
         MediaException? failure = null;
         foreach (var uri in uris)
         {
