@@ -116,10 +116,52 @@ public sealed class MediaTests : IAsyncLifetime
         Assert.Equal(MediaErrorKind.Transfer, ex.Kind);
     }
 
+    [Fact]
+    public async Task A_configured_handler_carries_the_transfers_and_a_refused_upload_is_retried_with_a_fresh_media_conn()
+    {
+        using var inner = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = _sim.Options().MediaCertificateValidation } };
+        using var handler = new RefuseFirstUpload(inner);
+        var options = _sim.Options() with { MediaCertificateValidation = null, MediaHttpHandler = handler };
+        var (alice, _, _) = await _sim.PairByQrAsync(Me, options);
+        var content = RandomNumberGenerator.GetBytes(3_000);
+
+        var uploaded = await alice.UploadMediaAsync(new MemoryStream(content), MediaType.Document);
+
+        Assert.Equal(2, handler.Uploads);
+        Assert.StartsWith("/mms/document/", uploaded.DirectPath, StringComparison.Ordinal);
+        Assert.Contains("auth=", handler.LastUpload!.Query, StringComparison.Ordinal);
+        await using var plaintext = await alice.DownloadMediaAsync(new MediaReference(MediaType.Document, uploaded.DirectPath, null,
+            uploaded.Encrypted.MediaKey, uploaded.Encrypted.FileSha256, uploaded.Encrypted.FileEncSha256));
+        Assert.Equal(content, await ReadAllAsync(plaintext));
+    }
+
     private static async Task<byte[]> ReadAllAsync(Stream stream)
     {
         using var copy = new MemoryStream();
         await stream.CopyToAsync(copy);
         return copy.ToArray();
+    }
+
+    /// <summary>Answers the first upload with 500, as a media host that is briefly unavailable.</summary>
+    private sealed class RefuseFirstUpload(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        public int Uploads { get; private set; }
+
+        public Uri? LastUpload { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method == HttpMethod.Post)
+            {
+                Uploads++;
+                LastUpload = request.RequestUri;
+                if (Uploads == 1)
+                {
+                    return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError));
+                }
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }
