@@ -6,6 +6,9 @@ public static class ClientConstants
     /// <summary>How long an iq waits for its answer: whatsmeow's <c>defaultRequestTimeout</c> (Baileys uses 60 s).</summary>
     public static readonly TimeSpan DefaultQueryTimeout = TimeSpan.FromSeconds(75);
 
+    /// <summary>How long one media transfer may take: generous, as a 100 MB video on a slow link takes minutes.</summary>
+    public static readonly TimeSpan DefaultMediaTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>How often a keepalive ping goes out: Baileys' 30 s (whatsmeow picks 20–30 s at random).</summary>
     public static readonly TimeSpan DefaultKeepAliveInterval = TimeSpan.FromSeconds(30);
 

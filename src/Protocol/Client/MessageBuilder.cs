@@ -9,7 +9,7 @@ namespace WaOrleans.Protocol.Client;
 /// Builds message content for <see cref="WaClient.SendMessageAsync"/>, kept apart from the send
 /// path: each method returns a plain <see cref="Message"/> that can be inspected or changed.
 /// </summary>
-public static class MessageBuilder
+public static partial class MessageBuilder
 {
     /// <summary>The size of a poll's message secret, from which votes are encrypted: 32 bytes as Baileys and whatsmeow.</summary>
     private const int MessageSecretSize = 32;

@@ -84,10 +84,11 @@ public sealed partial class WaClient
                 }
 
                 var unpadded = enc.GetAttr("v") == "3";
+                var pairwise = await PairwiseAddressAsync(source.Author, source.Lid, enc.GetAttr("type") == "pkmsg", connection.Token).ConfigureAwait(false);
                 byte[] plaintext = enc.GetAttr("type") switch
                 {
-                    "pkmsg" => (await new SessionCipher(Signal, author, _options.Random).DecryptPreKeyMessageAsync(ciphertext, connection.Token).ConfigureAwait(false)).Plaintext,
-                    "msg" => (await new SessionCipher(Signal, author, _options.Random).DecryptMessageAsync(ciphertext, connection.Token).ConfigureAwait(false)).Plaintext,
+                    "pkmsg" => (await new SessionCipher(Signal, pairwise, _options.Random).DecryptPreKeyMessageAsync(ciphertext, connection.Token).ConfigureAwait(false)).Plaintext,
+                    "msg" => (await new SessionCipher(Signal, pairwise, _options.Random).DecryptMessageAsync(ciphertext, connection.Token).ConfigureAwait(false)).Plaintext,
                     "skmsg" => await new GroupCipher(Signal, new SenderKeyName(source.Chat.ToString(), author)).DecryptAsync(ciphertext, connection.Token).ConfigureAwait(false),
                     var other => throw new SignalProtocolException(SignalErrorKind.InvalidMessage, $"unsupported enc type {other}"),
                 };

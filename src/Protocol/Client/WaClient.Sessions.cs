@@ -31,6 +31,29 @@ public sealed partial class WaClient
         _ => SignalUserDomain.WhatsApp,
     }, new DeviceId(device.Device));
 
+    /// <summary>
+    /// The address a pairwise message from a phone-number sender is decrypted with: its LID device
+    /// once the LID is known, since sends to that contact go to the LID session (as WhatsApp and
+    /// Baileys 7 key migrated sessions). A pkmsg starts a session, so it goes under the LID; a msg
+    /// uses the phone-number session only while one exists there and none under the LID, so
+    /// sessions made before the mapping was learned keep working.
+    /// </summary>
+    private async Task<SignalAddress> PairwiseAddressAsync(Jid author, Jid? lid, bool startsSession, CancellationToken cancellationToken)
+    {
+        var phoneAddress = AddressOf(author);
+        if (!author.IsPhoneNumber || (lid ?? await _store.Lids.GetLidAsync(author.WithoutDevice(), cancellationToken).ConfigureAwait(false)) is not { } known)
+        {
+            return phoneAddress;
+        }
+
+        var lidAddress = AddressOf(known.WithDevice(author.Device));
+        return startsSession
+            || await new SessionCipher(Signal, lidAddress, _options.Random).HasSessionAsync(cancellationToken).ConfigureAwait(false)
+            || !await new SessionCipher(Signal, phoneAddress, _options.Random).HasSessionAsync(cancellationToken).ConfigureAwait(false)
+            ? lidAddress
+            : phoneAddress;
+    }
+
     /// <summary>Fetches bundles for the devices that have no session (or all of them when <paramref name="force"/>) and builds sessions.</summary>
     private async Task EnsureSessionsAsync(IReadOnlyCollection<Jid> devices, bool force, CancellationToken cancellationToken)
     {

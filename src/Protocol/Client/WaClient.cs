@@ -150,6 +150,7 @@ public sealed partial class WaClient : IAsyncDisposable
         _eventGate.Dispose();
         _lifecycleGate.Dispose();
         _signalGate.Dispose();
+        DisposeMedia();
     }
 
     /// <summary>Describes the client by its state and JID; never prints credentials.</summary>

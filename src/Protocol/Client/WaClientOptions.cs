@@ -1,3 +1,4 @@
+using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using WaOrleans.Protocol.Noise;
@@ -65,6 +66,21 @@ public sealed record WaClientOptions
 
     /// <summary>Gets how long each later QR code is shown.</summary>
     public TimeSpan QrLifetime { get; init; } = ClientConstants.DefaultQrLifetime;
+
+    /// <summary>
+    /// Gets the HTTP handler media uploads and downloads go through (proxies, custom TLS), or null for
+    /// a default handler. The client does not dispose it.
+    /// </summary>
+    public HttpMessageHandler? MediaHttpHandler { get; init; }
+
+    /// <summary>
+    /// Gets the check of the media host's TLS certificate for the default handler, or null to trust
+    /// only the system's roots, as WhatsApp's media hosts need. Set it only to trust a test host.
+    /// </summary>
+    public RemoteCertificateValidationCallback? MediaCertificateValidation { get; init; }
+
+    /// <summary>Gets how long one media upload or download may take.</summary>
+    public TimeSpan MediaTimeout { get; init; } = ClientConstants.DefaultMediaTimeout;
 
     /// <summary>Gets the logger; it never receives keys or payloads.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;

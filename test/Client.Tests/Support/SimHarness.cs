@@ -1,3 +1,6 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using WaOrleans.Client.Tests.Support;
 using WaOrleans.Protocol.Client;
@@ -40,7 +43,13 @@ public sealed class SimHarness : IAsyncDisposable
             ReconnectBaseDelay = TimeSpan.FromMilliseconds(50),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
             QueryTimeout = TimeSpan.FromSeconds(10),
+            MediaCertificateValidation = TrustsSimMediaHost,
         };
+
+    /// <summary>Pins the simulator's self-signed media certificate: the client trusts nothing else beyond the system roots.</summary>
+    private bool TrustsSimMediaHost(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        errors == SslPolicyErrors.None
+        || (certificate is not null && certificate.GetCertHash(HashAlgorithmName.SHA256).AsSpan().SequenceEqual(Server.MediaCertificateSha256.Span));
 
     /// <summary>Creates a client (disposed with the harness) and an event recorder for it.</summary>
     public (WaClient Client, EventRecorder Events) NewClient(IDeviceStore store, WaClientOptions? options = null)
