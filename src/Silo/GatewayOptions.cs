@@ -9,6 +9,9 @@ public sealed class GatewayOptions
     /// <summary>Gets the storage settings.</summary>
     public StorageOptions Storage { get; init; } = new();
 
+    /// <summary>Gets the cluster settings, used when the storage is PostgreSQL.</summary>
+    public ClusterSettings Cluster { get; init; } = new();
+
     /// <summary>Gets the WhatsApp connection settings.</summary>
     public WhatsAppOptions WhatsApp { get; init; } = new();
 }
@@ -16,8 +19,36 @@ public sealed class GatewayOptions
 /// <summary>Where sessions are stored.</summary>
 public sealed class StorageOptions
 {
+    /// <summary>The provider value that turns the node into a cluster member on PostgreSQL.</summary>
+    public const string Postgres = "postgres";
+
+    /// <summary>Gets the provider: <c>sqlite</c> (one node, the default) or <c>postgres</c> (a cluster).</summary>
+    public string Provider { get; init; } = "sqlite";
+
     /// <summary>Gets the directory of the embedded SQLite database (default <c>data</c>, relative to the working directory).</summary>
     public string DataDirectory { get; init; } = "data";
+
+    /// <summary>Gets the PostgreSQL connection string (Npgsql syntax), required with the <c>postgres</c> provider.</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>Gets whether the provider is PostgreSQL.</summary>
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>How a node joins a PostgreSQL cluster.</summary>
+public sealed class ClusterSettings
+{
+    /// <summary>Gets the cluster id: silos with the same id (and database) form one cluster.</summary>
+    public string ClusterId { get; init; } = "waorleans";
+
+    /// <summary>Gets the service id, which keys grain state and reminders; keep it across deployments.</summary>
+    public string ServiceId { get; init; } = "waorleans";
+
+    /// <summary>Gets the silo-to-silo port.</summary>
+    public int SiloPort { get; init; } = 11111;
+
+    /// <summary>Gets the port clients connect to.</summary>
+    public int GatewayPort { get; init; } = 30000;
 }
 
 /// <summary>Where sessions connect to.</summary>

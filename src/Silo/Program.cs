@@ -1,15 +1,29 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using WaOrleans.Grains.Hosting;
+using WaOrleans.Grains.Storage;
+using WaOrleans.Grains.Storage.Postgres;
 using WaOrleans.Grains.Storage.Sqlite;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Silo;
 
-// One node: localhost clustering and the embedded SQLite database, nothing else to install.
-// PostgreSQL clustering (Storage=postgres) is issue 6's next step.
+// Storage=sqlite (default): one node, localhost clustering and the embedded SQLite database,
+// nothing else to install. Storage=postgres: a cluster member on the shared PostgreSQL database.
 var builder = Host.CreateApplicationBuilder(args);
 var settings = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
-await using var storage = await SqliteStorage.OpenAsync(settings.Storage.DataDirectory);
+string? connectionString = null;
+if (settings.Storage.IsPostgres)
+{
+    connectionString = settings.Storage.ConnectionString is { Length: > 0 } value
+        ? value
+        : throw new InvalidOperationException("WaOrleans:Storage:ConnectionString is required with Storage:Provider=postgres");
+}
+
+// The migrations (ours and Orleans' own scripts) run before the silo starts, under an advisory
+// lock, so silos starting together apply each once.
+await using DeviceStorage storage = connectionString is null
+    ? await SqliteStorage.OpenAsync(settings.Storage.DataDirectory)
+    : await PostgresStorage.OpenAsync(connectionString);
 
 var clientOptions = new WaClientOptions();
 if (settings.WhatsApp.Endpoint is { } endpoint)
@@ -24,10 +38,18 @@ if (settings.WhatsApp.RootKey is { } rootKey)
 
 builder.UseOrleans(silo =>
 {
-    silo.UseLocalhostClustering();
-    // Orleans has no SQLite reminder table: reminders live in memory, and the sessions table's
-    // should_be_online flag (the startup resume) is what survives a restart.
-    silo.UseInMemoryReminderService();
+    if (connectionString is null)
+    {
+        silo.UseLocalhostClustering();
+        // Orleans has no SQLite reminder table: reminders live in memory, and the sessions table's
+        // should_be_online flag (the startup resume) is what survives a restart.
+        silo.UseInMemoryReminderService();
+    }
+    else
+    {
+        silo.UsePostgresCluster(connectionString, settings.Cluster);
+    }
+
     silo.AddWaSessions(storage, clientOptions);
 });
 

@@ -11,7 +11,8 @@ public static class SiloBuilderExtensions
     /// <summary>
     /// Adds the session grains: they keep their devices in <paramref name="storage"/> (which the
     /// caller opened and disposes) and connect with <paramref name="clientOptions"/>. Sessions that
-    /// should be online are brought back when the silo starts. The caller chooses the reminder
+    /// should be online are brought back when the silo starts and, on survivors, as soon as another
+    /// silo is declared dead. The caller chooses the reminder
     /// service (every session registers a watchdog reminder).
     /// </summary>
     public static ISiloBuilder AddWaSessions(this ISiloBuilder silo, DeviceStorage storage, WaClientOptions clientOptions)
@@ -23,6 +24,8 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton(clientOptions);
         silo.Services.AddSingleton<SessionResumer>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionResumer>());
+        silo.Services.AddSingleton<SessionFailoverSupervisor>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionFailoverSupervisor>());
         return silo;
     }
 }

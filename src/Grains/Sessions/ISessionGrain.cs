@@ -43,4 +43,8 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>Brings the session back online if it should be: the silo calls it at startup and after a node loss.</summary>
     [Alias("EnsureOnlineAsync")]
     Task EnsureOnlineAsync();
+
+    /// <summary>Gets the address of the silo hosting this activation, for operators and failover tests.</summary>
+    [Alias("GetSiloAsync"), AlwaysInterleave]
+    Task<string> GetSiloAsync();
 }

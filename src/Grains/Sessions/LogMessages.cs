@@ -11,6 +11,7 @@ internal static class SessionEventIds
     public const int SendFailed = 2004;
     public const int ResumeFailed = 2005;
     public const int Resumed = 2006;
+    public const int FailoverResuming = 2007;
 }
 
 /// <summary>The session log lines. They name session ids, epochs, states and reasons; never QR strings, keys or message text.</summary>
@@ -33,4 +34,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = SessionEventIds.Resumed, Level = LogLevel.Information, Message = "Brought {Count} sessions back online at startup")]
     public static partial void Resumed(this ILogger logger, int count);
+
+    [LoggerMessage(EventId = SessionEventIds.FailoverResuming, Level = LogLevel.Information, Message = "Silo {Silo} died: bringing back this silo's share of {Count} of the {Total} sessions that should be online")]
+    public static partial void FailoverResuming(this ILogger logger, string silo, int count, int total);
 }

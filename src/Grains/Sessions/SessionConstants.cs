@@ -33,4 +33,16 @@ internal static class SessionConstants
 
     /// <summary>Random bytes after the prefix: 9 bytes give the 18 hex characters WhatsApp Web ids have.</summary>
     public const int MessageIdRandomBytes = 9;
+
+    /// <summary>
+    /// How many sessions a silo brings back at once after another silo died: enough to overlap
+    /// the database reads and WhatsApp handshakes, few enough not to stampede either.
+    /// </summary>
+    public const int FailoverParallelism = 32;
+
+    /// <summary>The 32-bit FNV-1a offset basis: the failover share must hash the same on every silo.</summary>
+    public const uint FnvOffsetBasis = 2166136261;
+
+    /// <summary>The 32-bit FNV-1a prime.</summary>
+    public const uint FnvPrime = 16777619;
 }

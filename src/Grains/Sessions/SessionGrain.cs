@@ -18,6 +18,8 @@ namespace WaOrleans.Grains.Sessions;
 /// client raises events on its own threads, so its handler only queues them; a loop running on
 /// the grain's scheduler applies them.
 /// </remarks>
+// ORLEANS.md §3: the default placement herded a burst of new sessions onto one silo.
+[Orleans.Placement.RandomPlacement]
 public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
 {
     private readonly DeviceStorage _storage;
@@ -75,6 +77,9 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
         await _eventLoop.WaitAsync(cancellationToken);
         _deactivating.Dispose();
     }
+
+    /// <inheritdoc/>
+    public Task<string> GetSiloAsync() => Task.FromResult(RuntimeIdentity);
 
     /// <inheritdoc/>
     public async Task<SessionStatus> CreateAsync()

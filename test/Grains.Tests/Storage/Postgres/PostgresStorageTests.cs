@@ -34,6 +34,15 @@ public sealed class PostgresStorageTests
 
             await using var count = admin.CreateCommand($"SELECT COUNT(*) FROM {schema}.schema_migrations WHERE version = 1");
             Assert.Equal(1L, await count.ExecuteScalarAsync());
+
+            // Orleans' own scripts (migrations 3-6) ran once too: Main's query table holds every
+            // query the clustering, persistence and reminder providers look up by key.
+            await using var orleans = admin.CreateCommand(
+                $"SELECT COUNT(*) FROM {schema}.schema_migrations WHERE version BETWEEN 3 AND 6");
+            Assert.Equal(4L, await orleans.ExecuteScalarAsync());
+            await using var queries = admin.CreateCommand(
+                $"SELECT COUNT(*) FROM {schema}.orleansquery WHERE querykey IN ('InsertMembershipKey', 'WriteToStorageKey', 'UpsertReminderRowKey', 'CleanupDefunctSiloEntriesKey')");
+            Assert.Equal(4L, await queries.ExecuteScalarAsync());
         }
         finally
         {
