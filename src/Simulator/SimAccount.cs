@@ -67,6 +67,9 @@ internal sealed class SimAccount
     /// <summary>Gets the ADV key index the next linked device receives; the phone counts them up from 1.</summary>
     public uint NextKeyIndex { get; private set; } = 1;
 
+    /// <summary>Restores the next key index saved with the account (a process restart must not reuse a device id).</summary>
+    public void RestoreNextKeyIndex(uint nextKeyIndex) => NextKeyIndex = Math.Max(NextKeyIndex, nextKeyIndex);
+
     /// <summary>Finds a linked companion by device id.</summary>
     public SimDevice? FindCompanion(ushort deviceId) => _companions.GetValueOrDefault(deviceId);
 

@@ -16,6 +16,13 @@ internal sealed class SimState
     private readonly Dictionary<string, SimGroup> _groups = new(StringComparer.Ordinal);
     private long _nextLid = SimConstants.FirstLidUser;
     private long _nextGroup = SimConstants.FirstGroupUser;
+    private long _version;
+
+    /// <summary>Gets a number that grows with every change worth saving; the saver compares it with what it last wrote.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Notes that something worth saving changed (accounts, devices, keys, groups, queued stanzas).</summary>
+    public void MarkChanged() => Interlocked.Increment(ref _version);
 
     /// <summary>Gets the lock that guards this state and the accounts and devices in it.</summary>
     public Lock Sync { get; } = new();
@@ -33,9 +40,34 @@ internal sealed class SimState
             var account = new SimAccount(phone, (_nextLid++).ToString(System.Globalization.CultureInfo.InvariantCulture), pushName, identity, signal);
             _accounts[phone] = account;
             _accountsByLid[account.LidUser] = account;
+            MarkChanged();
             return account;
         }
     }
+
+    /// <summary>Adds an account loaded from the data directory, keeping new LIDs above it.</summary>
+    public void RestoreAccount(SimAccount account)
+    {
+        lock (Sync)
+        {
+            _accounts[account.Phone] = account;
+            _accountsByLid[account.LidUser] = account;
+            _nextLid = Math.Max(_nextLid, long.Parse(account.LidUser, System.Globalization.CultureInfo.InvariantCulture) + 1);
+        }
+    }
+
+    /// <summary>Adds a group loaded from the data directory, keeping new group ids above it.</summary>
+    public void RestoreGroup(SimGroup group)
+    {
+        lock (Sync)
+        {
+            _groups[group.Jid.User] = group;
+            _nextGroup = Math.Max(_nextGroup, long.Parse(group.Jid.User, System.Globalization.CultureInfo.InvariantCulture) + 1);
+        }
+    }
+
+    /// <summary>Gets every account and every group, for a snapshot. Call under <see cref="Sync"/>.</summary>
+    public (IReadOnlyCollection<SimAccount> Accounts, IReadOnlyCollection<SimGroup> Groups) All() => (_accounts.Values, _groups.Values);
 
     /// <summary>Finds an account by phone number.</summary>
     public SimAccount? FindAccount(string phone)
@@ -77,6 +109,7 @@ internal sealed class SimState
             var jid = new Jid((_nextGroup++).ToString(System.Globalization.CultureInfo.InvariantCulture), JidServer.Group);
             var group = new SimGroup(jid, subject, creator, members, now);
             _groups[jid.User] = group;
+            MarkChanged();
             return group;
         }
     }

@@ -20,7 +20,7 @@ public sealed partial class WaSimServer
         {
             var phone = NormalizePhone(request.Phone);
             var identity = Curve25519.GenerateKeyPair();
-            var signal = await PhoneSignal.CreateAsync(identity, Options.TimeProvider).ConfigureAwait(false);
+            var signal = await PhoneSignal.CreateAsync(identity, Options.TimeProvider, State.MarkChanged).ConfigureAwait(false);
             var account = State.CreateAccount(phone, request.PushName ?? "Sim " + phone, identity, signal)
                 ?? throw new SimRequestException(409, $"phone {phone} already exists");
             return (IResult)TypedResults.Created($"/sim/phones/{phone}", Describe(account));
@@ -100,6 +100,7 @@ public sealed partial class WaSimServer
             var device = new SimDevice(account, deviceId, keyIndex, noiseKey,
                 new SignalRegistration(request.RegistrationId ?? 1, identity, 1, new byte[Curve25519.KeySize], new byte[Curve25519.SignatureSize]));
             account.AddCompanion(device);
+            State.MarkChanged();
             return device;
         }
     }

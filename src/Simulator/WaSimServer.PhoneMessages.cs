@@ -253,6 +253,7 @@ public sealed partial class WaSimServer
                 var keyId = device.PreKeys.Keys.Min();
                 preKey = new BundlePreKey(new PreKeyId(keyId), device.PreKeys[keyId]);
                 device.PreKeys.Remove(keyId);
+                State.MarkChanged();
             }
 
             var registration = device.Registration;

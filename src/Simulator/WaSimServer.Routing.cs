@@ -135,7 +135,10 @@ public sealed partial class WaSimServer
     {
         lock (State.Sync)
         {
-            device.Undelivered.RemoveAll(n => n.GetAttr("id") == id);
+            if (device.Undelivered.RemoveAll(n => n.GetAttr("id") == id) > 0)
+            {
+                State.MarkChanged();
+            }
         }
     }
 
@@ -171,6 +174,7 @@ public sealed partial class WaSimServer
             if (stanza.Tag == "message")
             {
                 device.Undelivered.Add(stanza);
+                State.MarkChanged();
             }
 
             connection = device.Connection;
