@@ -61,7 +61,9 @@ public sealed record GroupInfo(string Jid, string Subject, string Creator, IRead
 /// <c>reaction</c> (<see cref="Text"/> = emoji, <see cref="QuotedId"/>), <c>location</c>
 /// (<see cref="Latitude"/>, <see cref="Longitude"/>, <see cref="Name"/>), <c>contact</c>
 /// (<see cref="Name"/>, <see cref="ContactPhone"/>), <c>poll</c> (<see cref="Name"/>,
-/// <see cref="Options"/>) or <c>image</c> (<see cref="ImageBase64"/>, <see cref="Mimetype"/>, caption in <see cref="Text"/>).
+/// <see cref="Options"/>), or a media kind — <c>image</c>, <c>video</c>, <c>audio</c>, <c>ptt</c> (voice note),
+/// <c>document</c>, <c>sticker</c> — with <see cref="MediaBase64"/> (or <see cref="ImageBase64"/>), optional
+/// <see cref="Mimetype"/>, caption in <see cref="Text"/>, file name in <see cref="Name"/>, duration in <see cref="Seconds"/>.
 /// </summary>
 public sealed record SendRequest(
     string To,
@@ -74,7 +76,9 @@ public sealed record SendRequest(
     string? ContactPhone = null,
     IReadOnlyList<string>? Options = null,
     string? ImageBase64 = null,
-    string? Mimetype = null);
+    string? Mimetype = null,
+    string? MediaBase64 = null,
+    uint? Seconds = null);
 
 /// <summary>Answer of <c>POST /sim/phones/{phone}/send</c>: the new message's id.</summary>
 public sealed record SentInfo(string Id);
