@@ -210,6 +210,20 @@ internal sealed class PhoneSignal
         }
     }
 
+    /// <summary>Returns the distribution message of the phone's current sender key for a group, for a member that lost it.</summary>
+    public async Task<byte[]> SenderKeyDistributionAsync(SenderKeyName own)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return (await new GroupSessionBuilder(_store, SystemSignalRandom.Instance).CreateAsync(own).ConfigureAwait(false)).Serialized.ToArray();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Describes the phone's Signal state by its registration id.</summary>
     public override string ToString() => $"PhoneSignal(registration {Registration.RegistrationId})";
 }

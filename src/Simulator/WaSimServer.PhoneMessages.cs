@@ -32,6 +32,7 @@ public sealed partial class WaSimServer
 
         var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
         RememberSender(id, account.PhoneJid);
+        RememberSent(account, id, new PhoneSentMessage(content, groupJid));
         var self = SignalAddress.ForUser(account.LidUser, SignalUserDomain.Lid, new DeviceId(0));
         var (distribution, ciphertext) = await account.Signal.GroupEncryptAsync(
             new SenderKeyName(groupJid.ToString(), self), content.ToByteArray()).ConfigureAwait(false);
@@ -76,14 +77,7 @@ public sealed partial class WaSimServer
 
         var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
         RememberSender(id, account.PhoneJid);
-        lock (State.Sync)
-        {
-            account.Sent[id] = content;
-            if (account.Sent.Count > KeptSentMessages)
-            {
-                account.Sent.Remove(account.Sent.Keys.First());
-            }
-        }
+        RememberSent(account, id, new PhoneSentMessage(content, null));
 
         foreach (var device in devices)
         {
@@ -93,25 +87,56 @@ public sealed partial class WaSimServer
         return id;
     }
 
-    /// <summary>Answers a device's retry receipt for a phone message: a new session from a fresh bundle, and the message again under the same id.</summary>
+    /// <summary>
+    /// Answers a device's retry receipt for a phone message: a new session from a fresh bundle, and
+    /// the message again under the same id. A group message goes to that device alone as a 1:1
+    /// <c>pkmsg</c> carrying the phone's current sender key, as WhatsApp phones (and Baileys) resend
+    /// it: the old <c>skmsg</c> is behind the chain a fresh distribution message starts from.
+    /// </summary>
     internal async Task ResendFromPhoneAsync(SimAccount account, SimDevice device, string id)
     {
-        Message? content;
+        PhoneSentMessage? sent;
         lock (State.Sync)
         {
-            content = account.Sent.GetValueOrDefault(id);
+            sent = account.Sent.GetValueOrDefault(id);
         }
 
-        if (content is null)
+        if (sent is null)
         {
             return;
         }
 
         await account.Signal.ResetSessionAsync(LidAddress(device)).ConfigureAwait(false);
-        await SendToDeviceAsync(account, device, id, content).ConfigureAwait(false);
+        if (sent.Group is not { } group)
+        {
+            await SendToDeviceAsync(account, device, id, sent.Content).ConfigureAwait(false);
+            return;
+        }
+
+        var self = SignalAddress.ForUser(account.LidUser, SignalUserDomain.Lid, new DeviceId(0));
+        var distribution = await account.Signal.SenderKeyDistributionAsync(new SenderKeyName(group.ToString(), self)).ConfigureAwait(false);
+        var content = sent.Content.Clone();
+        content.SenderKeyDistributionMessage = new Message.Types.SenderKeyDistributionMessage
+        {
+            GroupId = group.ToString(),
+            AxolotlSenderKeyDistributionMessage = ByteString.CopyFrom(distribution),
+        };
+        await SendToDeviceAsync(account, device, id, content, group).ConfigureAwait(false);
     }
 
-    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content)
+    private void RememberSent(SimAccount account, string id, PhoneSentMessage sent)
+    {
+        lock (State.Sync)
+        {
+            account.Sent[id] = sent;
+            if (account.Sent.Count > KeptSentMessages)
+            {
+                account.Sent.Remove(account.Sent.Keys.First());
+            }
+        }
+    }
+
+    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content, Jid? group = null)
     {
         var now = Options.TimeProvider.GetUtcNow();
         EncryptedMessage encrypted;
@@ -127,9 +152,13 @@ public sealed partial class WaSimServer
         }
 
         // Phones address LID peers from their own LID and name their number, as the real server relays them.
-        var message = Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
-            ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
-            ("notify", account.PushName), ("sender_pn", account.PhoneJid));
+        var message = group is { } groupJid
+            ? Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
+                ("from", groupJid), ("participant", account.Lid), ("id", id), ("type", StanzaType(content)),
+                ("t", Stanza.Number(now.ToUnixTimeSeconds())), ("notify", account.PushName), ("addressing_mode", "lid"), ("participant_pn", account.PhoneJid))
+            : Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
+                ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
+                ("notify", account.PushName), ("sender_pn", account.PhoneJid));
         await DeliverAsync(device.Account, device.DeviceId, message, now).ConfigureAwait(false);
     }
 
