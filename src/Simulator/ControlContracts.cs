@@ -1,7 +1,11 @@
 namespace WaOrleans.Simulator;
 
-/// <summary>Body of <c>POST /sim/phones</c>: the number (digits, an optional leading +) and the push name.</summary>
-public sealed record CreatePhoneRequest(string Phone, string? PushName);
+/// <summary>
+/// Body of <c>POST /sim/phones</c>: the number (digits, an optional leading +), the push name, and how
+/// many simulated companions to link (each a Signal peer the simulator runs; their inboxes are at
+/// <c>GET /sim/phones/{phone}/companions/{device}/inbox</c>).
+/// </summary>
+public sealed record CreatePhoneRequest(string Phone, string? PushName, int? Companions = null);
 
 /// <summary>
 /// Body of <c>POST /sim/phones/{phone}/devices</c>: links a companion without pairing (load tests,
@@ -32,7 +36,7 @@ public sealed record FaultRequest(string Kind, int? Code, int? Count = null, int
 public sealed record PhoneInfo(string Phone, string Jid, string Lid, string PushName, string IdentityKey, IReadOnlyList<DeviceInfo> Devices);
 
 /// <summary>A linked companion device as the control API shows it.</summary>
-public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIndex, bool Online, int PreKeys, int Undelivered);
+public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIndex, bool Online, int PreKeys, int Undelivered, bool Simulated = false);
 
 /// <summary>The root key clients must trust, in hex.</summary>
 public sealed record RootKeyInfo(string RootKey, string WebSocketUrl);

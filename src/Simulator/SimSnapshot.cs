@@ -74,8 +74,11 @@ internal sealed record StoredAccount(
 /// <param name="Registration">Its Signal registration data.</param>
 /// <param name="PreKeys">Its uploaded one-time prekeys not yet handed out.</param>
 /// <param name="Undelivered">The stanzas routed to it and not yet acked, each an encoded frame.</param>
+/// <param name="PeerIdentityPrivateKey">For a simulated companion, its identity private key; null for a real client's device.</param>
+/// <param name="PeerSignal">For a simulated companion, its Signal state.</param>
 internal sealed record StoredDevice(
-    ushort DeviceId, uint KeyIndex, byte[] NoiseKey, SignalRegistration Registration, Dictionary<uint, byte[]> PreKeys, List<byte[]> Undelivered);
+    ushort DeviceId, uint KeyIndex, byte[] NoiseKey, SignalRegistration Registration, Dictionary<uint, byte[]> PreKeys, List<byte[]> Undelivered,
+    byte[]? PeerIdentityPrivateKey = null, StoredPhoneSignal? PeerSignal = null);
 
 /// <summary>A saved group.</summary>
 /// <param name="Jid">The group JID.</param>

@@ -32,7 +32,10 @@ public sealed partial class WaSimServer
             account.RestoreNextKeyIndex(stored.NextKeyIndex);
             foreach (var storedDevice in stored.Devices)
             {
-                var device = new SimDevice(account, storedDevice.DeviceId, storedDevice.KeyIndex, storedDevice.NoiseKey, storedDevice.Registration);
+                var device = new SimDevice(account, storedDevice.DeviceId, storedDevice.KeyIndex, storedDevice.NoiseKey, storedDevice.Registration)
+                {
+                    Peer = await RestorePeerAsync(storedDevice).ConfigureAwait(false),
+                };
                 foreach (var (id, key) in storedDevice.PreKeys)
                 {
                     device.PreKeys[id] = key;
@@ -54,6 +57,17 @@ public sealed partial class WaSimServer
 
         _savedVersion = State.Version;
         LogMessages.Restored(Logger, snapshot.Accounts.Count, snapshot.Groups.Count, directory);
+    }
+
+    private async Task<SimulatedPeer?> RestorePeerAsync(StoredDevice stored)
+    {
+        if (stored.PeerIdentityPrivateKey is not { } privateKey || stored.PeerSignal is not { } signal)
+        {
+            return null;
+        }
+
+        var identity = Curve25519.FromPrivateKey(privateKey);
+        return new SimulatedPeer(identity, await PhoneSignal.RestoreAsync(identity, Options.TimeProvider, State.MarkChanged, signal).ConfigureAwait(false));
     }
 
     /// <summary>Starts the background saver if the server has a data directory.</summary>
@@ -118,12 +132,12 @@ public sealed partial class WaSimServer
 
     private async Task<SimSnapshot> CaptureAsync()
     {
-        List<(SimAccount Account, List<StoredDevice> Devices, uint NextKeyIndex)> accounts;
+        List<(SimAccount Account, List<(StoredDevice Stored, SimulatedPeer? Peer)> Devices, uint NextKeyIndex)> accounts;
         List<StoredGroup> groups;
         lock (State.Sync)
         {
             var (allAccounts, allGroups) = State.All();
-            accounts = [.. allAccounts.Select(a => (a, a.Companions.Select(Capture).ToList(), a.NextKeyIndex))];
+            accounts = [.. allAccounts.Select(a => (a, a.Companions.Select(d => (Capture(d), d.Peer)).ToList(), a.NextKeyIndex))];
             groups = [.. allGroups.Select(g => new StoredGroup(g.Jid.ToString(), g.Subject, g.Creator.Phone, [.. g.Members.Select(m => m.Phone)], g.Created))];
         }
 
@@ -131,7 +145,17 @@ public sealed partial class WaSimServer
         foreach (var (account, devices, nextKeyIndex) in accounts)
         {
             var signal = await account.Signal.ExportAsync(State.Sync).ConfigureAwait(false);
-            stored.Add(new StoredAccount(account.Phone, account.LidUser, account.PushName, account.Identity.PrivateKey.ToArray(), nextKeyIndex, signal, devices));
+            var storedDevices = new List<StoredDevice>(devices.Count);
+            foreach (var (device, peer) in devices)
+            {
+                storedDevices.Add(peer is null ? device : device with
+                {
+                    PeerIdentityPrivateKey = peer.Identity.PrivateKey.ToArray(),
+                    PeerSignal = await peer.Signal.ExportAsync(State.Sync).ConfigureAwait(false),
+                });
+            }
+
+            stored.Add(new StoredAccount(account.Phone, account.LidUser, account.PushName, account.Identity.PrivateKey.ToArray(), nextKeyIndex, signal, storedDevices));
         }
 
         return new SimSnapshot(SimSnapshot.CurrentVersion, stored, groups);

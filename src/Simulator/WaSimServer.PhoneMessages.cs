@@ -84,6 +84,7 @@ public sealed partial class WaSimServer
             await SendToDeviceAsync(account, device, id, content).ConfigureAwait(false);
         }
 
+        await SendCopiesToOwnDevicesAsync(account, target.PhoneJid, id, content).ConfigureAwait(false);
         return id;
     }
 
@@ -136,7 +137,7 @@ public sealed partial class WaSimServer
         }
     }
 
-    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content, Jid? group = null)
+    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content, Jid? group = null, Jid? recipient = null)
     {
         var now = Options.TimeProvider.GetUtcNow();
         EncryptedMessage encrypted;
@@ -159,13 +160,20 @@ public sealed partial class WaSimServer
             : Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
                 ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
                 ("notify", account.PushName), ("sender_pn", account.PhoneJid));
+        if (recipient is { } chat)
+        {
+            // A copy for the sender's own device names the chat it went to, as the server relays it.
+            message = message with { Attrs = new Dictionary<string, AttrValue>(message.Attrs) { ["recipient"] = chat } };
+        }
+
         await DeliverAsync(device.Account, device.DeviceId, message, now).ConfigureAwait(false);
     }
 
     private static SignalAddress LidAddress(SimDevice device) =>
         SignalAddress.ForUser(device.Account.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
 
-    private async Task ReceiveOnPhoneAsync(SimAccount account, Node message, DateTimeOffset now)
+    /// <summary>Decrypts a message for the phone or a simulated companion (<paramref name="signal"/>) and records it in <paramref name="inbox"/>.</summary>
+    private async Task ReceiveOnPeerAsync(PhoneSignal signal, List<PhoneInboxEntry> inbox, Node message, DateTimeOffset now)
     {
         if (!message.Attrs.TryGetValue("from", out var fromValue) || !fromValue.TryGetJid(out var from))
         {
@@ -184,7 +192,7 @@ public sealed partial class WaSimServer
             string? error = null;
             try
             {
-                decrypted = await DecryptOnPhoneAsync(account, enc, type, address, senderKey).ConfigureAwait(false);
+                decrypted = await DecryptOnPhoneAsync(signal, enc, type, address, senderKey).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException or NotSupportedException)
             {
@@ -200,7 +208,7 @@ public sealed partial class WaSimServer
             var media = decrypted is null ? null : CheckMedia(decrypted.DeviceSentMessage?.Message ?? decrypted);
             lock (State.Sync)
             {
-                account.Inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media));
+                inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media));
             }
         }
     }
@@ -231,7 +239,7 @@ public sealed partial class WaSimServer
         return new MediaCheck(kind, plaintext?.Length ?? 0, error);
     }
 
-    private static async Task<Message> DecryptOnPhoneAsync(SimAccount account, Node enc, string type, SignalAddress address, SenderKeyName senderKey)
+    private static async Task<Message> DecryptOnPhoneAsync(PhoneSignal signal, Node enc, string type, SignalAddress address, SenderKeyName senderKey)
     {
         if (!enc.Content.TryGetBytes(out var ciphertext))
         {
@@ -240,7 +248,7 @@ public sealed partial class WaSimServer
 
         if (type == "skmsg")
         {
-            return Message.Parser.ParseFrom(await account.Signal.GroupDecryptAsync(senderKey, ciphertext.ToArray()).ConfigureAwait(false));
+            return Message.Parser.ParseFrom(await signal.GroupDecryptAsync(senderKey, ciphertext.ToArray()).ConfigureAwait(false));
         }
 
         if (type is not ("pkmsg" or "msg"))
@@ -248,10 +256,10 @@ public sealed partial class WaSimServer
             throw new NotSupportedException($"the phone does not decrypt {type} messages");
         }
 
-        var message = Message.Parser.ParseFrom(await account.Signal.DecryptAsync(address, type, ciphertext.ToArray()).ConfigureAwait(false));
+        var message = Message.Parser.ParseFrom(await signal.DecryptAsync(address, type, ciphertext.ToArray()).ConfigureAwait(false));
         if (message.SenderKeyDistributionMessage is { AxolotlSenderKeyDistributionMessage.Length: > 0 } distribution)
         {
-            await account.Signal.ProcessSenderKeyAsync(senderKey, distribution.AxolotlSenderKeyDistributionMessage.ToByteArray()).ConfigureAwait(false);
+            await signal.ProcessSenderKeyAsync(senderKey, distribution.AxolotlSenderKeyDistributionMessage.ToByteArray()).ConfigureAwait(false);
             message.SenderKeyDistributionMessage = null;
             message.MessageContextInfo = null;
         }
