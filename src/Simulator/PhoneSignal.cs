@@ -14,31 +14,35 @@ namespace WaOrleans.Simulator;
 /// <remarks>Private keys stay inside; <see cref="ToString"/> names only the registration id.</remarks>
 internal sealed class PhoneSignal
 {
-    /// <summary>One-time prekeys generated with the phone; once handed out, bundles go without one, which the protocol allows.</summary>
-    private const int PreKeyStock = 100;
+    /// <summary>
+    /// How many one-time prekeys a phone hands out; after that, bundles go without one, which the
+    /// protocol allows. Each is generated when first handed out, so thousands of load-test phones
+    /// cost neither key generation nor space in the saved state until a peer asks for their bundle.
+    /// </summary>
+    private const uint PreKeyStock = 100;
 
     private readonly PhoneSignalStore _store;
     private readonly TimeProvider _time;
     private readonly Action _changed;
-    private readonly Queue<(uint Id, byte[] Key)> _unissued;
+    private uint _nextPreKeyId;
     // The ratchets are not thread-safe: one operation at a time per phone.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private PhoneSignal(PhoneSignalStore store, TimeProvider time, Action changed, SignalRegistration registration, IEnumerable<PreKeyRecord> unissued)
+    private PhoneSignal(PhoneSignalStore store, TimeProvider time, Action changed, SignalRegistration registration, uint nextPreKeyId)
     {
         _store = store;
         _time = time;
         _changed = changed;
         Registration = registration;
-        _unissued = new Queue<(uint, byte[])>(unissued.Select(k => (k.Id.Value, k.KeyPair.PublicKeyBytes())));
+        _nextPreKeyId = nextPreKeyId;
     }
 
     /// <summary>Gets the public registration data served in the phone's bundles.</summary>
     public SignalRegistration Registration { get; }
 
     /// <summary>
-    /// Creates the phone's Signal state: registration id, signed prekey and a stock of one-time
-    /// prekeys; <paramref name="changed"/> runs whenever the state changes, so it can be saved.
+    /// Creates the phone's Signal state: registration id and signed prekey (one-time prekeys come
+    /// when handed out); <paramref name="changed"/> runs whenever the state changes, so it can be saved.
     /// </summary>
     public static async Task<PhoneSignal> CreateAsync(KeyPair identity, TimeProvider time, Action changed)
     {
@@ -48,15 +52,9 @@ internal sealed class PhoneSignal
         var store = new PhoneSignalStore(identityPair, registrationId, changed);
         var signedPreKey = KeyHelper.GenerateSignedPreKey(identityPair, new SignedPreKeyId(1), random, time);
         await store.StoreSignedPreKeyAsync(signedPreKey).ConfigureAwait(false);
-        var preKeys = KeyHelper.GeneratePreKeys(new PreKeyId(1), PreKeyStock, random);
-        foreach (var preKey in preKeys)
-        {
-            await store.StorePreKeyAsync(preKey).ConfigureAwait(false);
-        }
-
         var registration = new SignalRegistration(registrationId.Value, identity.PublicKeyBytes(), signedPreKey.Id.Value,
             signedPreKey.KeyPair.PublicKeyBytes(), signedPreKey.SignatureBytes());
-        return new PhoneSignal(store, time, changed, registration, preKeys);
+        return new PhoneSignal(store, time, changed, registration, nextPreKeyId: 1);
     }
 
     /// <summary>Recreates a phone's Signal state saved by <see cref="ExportAsync"/>.</summary>
@@ -66,16 +64,7 @@ internal sealed class PhoneSignal
         ArgumentNullException.ThrowIfNull(stored);
         var store = new PhoneSignalStore(new IdentityKeyPair(identity), new RegistrationId(stored.Registration.RegistrationId), changed);
         await store.ImportAsync(stored.Records).ConfigureAwait(false);
-        var unissued = new List<PreKeyRecord>();
-        foreach (var id in stored.Unissued)
-        {
-            if (await store.LoadPreKeyAsync(new PreKeyId(id)).ConfigureAwait(false) is { } preKey)
-            {
-                unissued.Add(preKey);
-            }
-        }
-
-        return new PhoneSignal(store, time, changed, stored.Registration, unissued);
+        return new PhoneSignal(store, time, changed, stored.Registration, stored.NextPreKeyId);
     }
 
     /// <summary>Exports the whole state (private keys included) for the data directory, waiting for any operation in progress.</summary>
@@ -84,13 +73,13 @@ internal sealed class PhoneSignal
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            List<uint> unissued;
+            uint nextPreKeyId;
             lock (stateLock)
             {
-                unissued = [.. _unissued.Select(k => k.Id)];
+                nextPreKeyId = _nextPreKeyId;
             }
 
-            return new StoredPhoneSignal(Registration, unissued, await _store.ExportAsync().ConfigureAwait(false));
+            return new StoredPhoneSignal(Registration, nextPreKeyId, await _store.ExportAsync().ConfigureAwait(false));
         }
         finally
         {
@@ -101,13 +90,14 @@ internal sealed class PhoneSignal
     /// <summary>Hands out the next one-time prekey for a bundle, or null once the stock is spent. Call under the state lock.</summary>
     public (uint Id, byte[] Key)? TakePreKey()
     {
-        if (!_unissued.TryDequeue(out var preKey))
+        if (_nextPreKeyId > PreKeyStock)
         {
             return null;
         }
 
-        _changed();
-        return preKey;
+        var preKey = KeyHelper.GeneratePreKeys(new PreKeyId(_nextPreKeyId++), 1, SystemSignalRandom.Instance)[0];
+        _store.StorePreKey(preKey);
+        return (preKey.Id.Value, preKey.KeyPair.PublicKeyBytes());
     }
 
     /// <summary>Decrypts a <c>pkmsg</c> or <c>msg</c> from <paramref name="from"/> and strips WhatsApp's padding.</summary>
@@ -230,9 +220,9 @@ internal sealed class PhoneSignal
 
 /// <summary>A phone's saved Signal state.</summary>
 /// <param name="Registration">The public registration data served in bundles.</param>
-/// <param name="Unissued">The ids of one-time prekeys not yet handed out.</param>
+/// <param name="NextPreKeyId">The id of the next one-time prekey to hand out.</param>
 /// <param name="Records">The store's records.</param>
-internal sealed record StoredPhoneSignal(SignalRegistration Registration, List<uint> Unissued, StoredSignalRecords Records);
+internal sealed record StoredPhoneSignal(SignalRegistration Registration, uint NextPreKeyId, StoredSignalRecords Records);
 
 /// <summary>WhatsApp's random padding of message plaintexts: 1 to 16 bytes, each holding the pad length (Baileys <c>writeRandomPadMax16</c>).</summary>
 internal static class MessagePadding

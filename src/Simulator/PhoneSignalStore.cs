@@ -61,6 +61,15 @@ internal sealed class PhoneSignalStore : ISignalProtocolStore
         Track(_preKeys, record.Id);
     }
 
+    /// <summary>Stores a one-time prekey at once, for a caller holding the state lock (which cannot await).</summary>
+    public void StorePreKey(PreKeyRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        // The reference store writes under its own lock and returns an already completed task.
+        _inner.StorePreKeyAsync(record).GetAwaiter().GetResult();
+        Track(_preKeys, record.Id);
+    }
+
     /// <inheritdoc/>
     public async ValueTask RemovePreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default)
     {
