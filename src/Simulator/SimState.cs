@@ -4,7 +4,8 @@ namespace WaOrleans.Simulator;
 
 /// <summary>
 /// Everything the simulated WhatsApp backend knows: accounts, their devices, and the pairings in
-/// progress. Kept in memory; it outlives connections, so a simulated server restart keeps it.
+/// progress. It outlives connections, so a simulated server restart keeps it; with a data
+/// directory it is also saved there and loaded by the next process (see WaSimServer.Persistence).
 /// </summary>
 /// <remarks>One lock guards it all: the simulator favours obvious correctness over throughput here.</remarks>
 internal sealed class SimState
