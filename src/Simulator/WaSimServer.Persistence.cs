@@ -145,12 +145,12 @@ public sealed partial class WaSimServer
 
     private async Task<SimSnapshot> CaptureAsync()
     {
-        List<(SimAccount Account, List<(StoredDevice Stored, SimulatedPeer? Peer)> Devices, uint NextKeyIndex)> accounts;
+        List<(SimAccount Account, List<(StoredDevice Stored, Node[] Undelivered, SimulatedPeer? Peer)> Devices, uint NextKeyIndex)> accounts;
         List<StoredGroup> groups;
         lock (State.Sync)
         {
             var (allAccounts, allGroups) = State.All();
-            accounts = [.. allAccounts.Select(a => (a, a.Companions.Select(d => (Capture(d), d.Peer)).ToList(), a.NextKeyIndex))];
+            accounts = [.. allAccounts.Select(a => (a, a.Companions.Select(d => (Capture(d), d.Undelivered.ToArray(), d.Peer)).ToList(), a.NextKeyIndex))];
             groups = [.. allGroups.Select(g => new StoredGroup(g.Jid.ToString(), g.Subject, g.Creator.Phone, [.. g.Members.Select(m => m.Phone)], g.Created))];
         }
 
@@ -159,8 +159,10 @@ public sealed partial class WaSimServer
         {
             var signal = await account.Signal.ExportAsync(State.Sync).ConfigureAwait(false);
             var storedDevices = new List<StoredDevice>(devices.Count);
-            foreach (var (device, peer) in devices)
+            foreach (var (device, undelivered, peer) in devices)
             {
+                // Encoded outside the state lock: relaying waits on that lock, and stanzas are immutable.
+                device.Undelivered.AddRange(undelivered.Select(NodeWriter.EncodeFrame));
                 storedDevices.Add(peer is null ? device : device with
                 {
                     PeerIdentityPrivateKey = peer.Identity.PrivateKey.ToArray(),
@@ -174,7 +176,7 @@ public sealed partial class WaSimServer
         return new SimSnapshot(SimSnapshot.CurrentVersion, stored, groups);
     }
 
+    /// <summary>Copies a device's fields under the state lock; its undelivered stanzas are encoded afterwards.</summary>
     private static StoredDevice Capture(SimDevice device) =>
-        new(device.DeviceId, device.KeyIndex, device.NoiseKey, device.Registration, new Dictionary<uint, byte[]>(device.PreKeys),
-            [.. device.Undelivered.Select(NodeWriter.EncodeFrame)]);
+        new(device.DeviceId, device.KeyIndex, device.NoiseKey, device.Registration, new Dictionary<uint, byte[]>(device.PreKeys), []);
 }
