@@ -10,8 +10,10 @@ namespace WaOrleans.Simulator;
 /// <remarks>One lock guards it all: the simulator favours obvious correctness over throughput here.</remarks>
 internal sealed class SimState
 {
-    private readonly Dictionary<string, SimAccount> _accounts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SimAccount> _accountsByLid = new(StringComparer.Ordinal);
+    // Looked up for every relayed stanza and written only when an account is created: concurrent
+    // maps let lookups skip the lock that relaying threads otherwise contend on.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SimAccount> _accounts = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SimAccount> _accountsByLid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QrRef> _qrRefs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PairingCodeSession> _codeSessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimGroup> _groups = new(StringComparer.Ordinal);
@@ -68,30 +70,18 @@ internal sealed class SimState
     }
 
     /// <summary>Gets every account and every group, for a snapshot. Call under <see cref="Sync"/>.</summary>
-    public (IReadOnlyCollection<SimAccount> Accounts, IReadOnlyCollection<SimGroup> Groups) All() => (_accounts.Values, _groups.Values);
+    public (IEnumerable<SimAccount> Accounts, IEnumerable<SimGroup> Groups) All() => (_accounts.Values, _groups.Values);
 
     /// <summary>Finds an account by phone number.</summary>
-    public SimAccount? FindAccount(string phone)
-    {
-        lock (Sync)
-        {
-            return _accounts.GetValueOrDefault(phone);
-        }
-    }
+    public SimAccount? FindAccount(string phone) => _accounts.GetValueOrDefault(phone);
 
     /// <summary>Finds a linked device by its PN or LID JID (with device id).</summary>
     public SimDevice? FindDevice(Jid jid) => FindAccount(jid)?.FindCompanion(jid.Device);
 
     /// <summary>Finds the account of a PN or LID JID (any device).</summary>
-    public SimAccount? FindAccount(Jid jid)
-    {
-        lock (Sync)
-        {
-            return jid.IsLid
-                ? _accountsByLid.GetValueOrDefault(jid.User)
-                : jid.IsPhoneNumber ? _accounts.GetValueOrDefault(jid.User) : null;
-        }
-    }
+    public SimAccount? FindAccount(Jid jid) =>
+        jid.IsLid ? _accountsByLid.GetValueOrDefault(jid.User)
+        : jid.IsPhoneNumber ? _accounts.GetValueOrDefault(jid.User) : null;
 
     /// <summary>Gets every device that has a live connection.</summary>
     public IReadOnlyList<SimDevice> OnlineDevices()
