@@ -1,7 +1,11 @@
 namespace WaOrleans.Simulator;
 
-/// <summary>Body of <c>POST /sim/phones</c>: the number (digits, an optional leading +) and the push name.</summary>
-public sealed record CreatePhoneRequest(string Phone, string? PushName);
+/// <summary>
+/// Body of <c>POST /sim/phones</c>: the number (digits, an optional leading +), the push name, and how
+/// many simulated companions to link (each a Signal peer the simulator runs; their inboxes are at
+/// <c>GET /sim/phones/{phone}/companions/{device}/inbox</c>).
+/// </summary>
+public sealed record CreatePhoneRequest(string Phone, string? PushName, int? Companions = null);
 
 /// <summary>
 /// Body of <c>POST /sim/phones/{phone}/devices</c>: links a companion without pairing (load tests,
@@ -32,7 +36,7 @@ public sealed record FaultRequest(string Kind, int? Code, int? Count = null, int
 public sealed record PhoneInfo(string Phone, string Jid, string Lid, string PushName, string IdentityKey, IReadOnlyList<DeviceInfo> Devices);
 
 /// <summary>A linked companion device as the control API shows it.</summary>
-public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIndex, bool Online, int PreKeys, int Undelivered);
+public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIndex, bool Online, int PreKeys, int Undelivered, bool Simulated = false);
 
 /// <summary>The root key clients must trust, in hex.</summary>
 public sealed record RootKeyInfo(string RootKey, string WebSocketUrl);
@@ -61,7 +65,9 @@ public sealed record GroupInfo(string Jid, string Subject, string Creator, IRead
 /// <c>reaction</c> (<see cref="Text"/> = emoji, <see cref="QuotedId"/>), <c>location</c>
 /// (<see cref="Latitude"/>, <see cref="Longitude"/>, <see cref="Name"/>), <c>contact</c>
 /// (<see cref="Name"/>, <see cref="ContactPhone"/>), <c>poll</c> (<see cref="Name"/>,
-/// <see cref="Options"/>) or <c>image</c> (<see cref="ImageBase64"/>, <see cref="Mimetype"/>, caption in <see cref="Text"/>).
+/// <see cref="Options"/>), or a media kind — <c>image</c>, <c>video</c>, <c>audio</c>, <c>ptt</c> (voice note),
+/// <c>document</c>, <c>sticker</c> — with <see cref="MediaBase64"/> (or <see cref="ImageBase64"/>), optional
+/// <see cref="Mimetype"/>, caption in <see cref="Text"/>, file name in <see cref="Name"/>, duration in <see cref="Seconds"/>.
 /// </summary>
 public sealed record SendRequest(
     string To,
@@ -74,7 +80,9 @@ public sealed record SendRequest(
     string? ContactPhone = null,
     IReadOnlyList<string>? Options = null,
     string? ImageBase64 = null,
-    string? Mimetype = null);
+    string? Mimetype = null,
+    string? MediaBase64 = null,
+    uint? Seconds = null);
 
 /// <summary>Answer of <c>POST /sim/phones/{phone}/send</c>: the new message's id.</summary>
 public sealed record SentInfo(string Id);

@@ -35,4 +35,10 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Injected fault {Kind} on {Target}")]
     public static partial void FaultInjected(ILogger logger, string kind, string target);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Could not save the state to {Directory}: {Reason}")]
+    public static partial void SaveFailed(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Restored {Accounts} accounts and {Groups} groups from {Directory}")]
+    public static partial void Restored(ILogger logger, int accounts, int groups, string directory);
 }

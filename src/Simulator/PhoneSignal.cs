@@ -3,7 +3,6 @@ using WaOrleans.Protocol.Crypto;
 using WaOrleans.Protocol.Signal;
 using WaOrleans.Protocol.Signal.Messages;
 using WaOrleans.Protocol.Signal.State;
-using WaOrleans.Protocol.Signal.Stores.InMemory;
 
 namespace WaOrleans.Simulator;
 
@@ -15,49 +14,91 @@ namespace WaOrleans.Simulator;
 /// <remarks>Private keys stay inside; <see cref="ToString"/> names only the registration id.</remarks>
 internal sealed class PhoneSignal
 {
-    /// <summary>One-time prekeys generated with the phone; once handed out, bundles go without one, which the protocol allows.</summary>
-    private const int PreKeyStock = 100;
+    /// <summary>
+    /// How many one-time prekeys a phone hands out; after that, bundles go without one, which the
+    /// protocol allows. Each is generated when first handed out, so thousands of load-test phones
+    /// cost neither key generation nor space in the saved state until a peer asks for their bundle.
+    /// </summary>
+    private const uint PreKeyStock = 100;
 
-    private readonly InMemorySignalProtocolStore _store;
+    private readonly PhoneSignalStore _store;
     private readonly TimeProvider _time;
-    private readonly Queue<PreKeyRecord> _unissued;
+    private readonly Action _changed;
+    private uint _nextPreKeyId;
     // The ratchets are not thread-safe: one operation at a time per phone.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private PhoneSignal(InMemorySignalProtocolStore store, TimeProvider time, SignalRegistration registration, IEnumerable<PreKeyRecord> preKeys)
+    private PhoneSignal(PhoneSignalStore store, TimeProvider time, Action changed, SignalRegistration registration, uint nextPreKeyId)
     {
         _store = store;
         _time = time;
+        _changed = changed;
         Registration = registration;
-        _unissued = new Queue<PreKeyRecord>(preKeys);
+        _nextPreKeyId = nextPreKeyId;
     }
 
     /// <summary>Gets the public registration data served in the phone's bundles.</summary>
     public SignalRegistration Registration { get; }
 
-    /// <summary>Creates the phone's Signal state: registration id, signed prekey and a stock of one-time prekeys.</summary>
-    public static async Task<PhoneSignal> CreateAsync(KeyPair identity, TimeProvider time)
+    /// <summary>
+    /// Creates the phone's Signal state: registration id and signed prekey (one-time prekeys come
+    /// when handed out); <paramref name="changed"/> runs whenever the state changes, so it can be saved.
+    /// </summary>
+    public static async Task<PhoneSignal> CreateAsync(KeyPair identity, TimeProvider time, Action changed)
     {
         var random = SystemSignalRandom.Instance;
         var identityPair = new IdentityKeyPair(identity);
         var registrationId = KeyHelper.GenerateRegistrationId(random);
-        var store = new InMemorySignalProtocolStore(identityPair, registrationId);
+        var store = new PhoneSignalStore(identityPair, registrationId, changed);
         var signedPreKey = KeyHelper.GenerateSignedPreKey(identityPair, new SignedPreKeyId(1), random, time);
         await store.StoreSignedPreKeyAsync(signedPreKey).ConfigureAwait(false);
-        var preKeys = KeyHelper.GeneratePreKeys(new PreKeyId(1), PreKeyStock, random);
-        foreach (var preKey in preKeys)
-        {
-            await store.StorePreKeyAsync(preKey).ConfigureAwait(false);
-        }
-
         var registration = new SignalRegistration(registrationId.Value, identity.PublicKeyBytes(), signedPreKey.Id.Value,
             signedPreKey.KeyPair.PublicKeyBytes(), signedPreKey.SignatureBytes());
-        return new PhoneSignal(store, time, registration, preKeys);
+        return new PhoneSignal(store, time, changed, registration, nextPreKeyId: 1);
+    }
+
+    /// <summary>Recreates a phone's Signal state saved by <see cref="ExportAsync"/>.</summary>
+    /// <exception cref="InvalidDataException">The saved state lacks the signed prekey its registration names.</exception>
+    public static async Task<PhoneSignal> RestoreAsync(KeyPair identity, TimeProvider time, Action changed, StoredPhoneSignal stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var store = new PhoneSignalStore(new IdentityKeyPair(identity), new RegistrationId(stored.Registration.RegistrationId), changed);
+        await store.ImportAsync(stored.Records).ConfigureAwait(false);
+        return new PhoneSignal(store, time, changed, stored.Registration, stored.NextPreKeyId);
+    }
+
+    /// <summary>Exports the whole state (private keys included) for the data directory, waiting for any operation in progress.</summary>
+    public async Task<StoredPhoneSignal> ExportAsync(Lock stateLock)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            uint nextPreKeyId;
+            lock (stateLock)
+            {
+                nextPreKeyId = _nextPreKeyId;
+            }
+
+            return new StoredPhoneSignal(Registration, nextPreKeyId, await _store.ExportAsync().ConfigureAwait(false));
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>Hands out the next one-time prekey for a bundle, or null once the stock is spent. Call under the state lock.</summary>
-    public (uint Id, byte[] Key)? TakePreKey() =>
-        _unissued.TryDequeue(out var preKey) ? (preKey.Id.Value, preKey.KeyPair.PublicKeyBytes()) : null;
+    public (uint Id, byte[] Key)? TakePreKey()
+    {
+        if (_nextPreKeyId > PreKeyStock)
+        {
+            return null;
+        }
+
+        var preKey = KeyHelper.GeneratePreKeys(new PreKeyId(_nextPreKeyId++), 1, SystemSignalRandom.Instance)[0];
+        _store.StorePreKey(preKey);
+        return (preKey.Id.Value, preKey.KeyPair.PublicKeyBytes());
+    }
 
     /// <summary>Decrypts a <c>pkmsg</c> or <c>msg</c> from <paramref name="from"/> and strips WhatsApp's padding.</summary>
     /// <exception cref="SignalProtocolException">The message does not decrypt.</exception>
@@ -159,9 +200,29 @@ internal sealed class PhoneSignal
         }
     }
 
+    /// <summary>Returns the distribution message of the phone's current sender key for a group, for a member that lost it.</summary>
+    public async Task<byte[]> SenderKeyDistributionAsync(SenderKeyName own)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return (await new GroupSessionBuilder(_store, SystemSignalRandom.Instance).CreateAsync(own).ConfigureAwait(false)).Serialized.ToArray();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Describes the phone's Signal state by its registration id.</summary>
     public override string ToString() => $"PhoneSignal(registration {Registration.RegistrationId})";
 }
+
+/// <summary>A phone's saved Signal state.</summary>
+/// <param name="Registration">The public registration data served in bundles.</param>
+/// <param name="NextPreKeyId">The id of the next one-time prekey to hand out.</param>
+/// <param name="Records">The store's records.</param>
+internal sealed record StoredPhoneSignal(SignalRegistration Registration, uint NextPreKeyId, StoredSignalRecords Records);
 
 /// <summary>WhatsApp's random padding of message plaintexts: 1 to 16 bytes, each holding the pad length (Baileys <c>writeRandomPadMax16</c>).</summary>
 internal static class MessagePadding

@@ -32,7 +32,7 @@ Console.WriteLine($"WaSim root public key: {Convert.ToHexStringLower(server.Root
 Console.WriteLine($"WebSocket:   {server.WebSocketUri}");
 Console.WriteLine($"Media host:  {server.MediaUri} (https, self-signed)");
 Console.WriteLine($"Control API: {server.BaseUri}sim/ — POST phones, GET phones/{{phone}}, POST phones/{{phone}}/scan|pair-code|send|unlink|devices,");
-Console.WriteLine("             GET phones/{phone}/inbox, POST groups, GET groups/{jid}, POST devices/{jid}/fault, GET root-key");
+Console.WriteLine("             GET phones/{phone}/inbox|companions/{device}/inbox, POST groups, GET groups/{jid}, POST devices/{jid}/fault, GET root-key");
 Console.WriteLine($"Data:        {Path.GetFullPath(data)}");
 
 // Stop cleanly on Ctrl+C and on SIGTERM (docker stop, systemd, kill), closing every client first.

@@ -37,8 +37,8 @@ internal sealed class SimAccount
     /// <summary>Gets the phone's own Signal state (device 0).</summary>
     public PhoneSignal Signal { get; }
 
-    /// <summary>Gets the 1:1 messages the phone sent, by id, kept so it can resend one a device asks for again; oldest first.</summary>
-    public Dictionary<string, Protocol.Proto.Message> Sent { get; } = new(StringComparer.Ordinal);
+    /// <summary>Gets the messages the phone sent, by id, kept so it can resend one a device asks for again; oldest first.</summary>
+    public Dictionary<string, PhoneSentMessage> Sent { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Gets or sets whether a device of the account announced itself available most recently.</summary>
     public bool Available { get; set; }
@@ -66,6 +66,9 @@ internal sealed class SimAccount
 
     /// <summary>Gets the ADV key index the next linked device receives; the phone counts them up from 1.</summary>
     public uint NextKeyIndex { get; private set; } = 1;
+
+    /// <summary>Restores the next key index saved with the account (a process restart must not reuse a device id).</summary>
+    public void RestoreNextKeyIndex(uint nextKeyIndex) => NextKeyIndex = Math.Max(NextKeyIndex, nextKeyIndex);
 
     /// <summary>Finds a linked companion by device id.</summary>
     public SimDevice? FindCompanion(ushort deviceId) => _companions.GetValueOrDefault(deviceId);
@@ -103,6 +106,11 @@ internal sealed record PhoneInboxEntry(Jid From, string Id, string EncType, Prot
 /// <param name="Size">The decrypted size in bytes, or 0 on failure.</param>
 /// <param name="Error">Null when the blob was found, its hashes matched and it decrypted.</param>
 internal sealed record MediaCheck(string Kind, int Size, string? Error);
+
+/// <summary>A message the phone sent, kept for retry receipts.</summary>
+/// <param name="Content">The message.</param>
+/// <param name="Group">The group it went to, or null for a 1:1 message.</param>
+internal sealed record PhoneSentMessage(Protocol.Proto.Message Content, Jid? Group);
 
 /// <summary>A receipt for a message the phone sent.</summary>
 /// <param name="From">The device that sent the receipt.</param>

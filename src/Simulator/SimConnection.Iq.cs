@@ -128,6 +128,7 @@ internal sealed partial class SimConnection
             }
 
             device.Registration = registration;
+            _server.State.MarkChanged();
         }
 
         return true;

@@ -69,6 +69,7 @@ internal sealed partial class SimConnection
         lock (_server.State.Sync)
         {
             account.AddCompanion(device);
+            _server.State.MarkChanged();
         }
 
         LogMessages.DevicePaired(_server.Logger, device.Jid);

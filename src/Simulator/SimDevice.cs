@@ -43,6 +43,9 @@ internal sealed class SimDevice
     /// </summary>
     public List<Node> Undelivered { get; } = [];
 
+    /// <summary>Gets the Signal peer behind a companion the simulator runs itself, or null for a real client's device.</summary>
+    public SimulatedPeer? Peer { get; init; }
+
     /// <summary>Gets or sets the live connection, if the device is online.</summary>
     public SimConnection? Connection { get; set; }
 
@@ -54,6 +57,19 @@ internal sealed class SimDevice
 
     /// <summary>Describes the device by its JID.</summary>
     public override string ToString() => $"SimDevice({Jid})";
+}
+
+/// <summary>A companion the simulator runs itself: its identity key pair, its Signal state, and what it received.</summary>
+/// <param name="Identity">The companion's identity key pair.</param>
+/// <param name="Signal">Its Signal state.</param>
+/// <remarks><see cref="ToString"/> names the Signal state only, never the key pair.</remarks>
+internal sealed record SimulatedPeer(Protocol.Crypto.KeyPair Identity, PhoneSignal Signal)
+{
+    /// <summary>Gets what the companion received and decrypted, in arrival order; guarded by the state lock.</summary>
+    public List<PhoneInboxEntry> Inbox { get; } = [];
+
+    /// <summary>Describes the peer without key material.</summary>
+    public override string ToString() => $"SimulatedPeer({Signal})";
 }
 
 /// <summary>The Signal identity material a companion registers with and refreshes by prekey uploads (PROTOCOL.md §2.3, §5.4).</summary>

@@ -4,18 +4,28 @@ namespace WaOrleans.Simulator;
 
 /// <summary>
 /// Everything the simulated WhatsApp backend knows: accounts, their devices, and the pairings in
-/// progress. Kept in memory; it outlives connections, so a simulated server restart keeps it.
+/// progress. It outlives connections, so a simulated server restart keeps it; with a data
+/// directory it is also saved there and loaded by the next process (see WaSimServer.Persistence).
 /// </summary>
 /// <remarks>One lock guards it all: the simulator favours obvious correctness over throughput here.</remarks>
 internal sealed class SimState
 {
-    private readonly Dictionary<string, SimAccount> _accounts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SimAccount> _accountsByLid = new(StringComparer.Ordinal);
+    // Looked up for every relayed stanza and written only when an account is created: concurrent
+    // maps let lookups skip the lock that relaying threads otherwise contend on.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SimAccount> _accounts = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SimAccount> _accountsByLid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QrRef> _qrRefs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PairingCodeSession> _codeSessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimGroup> _groups = new(StringComparer.Ordinal);
     private long _nextLid = SimConstants.FirstLidUser;
     private long _nextGroup = SimConstants.FirstGroupUser;
+    private long _version;
+
+    /// <summary>Gets a number that grows with every change worth saving; the saver compares it with what it last wrote.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Notes that something worth saving changed (accounts, devices, keys, groups, queued stanzas).</summary>
+    public void MarkChanged() => Interlocked.Increment(ref _version);
 
     /// <summary>Gets the lock that guards this state and the accounts and devices in it.</summary>
     public Lock Sync { get; } = new();
@@ -33,32 +43,45 @@ internal sealed class SimState
             var account = new SimAccount(phone, (_nextLid++).ToString(System.Globalization.CultureInfo.InvariantCulture), pushName, identity, signal);
             _accounts[phone] = account;
             _accountsByLid[account.LidUser] = account;
+            MarkChanged();
             return account;
         }
     }
 
-    /// <summary>Finds an account by phone number.</summary>
-    public SimAccount? FindAccount(string phone)
+    /// <summary>Adds an account loaded from the data directory, keeping new LIDs above it.</summary>
+    public void RestoreAccount(SimAccount account)
     {
         lock (Sync)
         {
-            return _accounts.GetValueOrDefault(phone);
+            _accounts[account.Phone] = account;
+            _accountsByLid[account.LidUser] = account;
+            _nextLid = Math.Max(_nextLid, long.Parse(account.LidUser, System.Globalization.CultureInfo.InvariantCulture) + 1);
         }
     }
+
+    /// <summary>Adds a group loaded from the data directory, keeping new group ids above it.</summary>
+    public void RestoreGroup(SimGroup group)
+    {
+        lock (Sync)
+        {
+            _groups[group.Jid.User] = group;
+            _nextGroup = Math.Max(_nextGroup, long.Parse(group.Jid.User, System.Globalization.CultureInfo.InvariantCulture) + 1);
+        }
+    }
+
+    /// <summary>Gets every account and every group, for a snapshot. Call under <see cref="Sync"/>.</summary>
+    public (IEnumerable<SimAccount> Accounts, IEnumerable<SimGroup> Groups) All() => (_accounts.Values, _groups.Values);
+
+    /// <summary>Finds an account by phone number.</summary>
+    public SimAccount? FindAccount(string phone) => _accounts.GetValueOrDefault(phone);
 
     /// <summary>Finds a linked device by its PN or LID JID (with device id).</summary>
     public SimDevice? FindDevice(Jid jid) => FindAccount(jid)?.FindCompanion(jid.Device);
 
     /// <summary>Finds the account of a PN or LID JID (any device).</summary>
-    public SimAccount? FindAccount(Jid jid)
-    {
-        lock (Sync)
-        {
-            return jid.IsLid
-                ? _accountsByLid.GetValueOrDefault(jid.User)
-                : jid.IsPhoneNumber ? _accounts.GetValueOrDefault(jid.User) : null;
-        }
-    }
+    public SimAccount? FindAccount(Jid jid) =>
+        jid.IsLid ? _accountsByLid.GetValueOrDefault(jid.User)
+        : jid.IsPhoneNumber ? _accounts.GetValueOrDefault(jid.User) : null;
 
     /// <summary>Gets every device that has a live connection.</summary>
     public IReadOnlyList<SimDevice> OnlineDevices()
@@ -77,6 +100,7 @@ internal sealed class SimState
             var jid = new Jid((_nextGroup++).ToString(System.Globalization.CultureInfo.InvariantCulture), JidServer.Group);
             var group = new SimGroup(jid, subject, creator, members, now);
             _groups[jid.User] = group;
+            MarkChanged();
             return group;
         }
     }

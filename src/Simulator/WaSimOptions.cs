@@ -10,8 +10,9 @@ public sealed class WaSimOptions
     public int MediaPort { get; init; }
 
     /// <summary>
-    /// Gets the folder holding the test certificate authority; <see langword="null"/> keeps a fresh
-    /// one in memory (tests), otherwise it is created at first start and reused afterwards.
+    /// Gets the folder holding the test certificate authority and the saved state (accounts, phones'
+    /// Signal state, devices, groups, undelivered stanzas); <see langword="null"/> keeps everything in
+    /// memory (tests), otherwise both are created at first start and loaded by every later start.
     /// </summary>
     public string? DataDirectory { get; init; }
 

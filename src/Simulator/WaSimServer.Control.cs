@@ -20,9 +20,15 @@ public sealed partial class WaSimServer
         {
             var phone = NormalizePhone(request.Phone);
             var identity = Curve25519.GenerateKeyPair();
-            var signal = await PhoneSignal.CreateAsync(identity, Options.TimeProvider).ConfigureAwait(false);
+            var signal = await PhoneSignal.CreateAsync(identity, Options.TimeProvider, State.MarkChanged).ConfigureAwait(false);
+            if (request.Companions is < 0 or > MaxSimulatedCompanions)
+            {
+                throw new SimRequestException(400, $"companions must be between 0 and {MaxSimulatedCompanions}");
+            }
+
             var account = State.CreateAccount(phone, request.PushName ?? "Sim " + phone, identity, signal)
                 ?? throw new SimRequestException(409, $"phone {phone} already exists");
+            await AddSimulatedCompanionsAsync(account, request.Companions ?? 0).ConfigureAwait(false);
             return (IResult)TypedResults.Created($"/sim/phones/{phone}", Describe(account));
         }));
         sim.MapGet("/phones/{phone}", (string phone) => Handle(() =>
@@ -39,9 +45,16 @@ public sealed partial class WaSimServer
             lock (State.Sync)
             {
                 return Task.FromResult<IResult>(TypedResults.Ok(new PhoneInbox(
-                    [.. account.Inbox.Select(e => new InboxEntry(e.From.ToString(), e.Id, e.EncType, TextOf(e.Message), e.Message?.ToString(), e.Error, e.Received,
-                        e.Media is { } m ? new MediaInfo(m.Kind, m.Size, m.Error is null, m.Error) : null))],
+                    [.. account.Inbox.Select(Describe)],
                     [.. account.Receipts.Select(r => new ReceiptInfo(r.From.ToString(), r.Id, r.Type ?? "delivery"))])));
+            }
+        }));
+        sim.MapGet("/phones/{phone}/companions/{device}/inbox", (string phone, int device) => Handle(() =>
+        {
+            var peer = RequirePeer(RequireAccount(phone), device);
+            lock (State.Sync)
+            {
+                return Task.FromResult<IResult>(TypedResults.Ok(new PhoneInbox([.. peer.Inbox.Select(Describe)], [])));
             }
         }));
         sim.MapPost("/phones/{phone}/unlink", (string phone, UnlinkRequest? request) => Handle(async () =>
@@ -100,6 +113,7 @@ public sealed partial class WaSimServer
             var device = new SimDevice(account, deviceId, keyIndex, noiseKey,
                 new SignalRegistration(request.RegistrationId ?? 1, identity, 1, new byte[Curve25519.KeySize], new byte[Curve25519.SignatureSize]));
             account.AddCompanion(device);
+            State.MarkChanged();
             return device;
         }
     }
@@ -164,6 +178,10 @@ public sealed partial class WaSimServer
         }
     }
 
+    private static InboxEntry Describe(PhoneInboxEntry e) =>
+        new(e.From.ToString(), e.Id, e.EncType, TextOf(e.Message), e.Message?.ToString(), e.Error, e.Received,
+            e.Media is { } m ? new MediaInfo(m.Kind, m.Size, m.Error is null, m.Error) : null);
+
     private static string? TextOf(Protocol.Proto.Message? message)
     {
         var inner = message?.DeviceSentMessage?.Message ?? message;
@@ -173,5 +191,5 @@ public sealed partial class WaSimServer
     }
 
     private static DeviceInfo DescribeDevice(SimDevice device) =>
-        new(device.Jid.ToString(), device.Lid.ToString(), device.DeviceId, device.KeyIndex, device.Connection is not null, device.PreKeys.Count, device.Undelivered.Count);
+        new(device.Jid.ToString(), device.Lid.ToString(), device.DeviceId, device.KeyIndex, device.Connection is not null, device.PreKeys.Count, device.Undelivered.Count, device.Peer is not null);
 }

@@ -32,6 +32,7 @@ public sealed partial class WaSimServer
 
         var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
         RememberSender(id, account.PhoneJid);
+        RememberSent(account, id, new PhoneSentMessage(content, groupJid));
         var self = SignalAddress.ForUser(account.LidUser, SignalUserDomain.Lid, new DeviceId(0));
         var (distribution, ciphertext) = await account.Signal.GroupEncryptAsync(
             new SenderKeyName(groupJid.ToString(), self), content.ToByteArray()).ConfigureAwait(false);
@@ -76,42 +77,67 @@ public sealed partial class WaSimServer
 
         var id = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(MessageIdEntropy));
         RememberSender(id, account.PhoneJid);
-        lock (State.Sync)
-        {
-            account.Sent[id] = content;
-            if (account.Sent.Count > KeptSentMessages)
-            {
-                account.Sent.Remove(account.Sent.Keys.First());
-            }
-        }
+        RememberSent(account, id, new PhoneSentMessage(content, null));
 
         foreach (var device in devices)
         {
             await SendToDeviceAsync(account, device, id, content).ConfigureAwait(false);
         }
 
+        await SendCopiesToOwnDevicesAsync(account, target.PhoneJid, id, content).ConfigureAwait(false);
         return id;
     }
 
-    /// <summary>Answers a device's retry receipt for a phone message: a new session from a fresh bundle, and the message again under the same id.</summary>
+    /// <summary>
+    /// Answers a device's retry receipt for a phone message: a new session from a fresh bundle, and
+    /// the message again under the same id. A group message goes to that device alone as a 1:1
+    /// <c>pkmsg</c> carrying the phone's current sender key, as WhatsApp phones (and Baileys) resend
+    /// it: the old <c>skmsg</c> is behind the chain a fresh distribution message starts from.
+    /// </summary>
     internal async Task ResendFromPhoneAsync(SimAccount account, SimDevice device, string id)
     {
-        Message? content;
+        PhoneSentMessage? sent;
         lock (State.Sync)
         {
-            content = account.Sent.GetValueOrDefault(id);
+            sent = account.Sent.GetValueOrDefault(id);
         }
 
-        if (content is null)
+        if (sent is null)
         {
             return;
         }
 
         await account.Signal.ResetSessionAsync(LidAddress(device)).ConfigureAwait(false);
-        await SendToDeviceAsync(account, device, id, content).ConfigureAwait(false);
+        if (sent.Group is not { } group)
+        {
+            await SendToDeviceAsync(account, device, id, sent.Content).ConfigureAwait(false);
+            return;
+        }
+
+        var self = SignalAddress.ForUser(account.LidUser, SignalUserDomain.Lid, new DeviceId(0));
+        var distribution = await account.Signal.SenderKeyDistributionAsync(new SenderKeyName(group.ToString(), self)).ConfigureAwait(false);
+        var content = sent.Content.Clone();
+        content.SenderKeyDistributionMessage = new Message.Types.SenderKeyDistributionMessage
+        {
+            GroupId = group.ToString(),
+            AxolotlSenderKeyDistributionMessage = ByteString.CopyFrom(distribution),
+        };
+        await SendToDeviceAsync(account, device, id, content, group).ConfigureAwait(false);
     }
 
-    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content)
+    private void RememberSent(SimAccount account, string id, PhoneSentMessage sent)
+    {
+        lock (State.Sync)
+        {
+            account.Sent[id] = sent;
+            if (account.Sent.Count > KeptSentMessages)
+            {
+                account.Sent.Remove(account.Sent.Keys.First());
+            }
+        }
+    }
+
+    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content, Jid? group = null, Jid? recipient = null)
     {
         var now = Options.TimeProvider.GetUtcNow();
         EncryptedMessage encrypted;
@@ -127,16 +153,27 @@ public sealed partial class WaSimServer
         }
 
         // Phones address LID peers from their own LID and name their number, as the real server relays them.
-        var message = Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
-            ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
-            ("notify", account.PushName), ("sender_pn", account.PhoneJid));
+        var message = group is { } groupJid
+            ? Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
+                ("from", groupJid), ("participant", account.Lid), ("id", id), ("type", StanzaType(content)),
+                ("t", Stanza.Number(now.ToUnixTimeSeconds())), ("notify", account.PushName), ("addressing_mode", "lid"), ("participant_pn", account.PhoneJid))
+            : Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
+                ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
+                ("notify", account.PushName), ("sender_pn", account.PhoneJid));
+        if (recipient is { } chat)
+        {
+            // A copy for the sender's own device names the chat it went to, as the server relays it.
+            message = message with { Attrs = new Dictionary<string, AttrValue>(message.Attrs) { ["recipient"] = chat } };
+        }
+
         await DeliverAsync(device.Account, device.DeviceId, message, now).ConfigureAwait(false);
     }
 
     private static SignalAddress LidAddress(SimDevice device) =>
         SignalAddress.ForUser(device.Account.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
 
-    private async Task ReceiveOnPhoneAsync(SimAccount account, Node message, DateTimeOffset now)
+    /// <summary>Decrypts a message for the phone or a simulated companion (<paramref name="signal"/>) and records it in <paramref name="inbox"/>.</summary>
+    private async Task ReceiveOnPeerAsync(PhoneSignal signal, List<PhoneInboxEntry> inbox, Node message, DateTimeOffset now)
     {
         if (!message.Attrs.TryGetValue("from", out var fromValue) || !fromValue.TryGetJid(out var from))
         {
@@ -155,7 +192,7 @@ public sealed partial class WaSimServer
             string? error = null;
             try
             {
-                decrypted = await DecryptOnPhoneAsync(account, enc, type, address, senderKey).ConfigureAwait(false);
+                decrypted = await DecryptOnPhoneAsync(signal, enc, type, address, senderKey).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException or NotSupportedException)
             {
@@ -171,7 +208,7 @@ public sealed partial class WaSimServer
             var media = decrypted is null ? null : CheckMedia(decrypted.DeviceSentMessage?.Message ?? decrypted);
             lock (State.Sync)
             {
-                account.Inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media));
+                inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media));
             }
         }
     }
@@ -202,7 +239,7 @@ public sealed partial class WaSimServer
         return new MediaCheck(kind, plaintext?.Length ?? 0, error);
     }
 
-    private static async Task<Message> DecryptOnPhoneAsync(SimAccount account, Node enc, string type, SignalAddress address, SenderKeyName senderKey)
+    private static async Task<Message> DecryptOnPhoneAsync(PhoneSignal signal, Node enc, string type, SignalAddress address, SenderKeyName senderKey)
     {
         if (!enc.Content.TryGetBytes(out var ciphertext))
         {
@@ -211,7 +248,7 @@ public sealed partial class WaSimServer
 
         if (type == "skmsg")
         {
-            return Message.Parser.ParseFrom(await account.Signal.GroupDecryptAsync(senderKey, ciphertext.ToArray()).ConfigureAwait(false));
+            return Message.Parser.ParseFrom(await signal.GroupDecryptAsync(senderKey, ciphertext.ToArray()).ConfigureAwait(false));
         }
 
         if (type is not ("pkmsg" or "msg"))
@@ -219,10 +256,10 @@ public sealed partial class WaSimServer
             throw new NotSupportedException($"the phone does not decrypt {type} messages");
         }
 
-        var message = Message.Parser.ParseFrom(await account.Signal.DecryptAsync(address, type, ciphertext.ToArray()).ConfigureAwait(false));
+        var message = Message.Parser.ParseFrom(await signal.DecryptAsync(address, type, ciphertext.ToArray()).ConfigureAwait(false));
         if (message.SenderKeyDistributionMessage is { AxolotlSenderKeyDistributionMessage.Length: > 0 } distribution)
         {
-            await account.Signal.ProcessSenderKeyAsync(senderKey, distribution.AxolotlSenderKeyDistributionMessage.ToByteArray()).ConfigureAwait(false);
+            await signal.ProcessSenderKeyAsync(senderKey, distribution.AxolotlSenderKeyDistributionMessage.ToByteArray()).ConfigureAwait(false);
             message.SenderKeyDistributionMessage = null;
             message.MessageContextInfo = null;
         }
@@ -253,6 +290,7 @@ public sealed partial class WaSimServer
                 var keyId = device.PreKeys.Keys.Min();
                 preKey = new BundlePreKey(new PreKeyId(keyId), device.PreKeys[keyId]);
                 device.PreKeys.Remove(keyId);
+                State.MarkChanged();
             }
 
             var registration = device.Registration;

@@ -75,6 +75,7 @@ public sealed partial class WaSimServer
         lock (State.Sync)
         {
             device.Account.RemoveCompanion(device.DeviceId);
+            State.MarkChanged();
             connection = device.Connection;
             device.Connection = null;
         }
@@ -135,6 +136,7 @@ public sealed partial class WaSimServer
             var id = device.PreKeys.Keys.Min();
             preKey = (id, device.PreKeys[id]);
             device.PreKeys.Remove(id);
+            State.MarkChanged();
             if (device.PreKeys.Count < SimConstants.MinPreKeys && device.Connection is { } connection)
             {
                 lowOnKeys.Add((connection, device.PreKeys.Count));

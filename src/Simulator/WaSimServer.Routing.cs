@@ -135,7 +135,10 @@ public sealed partial class WaSimServer
     {
         lock (State.Sync)
         {
-            device.Undelivered.RemoveAll(n => n.GetAttr("id") == id);
+            if (device.Undelivered.RemoveAll(n => n.GetAttr("id") == id) > 0)
+            {
+                State.MarkChanged();
+            }
         }
     }
 
@@ -154,13 +157,14 @@ public sealed partial class WaSimServer
         {
             if (stanza.Tag == "message")
             {
-                await ReceiveOnPhoneAsync(account, stanza, now).ConfigureAwait(false);
+                await ReceiveOnPeerAsync(account.Signal, account.Inbox, stanza, now).ConfigureAwait(false);
             }
 
             return;
         }
 
         SimConnection? connection;
+        SimulatedPeer? peer;
         lock (State.Sync)
         {
             if (account.FindCompanion(deviceId) is not { } device)
@@ -168,12 +172,25 @@ public sealed partial class WaSimServer
                 return;
             }
 
-            if (stanza.Tag == "message")
+            peer = device.Peer;
+            if (peer is null && stanza.Tag == "message")
             {
                 device.Undelivered.Add(stanza);
+                State.MarkChanged();
             }
 
             connection = device.Connection;
+        }
+
+        if (peer is not null)
+        {
+            // A companion the simulator runs itself takes its messages at once, as an always-online device.
+            if (stanza.Tag == "message")
+            {
+                await ReceiveOnPeerAsync(peer.Signal, peer.Inbox, stanza, now).ConfigureAwait(false);
+            }
+
+            return;
         }
 
         if (connection is not null)

@@ -83,20 +83,23 @@ public sealed partial class WaSimServer : IAsyncDisposable
         app.Map(ChatPath, server.AcceptAsync);
         server.MapControlApi(app);
         server.MapMedia(app);
+        await server.RestoreAsync().ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         server.BaseUri = new Uri(addresses.First(a => a.StartsWith("http:", StringComparison.Ordinal)).TrimEnd('/') + "/");
         server.MediaUri = new Uri(addresses.First(a => a.StartsWith("https:", StringComparison.Ordinal)).TrimEnd('/') + "/");
+        server.StartSaver();
         LogMessages.Listening(server.Logger, server.BaseUri);
         return server;
     }
 
-    /// <summary>Closes every client connection and stops listening.</summary>
+    /// <summary>Closes every client connection, stops listening, and saves the state if the server has a data directory.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await DropAllConnectionsAsync().ConfigureAwait(false);
         await _app.StopAsync().ConfigureAwait(false);
+        await StopSaverAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
         _mediaCertificate.Dispose();

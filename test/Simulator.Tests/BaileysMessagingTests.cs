@@ -199,4 +199,31 @@ public sealed class BaileysMessagingTests(InteropHarness harness) : BaileysTestB
         Assert.Equal("look", image["caption"]!.GetValue<string>());
         Assert.Equal(picture, await nia.DownloadAsync(image["id"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task Baileys_receives_and_downloads_every_media_kind_a_simulated_phone_sends()
+    {
+        await Sim.CreatePhoneAsync("15558888881", "Pia");
+        await Sim.CreatePhoneAsync("15558888882", "Quo");
+        await using var pia = await BaileysClient.StartAsync(Harness, Server, await PairAsync("15558888881"));
+        await pia.WaitForOpenAsync();
+        (string Kind, string Mimetype, string Expected)[] kinds =
+        [
+            ("video", "video/mp4", "videoMessage"),
+            ("audio", "audio/mpeg", "audioMessage"),
+            ("ptt", "audio/ogg; codecs=opus", "audioMessage"),
+            ("document", "application/pdf", "documentMessage"),
+            ("sticker", "image/webp", "stickerMessage"),
+        ];
+        foreach (var (kind, mimetype, expected) in kinds)
+        {
+            var content = new byte[4_000];
+            Random.Shared.NextBytes(content);
+            var sent = await Sim.PostOkAsync("sim/phones/15558888882/send",
+                new { to = "15558888881", kind, mimetype, name = "report.pdf", seconds = 3, mediaBase64 = Convert.ToBase64String(content) });
+            var received = await WaitForMessageAsync(pia, sent!["id"]!.GetValue<string>());
+            Assert.Contains(expected, received["kinds"]!.AsArray().Select(k => k!.GetValue<string>()));
+            Assert.Equal(content, await pia.DownloadAsync(received["id"]!.GetValue<string>()));
+        }
+    }
 }

@@ -205,6 +205,74 @@ public sealed class RoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_phone_answers_a_group_retry_receipt_with_the_message_and_its_sender_key_in_a_new_session()
+    {
+        await _sim.CreatePhoneAsync("15556000014");
+        await _sim.CreatePhoneAsync("15556000015");
+        var (store, noise) = await ProvisionSignalDeviceAsync("15556000014", 78);
+        var group = (await _sim.PostOkAsync("sim/groups", new { subject = "retry", creator = "15556000015", participants = new[] { "15556000014" } }, 201))!["jid"]!
+            .GetValue<string>();
+        await using var socket = await NoiseLogin.LoginAsync(_server, 15556000014, 1, noise);
+        await ReceiveUntilAsync(socket, "ib");
+        await UploadKeysAsync(socket, store);
+
+        var id = (await _sim.PostOkAsync("sim/phones/15556000015/send", new { to = group, text = "to the group" }))!["id"]!.GetValue<string>();
+        var first = await ReceiveUntilAsync(socket, "message");
+        Assert.Equal(["pkmsg", "skmsg"], first.GetChildren("enc").Select(e => e.GetAttr("type")));
+
+        await NoiseLogin.SendNodeAsync(socket, Stanza.Make("receipt", NodeContent.FromChildren(Stanza.Make("retry", default, ("count", "1"), ("id", id))),
+            ("id", id), ("to", Jid.Parse(group)), ("participant", Jid.Parse("15556000015@s.whatsapp.net")), ("type", "retry")));
+        var again = await ReceiveUntilAsync(socket, "message");
+        Assert.Equal(id, again.GetAttr("id"));
+        Assert.Equal(group, again.GetAttr("from"));
+        var enc = Assert.Single(again.GetChildren("enc"));
+        Assert.Equal("pkmsg", enc.GetAttr("type"));
+        var participant = Jid.Parse(again.GetAttr("participant")!);
+        var cipher = new SessionCipher(store, SignalAddress.ForUser(participant.User, SignalUserDomain.Lid, new DeviceId(participant.Device)), SystemSignalRandom.Instance);
+        enc.Content.TryGetBytes(out var body);
+        var padded = (await cipher.DecryptPreKeyMessageAsync(body)).Plaintext;
+        var message = WaOrleans.Protocol.Proto.Message.Parser.ParseFrom(padded.AsSpan(0, padded.Length - padded[^1]));
+        Assert.Equal("to the group", message.Conversation);
+        Assert.Equal(group, message.SenderKeyDistributionMessage.GroupId);
+        Assert.False(message.SenderKeyDistributionMessage.AxolotlSenderKeyDistributionMessage.IsEmpty);
+    }
+
+    private async Task<(InMemorySignalProtocolStore Store, KeyPair Noise)> ProvisionSignalDeviceAsync(string phone, uint registrationId)
+    {
+        var identity = IdentityKeyPair.Generate(SystemSignalRandom.Instance);
+        var store = new InMemorySignalProtocolStore(identity, new RegistrationId(registrationId));
+        var noise = Curve25519.GenerateKeyPair();
+        await _sim.PostOkAsync($"sim/phones/{phone}/devices", new
+        {
+            noiseKey = Convert.ToBase64String(noise.PublicKey),
+            identityKey = Convert.ToBase64String(identity.PublicKey.PublicKey),
+            registrationId,
+        }, 201);
+        return (store, noise);
+    }
+
+    private static async Task UploadKeysAsync(NoiseSocket socket, InMemorySignalProtocolStore store)
+    {
+        var random = SystemSignalRandom.Instance;
+        var signedPreKey = KeyHelper.GenerateSignedPreKey(await store.GetIdentityKeyPairAsync(), new SignedPreKeyId(1), random, TimeProvider.System);
+        await store.StoreSignedPreKeyAsync(signedPreKey);
+        var preKeys = KeyHelper.GeneratePreKeys(new PreKeyId(1), 8, random);
+        foreach (var preKey in preKeys)
+        {
+            await store.StorePreKeyAsync(preKey);
+        }
+
+        await NoiseLogin.SendNodeAsync(socket, Stanza.Make("iq", NodeContent.FromChildren(
+            Stanza.Make("list", NodeContent.FromChildren(preKeys.Select(k => Stanza.Make("key", NodeContent.FromChildren(
+                Stanza.Make("id", PreKeyCodec.WriteId(k.Id.Value)), Stanza.Make("value", k.KeyPair.PublicKeyBytes())))))),
+            Stanza.Make("skey", NodeContent.FromChildren(
+                Stanza.Make("id", PreKeyCodec.WriteId(1)), Stanza.Make("value", signedPreKey.KeyPair.PublicKeyBytes()),
+                Stanza.Make("signature", signedPreKey.SignatureBytes())))),
+            ("id", "upload"), ("type", "set"), ("xmlns", "encrypt")));
+        await ReceiveUntilAsync(socket, "iq");
+    }
+
+    [Fact]
     public async Task A_phone_skips_a_device_whose_keys_do_not_verify()
     {
         await ProvisionAsync("15556000012");
