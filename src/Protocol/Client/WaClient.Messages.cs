@@ -63,6 +63,13 @@ public sealed partial class WaClient
                 // Not acked: the server delivers it again on the next connection.
                 return;
             }
+
+            RememberPoll(source.Id, source.IsFromMe ? Credentials?.Me ?? source.Author : source.Author, content, message);
+            if (message.PollUpdateMessage is { } update && await DecryptPollVoteAsync(chat, source, update, connection.Token).ConfigureAwait(false) is { } vote
+                && !await RaiseCheckedAsync(vote).ConfigureAwait(false))
+            {
+                return;
+            }
         }
 
         _retryCounts.TryRemove(source.Id, out _);
