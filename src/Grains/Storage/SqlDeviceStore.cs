@@ -26,6 +26,7 @@ public sealed class SqlDeviceStore : IDeviceStore
         "DELETE FROM signal_signed_prekeys WHERE session_id = @session",
         "DELETE FROM signal_sessions WHERE session_id = @session",
         "DELETE FROM signal_sender_keys WHERE session_id = @session",
+        "DELETE FROM signal_pending_inbound WHERE session_id = @session",
         "DELETE FROM lid_mappings WHERE session_id = @session",
     ];
 

@@ -53,6 +53,7 @@ public sealed partial class SqlSignalProtocolStore
                 await store.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            await CommitPendingInboundAsync(scope, changes, cancellationToken).ConfigureAwait(false);
             await scope.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
     }

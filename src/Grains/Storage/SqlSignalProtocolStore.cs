@@ -17,7 +17,7 @@ namespace WaOrleans.Grains.Storage;
 /// as WhatsApp does ("security code changed", messages keep flowing). Inside an open
 /// <see cref="SqlUnitOfWork"/> every read and write joins its transaction.
 /// </remarks>
-public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore
+public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPendingInboundStore
 {
     private const string LoadIdentitySql = "SELECT identity_key FROM signal_identity_keys WHERE session_id = @session AND address = @address";
 

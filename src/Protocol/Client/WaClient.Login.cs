@@ -50,6 +50,7 @@ public sealed partial class WaClient
         LogMessages.Connected(_logger, me.ToString());
         await SetStateAsync(WaConnectionState.Connected).ConfigureAwait(false);
         await RaiseAsync(new ConnectedEvent()).ConfigureAwait(false);
+        await ReplayPendingAsync(connection).ConfigureAwait(false);
     }
 
     /// <summary>Handles <c>&lt;notification type="encrypt"&gt;&lt;count value/&gt;</c>: uploads a batch when the stock is low.</summary>

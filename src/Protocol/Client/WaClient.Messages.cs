@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using Google.Protobuf;
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Events;
 using WaOrleans.Protocol.Proto;
 using WaOrleans.Protocol.Signal;
+using WaOrleans.Protocol.Signal.Stores;
 
 namespace WaOrleans.Protocol.Client;
 
@@ -24,9 +24,6 @@ public sealed partial class WaClient
     /// <summary>Wrappers nest at most a few levels (device-sent around ephemeral around view-once); the bound stops a hostile loop.</summary>
     private const int MaxWrapperDepth = 4;
 
-    private readonly ConcurrentDictionary<string, IReadOnlyList<Message>> _unacked = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _unackedOrder = new();
-
     private async Task HandleMessageAsync(ClientConnection connection, Node node)
     {
         var source = await ParseSourceAsync(node, connection.Token).ConfigureAwait(false);
@@ -36,44 +33,65 @@ public sealed partial class WaClient
             return;
         }
 
-        var key = node.GetAttr("from") + "|" + source.Id;
-        if (!_unacked.TryGetValue(key, out var contents))
+        var key = PendingKeyOf(node, source);
+        var contents = await LoadPendingAsync(key, connection.Token).ConfigureAwait(false);
+        if (contents is null)
         {
-            var decrypted = await DecryptAllAsync(connection, node, source).ConfigureAwait(false);
-            if (decrypted is null)
+            contents = await DecryptAllAsync(connection, node, source, key).ConfigureAwait(false);
+            if (contents is null)
             {
                 return;
             }
-
-            contents = decrypted;
-            RememberUnacked(key, contents);
         }
 
+        await DeliverAsync(connection, node, source, key, contents, node.GetAttr("offline") is { Length: > 0 }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Raises the events of a decrypted message; once every handler returned, sends the receipt and
+    /// the ack and forgets the pending copy. A handler that throws leaves it pending.
+    /// </summary>
+    private async Task DeliverAsync(ClientConnection connection, Node node, MessageSource source, PendingInboundKey key, IReadOnlyList<Message> contents, bool offline)
+    {
         foreach (var content in contents)
         {
             var (message, chat) = Unwrap(content, source.Chat);
             var evt = new MessageReceivedEvent(source.Id, chat, source.Sender, source.PhoneNumber, source.Lid, source.PushName,
-                chat.IsGroup, source.IsFromMe, node.GetAttr("offline") is { Length: > 0 }, source.Timestamp, message);
+                chat.IsGroup, source.IsFromMe, offline, source.Timestamp, message);
             if (!await RaiseCheckedAsync(evt).ConfigureAwait(false))
             {
                 // Not acked: the server delivers it again on the next connection.
                 return;
             }
+
+            RememberPoll(source.Id, source.IsFromMe ? Credentials?.Me ?? source.Author : source.Author, content, message);
+            if (message.PollUpdateMessage is { } update && await DecryptPollVoteAsync(chat, source, update, connection.Token).ConfigureAwait(false) is { } vote
+                && !await RaiseCheckedAsync(vote).ConfigureAwait(false))
+            {
+                return;
+            }
         }
 
-        _unacked.TryRemove(key, out _);
         _retryCounts.TryRemove(source.Id, out _);
         await SendMessageReceiptAsync(connection, node, source).ConfigureAwait(false);
         await SendAckAsync(connection, node).ConfigureAwait(false);
+        await ForgetPendingAsync(key, connection.Token).ConfigureAwait(false);
     }
 
     /// <summary>Decrypts every <c>enc</c> in order; returns the contents, or null after a failure was answered with a retry receipt.</summary>
-    private async Task<IReadOnlyList<Message>?> DecryptAllAsync(ClientConnection connection, Node node, MessageSource source)
+    /// <remarks>
+    /// Every decrypt writes into one deferred change set, committed with the pending copy of the
+    /// message: the ratchet and the message are stored together or not at all.
+    /// </remarks>
+    private async Task<IReadOnlyList<Message>?> DecryptAllAsync(ClientConnection connection, Node node, MessageSource source, PendingInboundKey key)
     {
         var contents = new List<Message>();
         var author = AddressOf(source.Author);
         Exception? failure = null;
         await _signalGate.WaitAsync(connection.Token).ConfigureAwait(false);
+        var real = Signal;
+        var deferred = new DeferredSignalStore(real);
+        var signal = (ISignalProtocolStore)deferred;
         try
         {
             foreach (var enc in node.GetChildren("enc"))
@@ -87,16 +105,16 @@ public sealed partial class WaClient
                 var pairwise = await PairwiseAddressAsync(source.Author, source.Lid, enc.GetAttr("type") == "pkmsg", connection.Token).ConfigureAwait(false);
                 byte[] plaintext = enc.GetAttr("type") switch
                 {
-                    "pkmsg" => (await new SessionCipher(Signal, pairwise, _options.Random).DecryptPreKeyMessageAsync(ciphertext, connection.Token).ConfigureAwait(false)).Plaintext,
-                    "msg" => (await new SessionCipher(Signal, pairwise, _options.Random).DecryptMessageAsync(ciphertext, connection.Token).ConfigureAwait(false)).Plaintext,
-                    "skmsg" => await new GroupCipher(Signal, new SenderKeyName(source.Chat.ToString(), author)).DecryptAsync(ciphertext, connection.Token).ConfigureAwait(false),
+                    "pkmsg" => (await new SessionCipher(signal, pairwise, _options.Random).DecryptPreKeyMessageAsync(ciphertext, connection.Token).ConfigureAwait(false)).Plaintext,
+                    "msg" => (await new SessionCipher(signal, pairwise, _options.Random).DecryptMessageAsync(ciphertext, connection.Token).ConfigureAwait(false)).Plaintext,
+                    "skmsg" => await new GroupCipher(signal, new SenderKeyName(source.Chat.ToString(), author)).DecryptAsync(ciphertext, connection.Token).ConfigureAwait(false),
                     var other => throw new SignalProtocolException(SignalErrorKind.InvalidMessage, $"unsupported enc type {other}"),
                 };
                 var message = Message.Parser.ParseFrom(Unpad(plaintext, unpadded).Span);
                 if (message.SenderKeyDistributionMessage is { AxolotlSenderKeyDistributionMessage.Length: > 0 } distribution)
                 {
                     var group = distribution.HasGroupId && Jid.TryParse(distribution.GroupId, out var g) ? g : source.Chat;
-                    await new GroupSessionBuilder(Signal, _options.Random).ProcessAsync(new SenderKeyName(group.ToString(), author),
+                    await new GroupSessionBuilder(signal, _options.Random).ProcessAsync(new SenderKeyName(group.ToString(), author),
                         WaOrleans.Protocol.Signal.Messages.SenderKeyDistributionMessage.Parse(distribution.AxolotlSenderKeyDistributionMessage.Span), connection.Token).ConfigureAwait(false);
                     message.SenderKeyDistributionMessage = null;
                     message.MessageContextInfo = null;
@@ -107,10 +125,15 @@ public sealed partial class WaClient
                     contents.Add(message);
                 }
             }
+
+            await CommitDecryptedAsync(real, deferred.Changes, node, key, contents, connection.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException)
         {
             failure = ex;
+
+            // What did decrypt is kept, as before deferral: an SKDM taken in stays usable for the retry.
+            await real.CommitAsync(deferred.Changes, connection.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -182,18 +205,5 @@ public sealed partial class WaClient
         }
 
         return SendNodeAsync(connection, new Node("receipt", attrs));
-    }
-
-    private void RememberUnacked(string key, IReadOnlyList<Message> contents)
-    {
-        if (_unacked.TryAdd(key, contents))
-        {
-            _unackedOrder.Enqueue(key);
-        }
-
-        while (_unackedOrder.Count > UnackedMessageCapacity && _unackedOrder.TryDequeue(out var old))
-        {
-            _unacked.TryRemove(old, out _);
-        }
     }
 }

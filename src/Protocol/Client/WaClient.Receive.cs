@@ -28,6 +28,8 @@ public sealed partial class WaClient
             ["receipt"] = HandleReceiptAsync,
             ["message"] = HandleMessageAsync,
             ["call"] = HandleCallAsync,
+            ["presence"] = HandlePresenceAsync,
+            ["chatstate"] = HandleChatStateAsync,
             // Offline counts, dirty bits and edge routing need nothing from this client yet.
             ["ib"] = IgnoreAsync,
             ["ack"] = IgnoreAsync,
@@ -152,6 +154,11 @@ public sealed partial class WaClient
                 // Acked first: the companion_finish iq that follows may take the phone a while.
                 await SendAckAsync(connection, node).ConfigureAwait(false);
                 await HandlePairingCodeNotificationAsync(connection, node).ConfigureAwait(false);
+                break;
+            case "w:gp2" or "privacy_token" or "picture":
+                // Raised (or stored) before the ack: a crash in between means the server sends it again.
+                await HandleChangeNotificationAsync(node).ConfigureAwait(false);
+                await SendAckAsync(connection, node).ConfigureAwait(false);
                 break;
             default:
                 await SendAckAsync(connection, node).ConfigureAwait(false);

@@ -41,6 +41,7 @@ public sealed partial class WaClient : IAsyncDisposable
     private DeviceCredentials? _credentials;
     private volatile ISignalProtocolStore? _signal;
     private long _nextId;
+    private int _disposed;
 
     /// <summary>Creates a client for the device kept in <paramref name="store"/> (a new device if the store is empty).</summary>
     public WaClient(IDeviceStore store, WaClientOptions? options = null)
@@ -142,9 +143,14 @@ public sealed partial class WaClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the client and releases its resources.</summary>
+    /// <summary>Stops the client and releases its resources; disposing it again does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopAsync().ConfigureAwait(false);
         _run?.Dispose();
         _eventGate.Dispose();

@@ -58,3 +58,10 @@ public sealed record UndecryptableMessageEvent(string Id, Jid Chat, Jid Sender, 
 /// <param name="Type">The receipt type; null for a plain delivery receipt.</param>
 /// <param name="Timestamp">When the receipt was issued.</param>
 public sealed record ReceiptEvent(Jid Chat, Jid Sender, IReadOnlyList<string> MessageIds, string? Type, DateTimeOffset Timestamp) : WaEvent;
+
+/// <summary>Fires when a vote on a poll we know (sent or received by this device) is decrypted; follows its <see cref="MessageReceivedEvent"/>.</summary>
+/// <param name="Chat">The chat the poll is in.</param>
+/// <param name="PollMessageId">The id of the poll's creation message.</param>
+/// <param name="Voter">Who voted (no device).</param>
+/// <param name="SelectedOptions">The names of the options now selected; empty when the vote was withdrawn.</param>
+public sealed record PollVoteEvent(Jid Chat, string PollMessageId, Jid Voter, IReadOnlyList<string> SelectedOptions) : WaEvent;

@@ -2,6 +2,7 @@ using WaOrleans.Client.Tests.Support;
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Protocol.Events;
+using WaOrleans.Protocol.Signal.Stores;
 
 namespace WaOrleans.Client.Tests.Client;
 
@@ -133,7 +134,7 @@ public sealed class MessagingTests : IAsyncLifetime
     [Fact]
     public async Task A_message_whose_handler_throws_is_not_acked_and_comes_again_after_a_reconnect()
     {
-        var (client, events, _) = await _sim.PairByQrAsync(Me);
+        var (client, events, store) = await _sim.PairByQrAsync(Me);
         await _sim.Sim.CreatePhoneAsync(Peer);
         var failures = 1;
         using var failing = client.AddEventHandler((evt, _) =>
@@ -148,7 +149,14 @@ public sealed class MessagingTests : IAsyncLifetime
         Assert.Equal("keep me", again.Message.Conversation);
         Assert.True(again.IsOffline);
 
-        // Acked this time: one more reconnect brings nothing.
+        // Acked this time (the event comes before the ack, so wait for it): one more reconnect brings nothing.
+        var pending = (IPendingInboundStore)await store.OpenSignalStoreAsync(client.Credentials!);
+        for (var wait = 0; (await pending.ListPendingInboundAsync()).Count > 0; wait++)
+        {
+            Assert.True(wait < 200, "the redelivered message was not acked");
+            await Task.Delay(50);
+        }
+
         await _sim.FaultAsync(client.Credentials!.Me!.Value.ToString(), "close");
         await events.NextAsync<ConnectedEvent>();
         await Task.Delay(300);

@@ -139,6 +139,37 @@ public abstract class SignalStoreContractTests
     }
 
     [Fact]
+    public async Task Pending_inbound_messages_are_committed_with_the_session_and_removed_later()
+    {
+        var store = NewStore();
+        var pending = Assert.IsAssignableFrom<IPendingInboundStore>(store);
+        var key = new PendingInboundKey("120363@g.us", "4915550900:2@s.whatsapp.net", "3EB0AA");
+        var other = key with { Sender = "4915550901@s.whatsapp.net" };
+        var record = await RealSessionAsync();
+        var changes = new SignalChangeSet();
+        changes.StoreSession(Peer, record);
+        changes.StorePendingInbound(key, [1, 2, 3]);
+        changes.StorePendingInbound(other, [4]);
+
+        Assert.Null(await pending.LoadPendingInboundAsync(key));
+        await store.CommitAsync(changes);
+
+        Assert.Equal(record.Serialize(), (await store.LoadSessionAsync(Peer))!.Serialize());
+        Assert.Equal([1, 2, 3], await pending.LoadPendingInboundAsync(key));
+        Assert.Equal(2, (await pending.ListPendingInboundAsync()).Count);
+        var removal = new SignalChangeSet();
+        removal.RemovePendingInbound(key);
+        await store.CommitAsync(removal);
+        Assert.Null(await pending.LoadPendingInboundAsync(key));
+        Assert.Equal([4], Assert.Single(await pending.ListPendingInboundAsync()).Record);
+        await pending.StorePendingInboundAsync(key, [5]);
+        Assert.Equal([5], await pending.LoadPendingInboundAsync(key));
+        await pending.RemovePendingInboundAsync(key);
+        await pending.RemovePendingInboundAsync(key);
+        Assert.Null(await pending.LoadPendingInboundAsync(key));
+    }
+
+    [Fact]
     public async Task A_full_session_works_on_top_of_the_store()
     {
         var aliceIdentity = IdentityKeyPair.Generate(_random);

@@ -21,7 +21,7 @@ public enum ChangedIdentityPolicy
 /// The reference <see cref="ISignalProtocolStore"/>: every record kept as its serialized bytes, so
 /// loads return independent copies exactly as a database would, and commits apply under one lock.
 /// </summary>
-public sealed class InMemorySignalProtocolStore : ISignalProtocolStore
+public sealed class InMemorySignalProtocolStore : ISignalProtocolStore, IPendingInboundStore
 {
     private readonly Lock _lock = new();
     private readonly IdentityKeyPair _identity;
@@ -32,6 +32,7 @@ public sealed class InMemorySignalProtocolStore : ISignalProtocolStore
     private readonly Dictionary<SignedPreKeyId, byte[]> _signedPreKeys = [];
     private readonly Dictionary<SignalAddress, byte[]> _sessions = [];
     private readonly Dictionary<SenderKeyName, byte[]> _senderKeys = [];
+    private readonly Dictionary<PendingInboundKey, byte[]> _pendingInbound = [];
 
     /// <summary>Creates an empty store for a device with this identity and registration id.</summary>
     public InMemorySignalProtocolStore(IdentityKeyPair identity, RegistrationId registrationId, ChangedIdentityPolicy policy = ChangedIdentityPolicy.Accept)
@@ -150,6 +151,34 @@ public sealed class InMemorySignalProtocolStore : ISignalProtocolStore
     }
 
     /// <inheritdoc/>
+    public ValueTask<byte[]?> LoadPendingInboundAsync(PendingInboundKey key, CancellationToken cancellationToken = default) =>
+        new(Load(_pendingInbound, key) is { } bytes ? bytes.ToArray() : null);
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<PendingInbound>> ListPendingInboundAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return new(_pendingInbound.Select(p => new PendingInbound(p.Key, p.Value.ToArray())).ToList());
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask StorePendingInboundAsync(PendingInboundKey key, byte[] record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        Store(_pendingInbound, key, record.ToArray());
+        return default;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask RemovePendingInboundAsync(PendingInboundKey key, CancellationToken cancellationToken = default)
+    {
+        Remove(_pendingInbound, key);
+        return default;
+    }
+
+    /// <inheritdoc/>
     public ValueTask CommitAsync(SignalChangeSet changes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
@@ -178,6 +207,16 @@ public sealed class InMemorySignalProtocolStore : ISignalProtocolStore
             {
                 _preKeys.Remove(id);
             }
+
+            foreach (var key in changes.RemovedPendingInbound)
+            {
+                _pendingInbound.Remove(key);
+            }
+
+            foreach (var (key, bytes) in changes.PendingInbound)
+            {
+                _pendingInbound[key] = bytes.ToArray();
+            }
         }
 
         return default;
@@ -198,6 +237,7 @@ public sealed class InMemorySignalProtocolStore : ISignalProtocolStore
             WriteAll(writer, "signedprekey", _signedPreKeys);
             WriteAll(writer, "session", _sessions);
             WriteAll(writer, "senderkey", _senderKeys);
+            WriteAll(writer, "pendinginbound", _pendingInbound);
             writer.Flush();
             return stream.ToArray();
         }

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Proto;
+using WaOrleans.Protocol.Signal.Stores;
+
+namespace WaOrleans.Protocol.Client;
+
+/// <summary>
+/// Decrypted but unacknowledged messages (DESIGN.md durability rule 1). The ratchet has moved past
+/// them, so a redelivery can only be served from a stored copy: it is committed with the Signal
+/// state that decrypted it, re-raised on redelivery and at login, and removed once acked.
+/// </summary>
+public sealed partial class WaClient
+{
+    /// <summary>The tag of a stored copy's decrypted contents, one child per <c>enc</c> that held a message.</summary>
+    private const string PlaintextTag = "plaintext";
+
+    // Only for a Signal store that cannot keep pending messages: then they live in memory, and a
+    // crash before the ack loses them.
+    private readonly ConcurrentDictionary<PendingInboundKey, IReadOnlyList<Message>> _unacked = new();
+    private readonly ConcurrentQueue<PendingInboundKey> _unackedOrder = new();
+
+    private static PendingInboundKey PendingKeyOf(Node node, MessageSource source)
+    {
+        var chat = node.GetAttr("from") ?? "";
+        return new PendingInboundKey(chat, node.GetAttr("participant") ?? chat, source.Id);
+    }
+
+    /// <summary>Loads the contents of a message decrypted before, or null when it is not pending.</summary>
+    private async Task<IReadOnlyList<Message>?> LoadPendingAsync(PendingInboundKey key, CancellationToken cancellationToken)
+    {
+        if (Signal is not IPendingInboundStore pending)
+        {
+            return _unacked.TryGetValue(key, out var remembered) ? remembered : null;
+        }
+
+        return await pending.LoadPendingInboundAsync(key, cancellationToken).ConfigureAwait(false) is { } record
+            ? ContentsOf(DecodePending(record))
+            : null;
+    }
+
+    /// <summary>Commits the decrypting Signal state together with the message's stored copy.</summary>
+    private async Task CommitDecryptedAsync(ISignalProtocolStore signal, SignalChangeSet changes, Node node, PendingInboundKey key,
+        IReadOnlyList<Message> contents, CancellationToken cancellationToken)
+    {
+        if (signal is IPendingInboundStore)
+        {
+            changes.StorePendingInbound(key, EncodePending(node, contents));
+        }
+        else
+        {
+            RememberUnacked(key, contents);
+        }
+
+        await signal.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ForgetPendingAsync(PendingInboundKey key, CancellationToken cancellationToken)
+    {
+        _unacked.TryRemove(key, out _);
+        if (Signal is IPendingInboundStore)
+        {
+            var removal = new SignalChangeSet();
+            removal.RemovePendingInbound(key);
+            await Signal.CommitAsync(removal, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// At login, raises again every message a previous run decrypted but did not ack (it crashed,
+    /// or a handler failed), then acks it; consumers deduplicate on the message id.
+    /// </summary>
+    private async Task ReplayPendingAsync(ClientConnection connection)
+    {
+        if (Signal is not IPendingInboundStore pending)
+        {
+            return;
+        }
+
+        foreach (var stored in await pending.ListPendingInboundAsync(connection.Token).ConfigureAwait(false))
+        {
+            var node = DecodePending(stored.Record);
+            if (await ParseSourceAsync(node, connection.Token).ConfigureAwait(false) is { } source)
+            {
+                // Raised again after a reconnect, like the server's own offline redelivery.
+                await DeliverAsync(connection, node, source, stored.Key, ContentsOf(node), offline: true).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The stored copy: the stanza's attributes (all a receipt and an ack need) around the decrypted contents.</summary>
+    private static byte[] EncodePending(Node node, IReadOnlyList<Message> contents)
+    {
+        var children = contents.Select(m => new Node(PlaintextTag, content: m.ToByteArray())).ToArray();
+        return NodeWriter.EncodeFrame(new Node(node.Tag, new Dictionary<string, AttrValue>(node.Attrs, StringComparer.Ordinal), NodeContent.FromChildren(children)));
+    }
+
+    // EncodeFrame puts a flag byte before the node.
+    private static Node DecodePending(byte[] record) => NodeReader.Decode(record.AsSpan(1));
+
+    private static List<Message> ContentsOf(Node stored) =>
+        [.. stored.GetChildren(PlaintextTag).Select(c => c.Content.TryGetBytes(out var bytes) ? Message.Parser.ParseFrom(bytes.Span) : new Message())];
+
+    private void RememberUnacked(PendingInboundKey key, IReadOnlyList<Message> contents)
+    {
+        if (_unacked.TryAdd(key, contents))
+        {
+            _unackedOrder.Enqueue(key);
+        }
+
+        while (_unackedOrder.Count > UnackedMessageCapacity && _unackedOrder.TryDequeue(out var old))
+        {
+            _unacked.TryRemove(old, out _);
+        }
+    }
+}
