@@ -94,6 +94,14 @@ internal sealed class SchemaMigrator(string resourcePrefix, Func<DbConnection, D
             throw new InvalidOperationException($"no migration scripts are embedded under '{prefix}'");
         }
 
+        // Applied versions are recorded by number, so two scripts sharing one would silently skip
+        // the second: refuse to start instead.
+        if (migrations.GroupBy(m => m.Version).FirstOrDefault(g => g.Count() > 1) is { } clash)
+        {
+            throw new InvalidOperationException(
+                $"migrations {string.Join(" and ", clash.Select(m => m.Name))} share version {clash.Key:D4} under '{prefix}'");
+        }
+
         migrations.Sort((a, b) => a.Version.CompareTo(b.Version));
         return migrations;
     }
