@@ -36,7 +36,9 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     private readonly LoginRecorder _logins = new();
     private readonly string _clusterId = "failover-" + Guid.NewGuid().ToString("N")[..8];
     private readonly int _siloPortBase = 21000 + (Random.Shared.Next(0, 400) * 10);
-    private readonly int _gatewayPortBase = 41000 + (Random.Shared.Next(0, 400) * 10);
+    // Both ranges stay below Linux's ephemeral ports (32768+): a gateway port there can be taken
+    // by any outgoing connection, and a restarted silo then fails with "address already in use".
+    private readonly int _gatewayPortBase = 25000 + (Random.Shared.Next(0, 400) * 10);
     private string _connectionString = null!;
     private WaSimServer _server = null!;
     private SimClient _sim = null!;
