@@ -9,14 +9,14 @@
 #   RATIO client.send_per_cpu <cs msgs/cpu-s> <baileys msgs/cpu-s> <ratio>
 #   RATIO client.memory_per_session <cs rss bytes> <baileys rss bytes> <baileys/cs>
 # Usage: test/Bench/client-compare.sh   (env: MESSAGES=10000 RECIPIENTS=100 WINDOW=32
-#        CS_SESSIONS=1000 BAILEYS_SESSIONS=50 PORT=17890)
+#        CS_SESSIONS=1000 BAILEYS_SESSIONS=200 PORT=17890)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 messages=${MESSAGES:-10000}
 recipients=${RECIPIENTS:-100}
 window=${WINDOW:-32}
 cs_sessions=${CS_SESSIONS:-1000}
-baileys_sessions=${BAILEYS_SESSIONS:-50}
+baileys_sessions=${BAILEYS_SESSIONS:-200}
 port=${PORT:-17890}
 url="http://127.0.0.1:$port/"
 # Phone number blocks, one per role, so every account in the shared WaSim is distinct.
@@ -68,5 +68,7 @@ for (const side of ['cs', 'baileys']) {
 }
 console.log(`RATIO client.send_per_cpu ${send.cs.perCpu.toFixed(0)} ${send.baileys.perCpu.toFixed(0)} ${(send.cs.perCpu / send.baileys.perCpu).toFixed(1)}`);
 console.log(`RATIO client.memory_per_session ${idle.cs.rss.toFixed(0)} ${idle.baileys.rss.toFixed(0)} ${(idle.baileys.rss / idle.cs.rss).toFixed(1)}`);
+const preKeys = read("cs-idle").preKeyBytesPerSession;
+if (preKeys) console.log(`cs.idle of which ${(preKeys / 1024).toFixed(0)} KiB heap is the initial prekeys in the in-memory store`);
 console.log(`RATIO client.heap_per_session ${idle.cs.heap.toFixed(0)} ${idle.baileys.heap.toFixed(0)} ${(idle.baileys.heap / idle.cs.heap).toFixed(1)}`);
 JS
