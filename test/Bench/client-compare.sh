@@ -4,7 +4,9 @@
 #   (a) one session sends MESSAGES texts round-robin to RECIPIENTS phones, WINDOW sends in flight,
 #       each completing on the server ack: messages/s and CPU s (user+sys) per 1,000 messages;
 #   (b) CS_SESSIONS (C#) and BAILEYS_SESSIONS idle linked sessions in one process: RSS and heap
-#       (GC.GetTotalMemory / V8 heapUsed after a full collection) growth per session.
+#       (GC.GetTotalMemory / V8 heapUsed + arrayBuffers after a full collection) growth per session.
+#       Fixed costs (JIT, thread pool, GC segments) spread over fewer sessions when the counts differ:
+#       BAILEYS_SESSIONS=1000 compares equal counts.
 # Then prints
 #   RATIO client.send_per_cpu <cs msgs/cpu-s> <baileys msgs/cpu-s> <ratio>
 #   RATIO client.memory_per_session <cs rss bytes> <baileys rss bytes> <baileys/cs>
@@ -68,7 +70,9 @@ for (const side of ['cs', 'baileys']) {
 }
 console.log(`RATIO client.send_per_cpu ${send.cs.perCpu.toFixed(0)} ${send.baileys.perCpu.toFixed(0)} ${(send.cs.perCpu / send.baileys.perCpu).toFixed(1)}`);
 console.log(`RATIO client.memory_per_session ${idle.cs.rss.toFixed(0)} ${idle.baileys.rss.toFixed(0)} ${(idle.baileys.rss / idle.cs.rss).toFixed(1)}`);
-const preKeys = read("cs-idle").preKeyBytesPerSession;
-if (preKeys) console.log(`cs.idle of which ${(preKeys / 1024).toFixed(0)} KiB heap is the initial prekeys in the in-memory store`);
+for (const side of ['cs', 'baileys']) {
+  const m = read(`${side}-idle`);
+  console.log(`${side}.idle of which the initial prekeys in the in-memory key store: ${(m.preKeyBytesPerSession / 1024).toFixed(0)} KiB heap`);
+}
 console.log(`RATIO client.heap_per_session ${idle.cs.heap.toFixed(0)} ${idle.baileys.heap.toFixed(0)} ${(idle.baileys.heap / idle.cs.heap).toFixed(1)}`);
 JS

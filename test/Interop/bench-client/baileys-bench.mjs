@@ -5,7 +5,7 @@
 // with fresh initAuthCreds keys, a send completes on the server's message ack, and each mode
 // prints one JSON line. CPU is process.cpuUsage() (getrusage user+sys) over the measured phase.
 import pino from 'pino';
-import makeWASocket, { Browsers, initAuthCreds, generateMessageIDV2 } from 'baileys';
+import makeWASocket, { Browsers, Curve, INITIAL_PREKEY_COUNT, initAuthCreds, generateMessageIDV2 } from 'baileys';
 
 const CONNECT_TIMEOUT_MS = 60_000;
 const SETTLE_MS = 3_000;
@@ -67,10 +67,28 @@ const link = async (webSocketUrl, phone) => {
   return sock;
 };
 
+// "heap" counts Buffers' backing stores with the V8 heap: .NET keeps byte[] in its managed heap.
 const footprint = () => {
   global.gc();
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rss, heap: heapUsed };
+  const { rss, heapUsed, arrayBuffers } = process.memoryUsage();
+  return { rss, heap: heapUsed + arrayBuffers };
+};
+
+// What a session's initial prekey batch alone holds in the in-memory key store, as Baileys'
+// uploadPreKeys stores it: the counterpart of ClientBench's preKeyBytesPerSession.
+const preKeyBytesPerSession = async () => {
+  const STORES = 20;
+  const before = footprint();
+  const stores = [];
+  for (let i = 0; i < STORES; i++) {
+    const keys = memoryKeys();
+    const preKeys = {};
+    for (let id = 1; id <= INITIAL_PREKEY_COUNT; id++) preKeys[id] = Curve.generateKeyPair();
+    await keys.set({ 'pre-key': preKeys });
+    stores.push(keys);
+  }
+  const after = footprint();
+  return (after.heap - before.heap) / stores.length;
 };
 
 const root = await (await fetch(new URL('sim/root-key', url))).json();
@@ -113,8 +131,10 @@ if (mode === 'send') {
   // Logins finish their prekey uploads and init queries after "open"; measure once idle.
   await new Promise(resolve => setTimeout(resolve, SETTLE_MS));
   const after = footprint();
+  const preKeys = await preKeyBytesPerSession();
   console.log(JSON.stringify({
     sessions: Number(count), openSeconds, rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heap, heapAfter: after.heap,
+    preKeyBytesPerSession: preKeys,
   }));
   for (const sock of sessions) sock.end(undefined);
 } else {
