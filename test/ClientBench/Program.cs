@@ -19,7 +19,7 @@ const int ArgsSend = 7;
 const int ArgsIdle = 4;
 var settle = TimeSpan.FromSeconds(3);
 
-if (args.Length < 1 || (args[0] == "send" && args.Length != ArgsSend) || (args[0] == "idle" && args.Length != ArgsIdle))
+if (args.Length < 1 || args[0] is not ("send" or "idle") || (args[0] == "send" && args.Length != ArgsSend) || (args[0] == "idle" && args.Length != ArgsIdle))
 {
     await Console.Error.WriteLineAsync("usage: ClientBench send URL SENDER RECIPIENT_BASE RECIPIENTS MESSAGES WINDOW | idle URL PHONE_BASE SESSIONS");
     return 2;
