@@ -180,27 +180,8 @@ public sealed partial class WaClient
         return credentials;
     }
 
-    private async Task<WebSocketFrameTransport> OpenWebSocketAsync(CancellationToken cancellationToken)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Origin", _options.Origin);
-        try
-        {
-            await socket.ConnectAsync(_options.Endpoint, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is WebSocketException or HttpRequestException)
-        {
-            socket.Dispose();
-            throw new TransportException(TransportErrorKind.TransportFailed, "failed to open the WebSocket", ex);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        return new WebSocketFrameTransport(socket);
-    }
+    private Task<WebSocketFrameTransport> OpenWebSocketAsync(CancellationToken cancellationToken) =>
+        WebSocketFrameTransport.ConnectAsync(_options.Endpoint, cancellationToken, _options.Origin);
 
     /// <summary>Runs the receive, handler and keepalive loops until the socket closes and the queue is drained.</summary>
     private async Task RunConnectionAsync(ClientConnection connection)

@@ -21,13 +21,13 @@ public sealed class WebSocketFrameTransport : IFrameTransport
 
     /// <summary>
     /// Opens a client WebSocket to <paramref name="uri"/> (default <see cref="NoiseConstants.WebSocketUrl"/>)
-    /// with the Origin header WhatsApp expects, and wraps it.
+    /// with the Origin header WhatsApp expects (or <paramref name="origin"/>), and wraps it.
     /// </summary>
     /// <exception cref="TransportException">The connection could not be opened.</exception>
-    public static async Task<WebSocketFrameTransport> ConnectAsync(Uri? uri = null, CancellationToken cancellationToken = default)
+    public static async Task<WebSocketFrameTransport> ConnectAsync(Uri? uri = null, CancellationToken cancellationToken = default, string? origin = null)
     {
         var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Origin", NoiseConstants.Origin);
+        socket.Options.SetRequestHeader("Origin", origin ?? NoiseConstants.Origin);
         try
         {
             await socket.ConnectAsync(uri ?? new Uri(NoiseConstants.WebSocketUrl), cancellationToken).ConfigureAwait(false);
