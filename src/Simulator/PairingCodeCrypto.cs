@@ -7,11 +7,8 @@ namespace WaOrleans.Simulator;
 /// <summary>The phone's half of pairing-code linking, with the exact constructions of PROTOCOL.md §4.4.</summary>
 internal static class PairingCodeCrypto
 {
-    /// <summary>Size of the PBKDF2 salt and of the bundle's HKDF salt.</summary>
+    /// <summary>Size of the bundle's HKDF salt.</summary>
     private const int SaltSize = 32;
-
-    /// <summary>Size of the AES-CTR IV in a wrapped ephemeral key.</summary>
-    private const int CtrIvSize = 16;
 
     /// <summary>Size of the AES-GCM nonce in the wrapped key bundle.</summary>
     private const int GcmNonceSize = 12;
@@ -19,39 +16,24 @@ internal static class PairingCodeCrypto
     /// <summary>Size of the AES-GCM tag appended to the bundle ciphertext.</summary>
     private const int GcmTagSize = 16;
 
-    /// <summary>Size of a wrapped ephemeral key: salt, IV, then the encrypted 32-byte key.</summary>
-    public const int WrappedKeySize = SaltSize + CtrIvSize + Curve25519.KeySize;
-
     /// <summary>Size of the bundle plaintext: companion identity, primary identity, 32 random bytes.</summary>
     private const int BundlePlaintextSize = 3 * Curve25519.KeySize;
-
-    /// <summary>Derives the code key <c>PBKDF2-HMAC-SHA256(code, salt, 131072, 32)</c>.</summary>
-    public static byte[] DeriveCodeKey(string code, ReadOnlySpan<byte> salt) =>
-        Rfc2898DeriveBytes.Pbkdf2(Encoding.ASCII.GetBytes(code), salt, SimConstants.PairingCodeIterations,
-            HashAlgorithmName.SHA256, Curve25519.KeySize);
 
     /// <summary>Unwraps an 80-byte wrapped ephemeral public key with the code (a wrong code yields a different key, not an error).</summary>
     /// <exception cref="ArgumentException">The blob is not 80 bytes.</exception>
     public static byte[] UnwrapEphemeral(string code, ReadOnlySpan<byte> wrapped)
     {
-        if (wrapped.Length != WrappedKeySize)
+        if (wrapped.Length != PairingCodeWrap.WrappedKeySize)
         {
-            throw new ArgumentException($"a wrapped ephemeral key is {WrappedKeySize} bytes, not {wrapped.Length}", nameof(wrapped));
+            throw new ArgumentException($"a wrapped ephemeral key is {PairingCodeWrap.WrappedKeySize} bytes, not {wrapped.Length}", nameof(wrapped));
         }
 
-        var key = DeriveCodeKey(code, wrapped[..SaltSize]);
-        return AesCtr.Transform(key, wrapped.Slice(SaltSize, CtrIvSize), wrapped[(SaltSize + CtrIvSize)..]);
+        return PairingCodeWrap.Unwrap(code, wrapped);
     }
 
     /// <summary>Wraps an ephemeral public key with the code under a fresh salt and IV.</summary>
-    public static byte[] WrapEphemeral(string code, ReadOnlySpan<byte> publicKey)
-    {
-        var wrapped = new byte[WrappedKeySize];
-        RandomNumberGenerator.Fill(wrapped.AsSpan(0, SaltSize + CtrIvSize));
-        var key = DeriveCodeKey(code, wrapped.AsSpan(0, SaltSize));
-        AesCtr.Transform(key, wrapped.AsSpan(SaltSize, CtrIvSize), publicKey, wrapped.AsSpan(SaltSize + CtrIvSize));
-        return wrapped;
-    }
+    public static byte[] WrapEphemeral(string code, ReadOnlySpan<byte> publicKey) =>
+        PairingCodeWrap.Wrap(code, publicKey, RandomNumberGenerator.GetBytes(PairingCodeWrap.SaltAndIvSize));
 
     /// <summary>
     /// Opens the companion's key bundle with the ephemeral shared secret; returns the companion

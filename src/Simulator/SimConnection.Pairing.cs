@@ -125,7 +125,7 @@ internal sealed partial class SimConnection
         {
             case "companion_hello":
                 var wrapped = Stanza.ChildBytes(linkCode, "link_code_pairing_wrapped_companion_ephemeral_pub");
-                if (wrapped is not { Length: PairingCodeCrypto.WrappedKeySize } || _server.State.FindAccount(jid.User) is null)
+                if (wrapped is not { Length: PairingCodeWrap.WrappedKeySize } || _server.State.FindAccount(jid.User) is null)
                 {
                     return Stanza.Error(iq, 404, "item-not-found");
                 }

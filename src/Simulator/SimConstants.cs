@@ -24,9 +24,6 @@ internal static class SimConstants
     /// <summary>The ADV device-signature prefix <c>06 01</c> (PROTOCOL.md §4.2).</summary>
     public static ReadOnlySpan<byte> AdvDeviceSignaturePrefix => [6, 1];
 
-    /// <summary>PBKDF2 rounds of the pairing-code key: 2 &lt;&lt; 16 in both clients (PROTOCOL.md §4.4).</summary>
-    public const int PairingCodeIterations = 2 << 16;
-
     /// <summary>Length of a pairing code in characters (PROTOCOL.md §4.4).</summary>
     public const int PairingCodeLength = 8;
 

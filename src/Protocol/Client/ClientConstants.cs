@@ -63,9 +63,6 @@ public static class ClientConstants
     /// <summary>The pairing-code alphabet: Crockford-like base32 without 0, I, O, U (PROTOCOL.md §4.4).</summary>
     public const string PairingCodeAlphabet = "123456789ABCDEFGHJKLMNPQRSTVWXYZ";
 
-    /// <summary>PBKDF2 rounds of the pairing-code key: 2 &lt;&lt; 16 in both clients (PROTOCOL.md §4.4).</summary>
-    public const int PairingCodeIterations = 2 << 16;
-
     /// <summary>HKDF info of the pairing-code key bundle key (PROTOCOL.md §4.4).</summary>
     internal const string KeyBundleInfo = "link_code_pairing_key_bundle_encryption_key";
 

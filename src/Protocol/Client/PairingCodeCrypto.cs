@@ -8,20 +8,14 @@ namespace WaOrleans.Protocol.Client;
 /// <summary>The companion's half of pairing-code linking, with the exact constructions of PROTOCOL.md §4.4.</summary>
 internal static class PairingCodeCrypto
 {
-    /// <summary>Size of the PBKDF2 salt and of the bundle's HKDF salt.</summary>
+    /// <summary>Size of the bundle's HKDF salt.</summary>
     private const int SaltSize = 32;
-
-    /// <summary>Size of the AES-CTR IV in a wrapped ephemeral key.</summary>
-    private const int CtrIvSize = 16;
 
     /// <summary>Size of the AES-GCM nonce in the wrapped key bundle.</summary>
     private const int GcmNonceSize = 12;
 
     /// <summary>Size of the AES-GCM tag appended to the bundle ciphertext.</summary>
     private const int GcmTagSize = 16;
-
-    /// <summary>Size of a wrapped ephemeral key: salt, IV, then the encrypted 32-byte key.</summary>
-    public const int WrappedKeySize = SaltSize + CtrIvSize + Curve25519.KeySize;
 
     /// <summary>Random bytes behind a code: 5 bytes are 40 bits, exactly 8 base-32 characters.</summary>
     private const int CodeEntropyBytes = 5;
@@ -53,35 +47,24 @@ internal static class PairingCodeCrypto
     /// <summary>Formats a code for display as <c>XXXX-XXXX</c>, as whatsmeow does.</summary>
     public static string Format(string code) => string.Concat(code.AsSpan(0, 4), "-", code.AsSpan(4));
 
-    /// <summary>Derives the code key <c>PBKDF2-HMAC-SHA256(code, salt, 131072, 32)</c>.</summary>
-    public static byte[] DeriveCodeKey(string code, ReadOnlySpan<byte> salt) =>
-        Rfc2898DeriveBytes.Pbkdf2(Encoding.ASCII.GetBytes(code), salt, ClientConstants.PairingCodeIterations,
-            HashAlgorithmName.SHA256, Curve25519.KeySize);
-
-    /// <summary>Wraps an ephemeral public key with the code: <c>salt(32) || iv(16) || AES-CTR(K(salt), iv, key)</c>.</summary>
+    /// <summary>Wraps our ephemeral public key with the code under a fresh salt and IV (<see cref="PairingCodeWrap"/>).</summary>
     public static byte[] WrapEphemeral(string code, ReadOnlySpan<byte> publicKey, ISignalRandom random)
     {
-        var wrapped = new byte[WrappedKeySize];
-        random.Fill(wrapped.AsSpan(0, SaltSize + CtrIvSize));
-        var key = DeriveCodeKey(code, wrapped.AsSpan(0, SaltSize));
-        AesCtr.Transform(key, wrapped.AsSpan(SaltSize, CtrIvSize), publicKey, wrapped.AsSpan(SaltSize + CtrIvSize));
-        CryptographicOperations.ZeroMemory(key);
-        return wrapped;
+        Span<byte> saltAndIv = stackalloc byte[PairingCodeWrap.SaltAndIvSize];
+        random.Fill(saltAndIv);
+        return PairingCodeWrap.Wrap(code, publicKey, saltAndIv);
     }
 
     /// <summary>Unwraps the primary's ephemeral public key (the first 80 bytes of the blob) with the code.</summary>
     /// <exception cref="PairingException">The blob is shorter than 80 bytes.</exception>
     public static byte[] UnwrapEphemeral(string code, ReadOnlySpan<byte> wrapped)
     {
-        if (wrapped.Length < WrappedKeySize)
+        if (wrapped.Length < PairingCodeWrap.WrappedKeySize)
         {
-            throw new PairingException($"the wrapped primary ephemeral key is {wrapped.Length} bytes, fewer than {WrappedKeySize}");
+            throw new PairingException($"the wrapped primary ephemeral key is {wrapped.Length} bytes, fewer than {PairingCodeWrap.WrappedKeySize}");
         }
 
-        var key = DeriveCodeKey(code, wrapped[..SaltSize]);
-        var unwrapped = AesCtr.Transform(key, wrapped.Slice(SaltSize, CtrIvSize), wrapped.Slice(SaltSize + CtrIvSize, Curve25519.KeySize));
-        CryptographicOperations.ZeroMemory(key);
-        return unwrapped;
+        return PairingCodeWrap.Unwrap(code, wrapped);
     }
 
     /// <summary>
