@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using WaOrleans.Grains.Events;
 using WaOrleans.Grains.Sessions;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Protocol.Client;
@@ -22,6 +23,7 @@ public static class SiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(clientOptions);
         silo.Services.AddSingleton(storage);
         silo.Services.AddSingleton(clientOptions);
+        silo.Services.AddSingleton<EventOutbox>();
         silo.Services.AddSingleton<SessionResumer>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionResumer>());
         silo.Services.AddSingleton<SessionFailoverSupervisor>();

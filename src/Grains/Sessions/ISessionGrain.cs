@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using WaOrleans.Grains.Messages;
 
 namespace WaOrleans.Grains.Sessions;
 
@@ -43,6 +44,59 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>Brings the session back online if it should be: the silo calls it at startup and after a node loss.</summary>
     [Alias("EnsureOnlineAsync")]
     Task EnsureOnlineAsync();
+
+    /// <summary>Creates the session in a tenant if it does not exist; returns its status either way.</summary>
+    /// <exception cref="GatewayException">The session exists in another tenant (<c>Conflict</c>).</exception>
+    [Alias("CreateInTenantAsync")]
+    Task<SessionStatus> CreateAsync(CreateSessionRequest request);
+
+    /// <summary>Gets the status, or null when the session was never created (or was deleted).</summary>
+    [Alias("FindAsync"), AlwaysInterleave]
+    Task<SessionStatus?> FindAsync();
+
+    /// <summary>Changes the session's name.</summary>
+    [Alias("UpdateAsync")]
+    Task<SessionStatus> UpdateAsync(SessionPatch patch);
+
+    /// <summary>Logs out (wiping credentials and Signal state) and deletes the session and its rows.</summary>
+    [Alias("DeleteAsync")]
+    Task DeleteAsync();
+
+    /// <summary>Closes the connection and connects again with the same credentials.</summary>
+    [Alias("RestartAsync")]
+    Task<SessionStatus> RestartAsync();
+
+    /// <summary>
+    /// Sends a message of any type. It is persisted with its id before it leaves (durability rule
+    /// 3); transient failures are retried; a final failure is recorded and raises <c>message.failed</c>.
+    /// A retried <see cref="SendMessageRequest.IdempotencyKey"/> returns the first result.
+    /// </summary>
+    /// <exception cref="GatewayException">Not connected (<c>Conflict</c>), recipient not on WhatsApp (<c>Unprocessable</c>), bad content (<c>Invalid</c>), a daily limit used up (<c>LimitExceeded</c>).</exception>
+    [Alias("SendAsync")]
+    Task<SendMessageResult> SendAsync(SendMessageRequest request);
+
+    /// <summary>Checks which numbers are on WhatsApp.</summary>
+    [Alias("CheckNumbersAsync")]
+    Task<IReadOnlyList<NumberCheck>> CheckNumbersAsync(IReadOnlyList<string> phones);
+
+    /// <summary>Gets the groups the linked number belongs to.</summary>
+    [Alias("GetGroupsAsync")]
+    Task<IReadOnlyList<GroupInfo>> GetGroupsAsync();
+
+    /// <summary>Gets one group's metadata.</summary>
+    /// <exception cref="GatewayException">Not a group the number belongs to (<c>NotFound</c>).</exception>
+    [Alias("GetGroupAsync")]
+    Task<GroupInfo> GetGroupAsync(string groupJid);
+
+    /// <summary>Gets who the linked number is.</summary>
+    /// <exception cref="GatewayException">Not paired (<c>Conflict</c>).</exception>
+    [Alias("GetProfileAsync")]
+    Task<SessionProfile> GetProfileAsync();
+
+    /// <summary>Downloads and decrypts the media of a logged message.</summary>
+    /// <exception cref="GatewayException">No such message or no media (<c>NotFound</c>), not connected (<c>Conflict</c>).</exception>
+    [Alias("DownloadMediaAsync")]
+    Task<MediaContent> DownloadMediaAsync(string messageId);
 
     /// <summary>Gets the address of the silo hosting this activation, for operators and failover tests.</summary>
     [Alias("GetSiloAsync"), AlwaysInterleave]

@@ -3,6 +3,9 @@ namespace WaOrleans.Grains.Sessions;
 /// <summary>The fixed values of the session grains, each with the reason for its value.</summary>
 internal static class SessionConstants
 {
+    /// <summary>The tenant of sessions created without one (single-user installations and the admin).</summary>
+    public const string DefaultTenant = "default";
+
     /// <summary>The name of the per-session watchdog reminder.</summary>
     public const string WatchdogReminder = "session-watchdog";
 

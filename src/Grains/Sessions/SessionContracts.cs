@@ -65,6 +65,15 @@ public sealed record SessionStatus
     /// <summary>Gets the pairing code while the state is <see cref="SessionState.PairingCode"/>.</summary>
     [Id(6)] public string? PairingCode { get; init; }
 
+    /// <summary>Gets the tenant owning the session.</summary>
+    [Id(7)] public string TenantId { get; init; } = SessionConstants.DefaultTenant;
+
+    /// <summary>Gets the display name given at creation.</summary>
+    [Id(8)] public string? Name { get; init; }
+
+    /// <summary>Gets when the session was created.</summary>
+    [Id(9)] public DateTimeOffset? CreatedAt { get; init; }
+
     /// <summary>Describes the status without the QR string, which carries the ADV secret.</summary>
     public override string ToString() => $"SessionStatus({SessionId}, {State}, {Reason ?? "-"}, {MeJid ?? "unpaired"})";
 }
@@ -109,4 +118,23 @@ public sealed record SendTextResult
 
     /// <summary>Gets whether this is the first result of an earlier request with the same idempotency key.</summary>
     [Id(3)] public bool Replayed { get; init; }
+}
+
+/// <summary>A session to create.</summary>
+[GenerateSerializer, Immutable, Alias("WaOrleans.CreateSessionRequest")]
+public sealed record CreateSessionRequest
+{
+    /// <summary>Gets the owning tenant.</summary>
+    [Id(0)] public string TenantId { get; init; } = SessionConstants.DefaultTenant;
+
+    /// <summary>Gets a display name.</summary>
+    [Id(1)] public string? Name { get; init; }
+}
+
+/// <summary>Changes to a session; null members stay as they are.</summary>
+[GenerateSerializer, Immutable, Alias("WaOrleans.SessionPatch")]
+public sealed record SessionPatch
+{
+    /// <summary>Gets the new display name.</summary>
+    [Id(0)] public string? Name { get; init; }
 }
