@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
 using WaOrleans.Grains.Storage.Sqlite;
+using WaOrleans.Grains.Webhooks;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Silo;
 
@@ -51,6 +53,7 @@ builder.UseOrleans(silo =>
     }
 
     silo.AddWaSessions(storage, clientOptions);
+    silo.Services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
 });
 
 using var host = builder.Build();
