@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using WaOrleans.Grains.Broadcasts;
 using WaOrleans.Grains.Events;
 using WaOrleans.Grains.Sessions;
 using WaOrleans.Grains.Storage;
@@ -36,6 +37,8 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton<EventOutbox>();
         silo.Services.AddSingleton<SessionResumer>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionResumer>());
+        silo.Services.AddSingleton<BroadcastResumer>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BroadcastResumer>());
         silo.Services.AddSingleton<SessionFailoverSupervisor>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionFailoverSupervisor>());
         return silo;
