@@ -55,6 +55,9 @@ internal sealed class SimAccount
     /// <summary>Gets what the phone (device 0) received, in arrival order.</summary>
     public List<PhoneInboxEntry> Inbox { get; } = [];
 
+    /// <summary>Gets how many key bundles of the phone (device 0) the server handed out, so a test can tell a fetched bundle from one sent in a retry receipt.</summary>
+    public int BundlesServed { get; set; }
+
     /// <summary>Gets the account's PN JID without a device.</summary>
     public Jid PhoneJid => new(Phone, JidServer.PhoneNumber);
 
@@ -116,4 +119,5 @@ internal sealed record PhoneSentMessage(Protocol.Proto.Message Content, Jid? Gro
 /// <param name="From">The device that sent the receipt.</param>
 /// <param name="Id">The message id.</param>
 /// <param name="Type">The receipt type (absent means delivered).</param>
-internal sealed record PhoneReceipt(Jid From, string Id, string? Type);
+/// <param name="WithKeys">Whether a retry receipt carried the sender's key bundle.</param>
+internal sealed record PhoneReceipt(Jid From, string Id, string? Type, bool WithKeys = false);

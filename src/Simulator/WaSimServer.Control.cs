@@ -46,7 +46,7 @@ public sealed partial class WaSimServer
             {
                 return Task.FromResult<IResult>(TypedResults.Ok(new PhoneInbox(
                     [.. account.Inbox.Select(Describe)],
-                    [.. account.Receipts.Select(r => new ReceiptInfo(r.From.ToString(), r.Id, r.Type ?? "delivery"))])));
+                    [.. account.Receipts.Select(r => new ReceiptInfo(r.From.ToString(), r.Id, r.Type ?? "delivery", r.WithKeys))])));
             }
         }));
         sim.MapGet("/phones/{phone}/companions/{device}/inbox", (string phone, int device) => Handle(() =>
@@ -56,6 +56,19 @@ public sealed partial class WaSimServer
             {
                 return Task.FromResult<IResult>(TypedResults.Ok(new PhoneInbox([.. peer.Inbox.Select(Describe)], [])));
             }
+        }));
+        sim.MapPost("/phones/{phone}/forget-session", (string phone, ForgetSessionRequest request) => Handle(async () =>
+        {
+            var account = RequireAccount(phone);
+            if (!Jid.TryParse(request.Jid, out var device) || State.FindAccount(device) is not { } owner)
+            {
+                throw new SimRequestException(400, "jid must be a device JID of a known account");
+            }
+
+            // Both spellings: the phone keys sessions by the LID, but a PN session may exist too.
+            await account.Signal.ResetSessionAsync(PhoneSignalAddress(owner.Lid.WithDevice(device.Device))).ConfigureAwait(false);
+            await account.Signal.ResetSessionAsync(PhoneSignalAddress(owner.PhoneJid.WithDevice(device.Device))).ConfigureAwait(false);
+            return (IResult)TypedResults.NoContent();
         }));
         sim.MapPost("/phones/{phone}/unlink", (string phone, UnlinkRequest? request) => Handle(async () =>
         {
@@ -158,7 +171,7 @@ public sealed partial class WaSimServer
         {
             return new PhoneInfo(account.Phone, account.PhoneJid.ToString(), account.Lid.ToString(), account.PushName,
                 Convert.ToBase64String(account.Identity.PublicKey),
-                [.. account.Companions.OrderBy(d => d.DeviceId).Select(DescribeDevice)]);
+                [.. account.Companions.OrderBy(d => d.DeviceId).Select(DescribeDevice)], account.BundlesServed);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using WaOrleans.Protocol.Binary;
@@ -14,6 +16,9 @@ public sealed partial class WaSimServer
 
     /// <summary>How many sent 1:1 messages a phone keeps for resending on a retry receipt; phones keep recent messages only.</summary>
     private const int KeptSentMessages = 1000;
+
+    /// <summary>How many retry receipts phones and simulated companions sent, per receiving device and message id.</summary>
+    private readonly ConcurrentDictionary<string, int> _peerRetryCounts = new(StringComparer.Ordinal);
 
     /// <summary>Sends a message from <paramref name="account"/>'s phone to a group it belongs to: a sender-key <c>skmsg</c> for all, with the key in a <c>pkmsg</c> per device.</summary>
     internal async Task<string> SendGroupFromPhoneAsync(SimAccount account, Jid groupJid, Message content)
@@ -94,7 +99,11 @@ public sealed partial class WaSimServer
     /// <c>pkmsg</c> carrying the phone's current sender key, as WhatsApp phones (and Baileys) resend
     /// it: the old <c>skmsg</c> is behind the chain a fresh distribution message starts from.
     /// </summary>
-    internal async Task ResendFromPhoneAsync(SimAccount account, SimDevice device, string id)
+    /// <remarks>
+    /// When the receipt carries the device's keys (PROTOCOL.md §7.5), the new session is built from
+    /// them, as whatsmeow does; otherwise from a bundle of the device's uploaded prekeys.
+    /// </remarks>
+    internal async Task ResendFromPhoneAsync(SimAccount account, SimDevice device, string id, Node receipt)
     {
         PhoneSentMessage? sent;
         lock (State.Sync)
@@ -108,9 +117,10 @@ public sealed partial class WaSimServer
         }
 
         await account.Signal.ResetSessionAsync(LidAddress(device)).ConfigureAwait(false);
+        var bundle = PreKeyCodec.ReadRetryBundle(receipt, device.DeviceId);
         if (sent.Group is not { } group)
         {
-            await SendToDeviceAsync(account, device, id, sent.Content).ConfigureAwait(false);
+            await SendToDeviceAsync(account, device, id, sent.Content, bundle: bundle).ConfigureAwait(false);
             return;
         }
 
@@ -122,7 +132,7 @@ public sealed partial class WaSimServer
             GroupId = group.ToString(),
             AxolotlSenderKeyDistributionMessage = ByteString.CopyFrom(distribution),
         };
-        await SendToDeviceAsync(account, device, id, content, group).ConfigureAwait(false);
+        await SendToDeviceAsync(account, device, id, content, group, bundle: bundle).ConfigureAwait(false);
     }
 
     private void RememberSent(SimAccount account, string id, PhoneSentMessage sent)
@@ -137,13 +147,14 @@ public sealed partial class WaSimServer
         }
     }
 
-    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content, Jid? group = null, Jid? recipient = null)
+    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content, Jid? group = null, Jid? recipient = null,
+        PreKeyBundle? bundle = null)
     {
         var now = Options.TimeProvider.GetUtcNow();
         EncryptedMessage encrypted;
         try
         {
-            encrypted = await account.Signal.EncryptAsync(LidAddress(device), () => TakeBundle(device), content.ToByteArray()).ConfigureAwait(false);
+            encrypted = await account.Signal.EncryptAsync(LidAddress(device), () => bundle ?? TakeBundle(device), content.ToByteArray()).ConfigureAwait(false);
         }
         catch (SignalProtocolException ex)
         {
@@ -172,8 +183,15 @@ public sealed partial class WaSimServer
     private static SignalAddress LidAddress(SimDevice device) =>
         SignalAddress.ForUser(device.Account.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
 
-    /// <summary>Decrypts a message for the phone or a simulated companion (<paramref name="signal"/>) and records it in <paramref name="inbox"/>.</summary>
-    private async Task ReceiveOnPeerAsync(PhoneSignal signal, List<PhoneInboxEntry> inbox, Node message, DateTimeOffset now)
+    /// <summary>The Signal address a phone keys a device's session by: the JID's user, domain and device.</summary>
+    private static SignalAddress PhoneSignalAddress(Jid device) =>
+        SignalAddress.ForUser(device.User, device.IsLid ? SignalUserDomain.Lid : SignalUserDomain.WhatsApp, new DeviceId(device.Device));
+
+    /// <summary>
+    /// Decrypts a message for the phone or a simulated companion (<paramref name="signal"/>) and
+    /// records it in <paramref name="inbox"/>; what does not decrypt is answered with a retry receipt.
+    /// </summary>
+    private async Task ReceiveOnPeerAsync(PhoneSignal signal, List<PhoneInboxEntry> inbox, Node message, DateTimeOffset now, SimAccount owner, ushort deviceId)
     {
         if (!message.Attrs.TryGetValue("from", out var fromValue) || !fromValue.TryGetJid(out var from))
         {
@@ -185,6 +203,7 @@ public sealed partial class WaSimServer
         var address = SignalAddress.ForUser(author.User, author.IsLid ? SignalUserDomain.Lid : SignalUserDomain.WhatsApp, new DeviceId(author.Device));
         var senderKey = new SenderKeyName(from.ToString(), address);
         var id = message.GetAttr("id") ?? "";
+        (bool Failed, bool NoSession) retry = (false, false);
         foreach (var enc in message.GetChildren("enc"))
         {
             var type = enc.GetAttr("type") ?? "";
@@ -197,6 +216,7 @@ public sealed partial class WaSimServer
             catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException or NotSupportedException)
             {
                 error = ex.Message;
+                retry = (true, retry.NoSession || (ex is SignalProtocolException { Kind: SignalErrorKind.NoSession } && type is "msg" or "pkmsg"));
             }
 
             if (decrypted is not null && decrypted.CalculateSize() == 0)
@@ -211,6 +231,61 @@ public sealed partial class WaSimServer
                 inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media));
             }
         }
+
+        if (retry.Failed)
+        {
+            await SendPeerRetryAsync(signal, owner, deviceId, message, from, author, retry.NoSession, now).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Asks the sending device to encrypt a message again (PROTOCOL.md §7.5), as a phone does: with
+    /// its keys from the second retry on or when it has no session with the sender, at most
+    /// <see cref="SimConstants.MaxRetryCount"/> times per message.
+    /// </summary>
+    private async Task SendPeerRetryAsync(PhoneSignal signal, SimAccount owner, ushort deviceId, Node message, Jid from, Jid author, bool noSession, DateTimeOffset now)
+    {
+        var id = message.GetAttr("id") ?? "";
+        if (State.FindDevice(author) is not { } sender)
+        {
+            // Only companions are asked: a phone sender is the simulator itself.
+            return;
+        }
+
+        if (_peerRetryCounts.Count >= SimConstants.RememberedRetries)
+        {
+            _peerRetryCounts.Clear();
+        }
+
+        var count = _peerRetryCounts.AddOrUpdate($"{owner.Lid.WithDevice(deviceId)}/{id}", 1, (_, c) => c + 1);
+        if (count > SimConstants.MaxRetryCount)
+        {
+            return;
+        }
+
+        var self = author.IsLid ? owner.Lid.WithDevice(deviceId) : owner.PhoneJid.WithDevice(deviceId);
+        var registration = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(registration, signal.Registration.RegistrationId);
+        var children = new List<Node>
+        {
+            Stanza.Make("retry", default, ("count", Stanza.Number(count)), ("id", id), ("t", message.GetAttr("t") ?? Stanza.Number(now.ToUnixTimeSeconds())), ("v", "1")),
+            Stanza.Make("registration", registration),
+        };
+        if (count >= 2 || noSession)
+        {
+            (uint, byte[])? preKey;
+            lock (State.Sync)
+            {
+                preKey = signal.TakePreKey();
+            }
+
+            children.Add(PreKeyCodec.WriteRetryKeys(signal.Registration, preKey));
+        }
+
+        var receipt = from.IsGroup
+            ? Stanza.Make("receipt", NodeContent.FromChildren(children), ("from", from), ("participant", self), ("id", id), ("type", "retry"), ("t", Stanza.Number(now.ToUnixTimeSeconds())))
+            : Stanza.Make("receipt", NodeContent.FromChildren(children), ("from", self), ("id", id), ("type", "retry"), ("t", Stanza.Number(now.ToUnixTimeSeconds())));
+        await DeliverAsync(sender.Account, sender.DeviceId, receipt, now).ConfigureAwait(false);
     }
 
     /// <summary>Fetches and decrypts a media message's blob as the phone would, checking both hashes and the MAC.</summary>

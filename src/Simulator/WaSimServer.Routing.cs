@@ -97,12 +97,12 @@ public sealed partial class WaSimServer
         {
             lock (State.Sync)
             {
-                phone.Receipts.Add(new PhoneReceipt(author.Jid, id, receipt.GetAttr("type")));
+                phone.Receipts.Add(new PhoneReceipt(author.Jid, id, receipt.GetAttr("type"), receipt.GetChild("keys") is not null));
             }
 
             if (receipt.GetAttr("type") == "retry")
             {
-                await ResendFromPhoneAsync(phone, author, id).ConfigureAwait(false);
+                await ResendFromPhoneAsync(phone, author, id, receipt).ConfigureAwait(false);
             }
 
             return;
@@ -157,7 +157,7 @@ public sealed partial class WaSimServer
         {
             if (stanza.Tag == "message")
             {
-                await ReceiveOnPeerAsync(account.Signal, account.Inbox, stanza, now).ConfigureAwait(false);
+                await ReceiveOnPeerAsync(account.Signal, account.Inbox, stanza, now, account, 0).ConfigureAwait(false);
             }
 
             return;
@@ -187,7 +187,7 @@ public sealed partial class WaSimServer
             // A companion the simulator runs itself takes its messages at once, as an always-online device.
             if (stanza.Tag == "message")
             {
-                await ReceiveOnPeerAsync(peer.Signal, peer.Inbox, stanza, now).ConfigureAwait(false);
+                await ReceiveOnPeerAsync(peer.Signal, peer.Inbox, stanza, now, account, deviceId).ConfigureAwait(false);
             }
 
             return;

@@ -88,6 +88,7 @@ public sealed partial class WaClient
         var contents = new List<Message>();
         var author = AddressOf(source.Author);
         Exception? failure = null;
+        string? failedType = null;
         await _signalGate.WaitAsync(connection.Token).ConfigureAwait(false);
         var real = Signal;
         var deferred = new DeferredSignalStore(real);
@@ -101,6 +102,7 @@ public sealed partial class WaClient
                     continue;
                 }
 
+                failedType = enc.GetAttr("type");
                 var unpadded = enc.GetAttr("v") == "3";
                 var pairwise = await PairwiseAddressAsync(source.Author, source.Lid, enc.GetAttr("type") == "pkmsg", connection.Token).ConfigureAwait(false);
                 byte[] plaintext = enc.GetAttr("type") switch
@@ -126,6 +128,7 @@ public sealed partial class WaClient
                 }
             }
 
+            failedType = null;
             await CommitDecryptedAsync(real, deferred.Changes, node, key, contents, connection.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException)
@@ -150,7 +153,10 @@ public sealed partial class WaClient
         if (failure is not null)
         {
             LogMessages.DecryptFailed(_logger, source.Id, source.Author.ToString(), failure.Message);
-            await SendRetryReceiptAsync(connection, node, source).ConfigureAwait(false);
+            // Without a session (or without the prekey a pkmsg names) nothing the sender has can
+            // reach us: it needs our keys at once (whatsmeow's forceIncludeIdentity).
+            var noSession = failure is SignalProtocolException { Kind: SignalErrorKind.NoSession or SignalErrorKind.InvalidPreKeyId } && failedType is "msg" or "pkmsg";
+            await SendRetryReceiptAsync(connection, node, source, includeKeys: noSession).ConfigureAwait(false);
             await SendAckAsync(connection, node).ConfigureAwait(false);
             await RaiseAsync(new UndecryptableMessageEvent(source.Id, source.Chat, source.Author, failure.Message)).ConfigureAwait(false);
             return null;
