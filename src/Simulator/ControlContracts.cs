@@ -26,6 +26,13 @@ public sealed record PairCodeRequest(string Code);
 /// </summary>
 public sealed record ForgetSessionRequest(string Jid);
 
+/// <summary>
+/// Body of <c>POST /sim/phones/{phone}/retries</c>: whether the phone answers retry receipts for
+/// the messages it sent (default true); false leaves a receiver that cannot decrypt with its own
+/// phone as the only source (placeholder resend).
+/// </summary>
+public sealed record RetrySettingsRequest(bool Answer);
+
 /// <summary>Body of <c>POST /sim/phones/{phone}/unlink</c>: one device id, or null for every companion.</summary>
 public sealed record UnlinkRequest(int? Device);
 

@@ -58,6 +58,9 @@ internal sealed class SimAccount
     /// <summary>Gets how many key bundles of the phone (device 0) the server handed out, so a test can tell a fetched bundle from one sent in a retry receipt.</summary>
     public int BundlesServed { get; set; }
 
+    /// <summary>Gets or sets whether the phone ignores retry receipts for what it sent, as a phone that went offline would; set through the control API.</summary>
+    public bool IgnoreRetries { get; set; }
+
     /// <summary>Gets the account's PN JID without a device.</summary>
     public Jid PhoneJid => new(Phone, JidServer.PhoneNumber);
 

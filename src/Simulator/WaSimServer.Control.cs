@@ -70,6 +70,16 @@ public sealed partial class WaSimServer
             await account.Signal.ResetSessionAsync(PhoneSignalAddress(owner.PhoneJid.WithDevice(device.Device))).ConfigureAwait(false);
             return (IResult)TypedResults.NoContent();
         }));
+        sim.MapPost("/phones/{phone}/retries", (string phone, RetrySettingsRequest request) => Handle(() =>
+        {
+            var account = RequireAccount(phone);
+            lock (State.Sync)
+            {
+                account.IgnoreRetries = !request.Answer;
+            }
+
+            return Task.FromResult<IResult>(TypedResults.NoContent());
+        }));
         sim.MapPost("/phones/{phone}/unlink", (string phone, UnlinkRequest? request) => Handle(async () =>
         {
             var account = RequireAccount(phone);

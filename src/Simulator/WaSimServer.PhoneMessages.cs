@@ -148,7 +148,7 @@ public sealed partial class WaSimServer
     }
 
     private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content, Jid? group = null, Jid? recipient = null,
-        PreKeyBundle? bundle = null)
+        PreKeyBundle? bundle = null, bool peer = false)
     {
         var now = Options.TimeProvider.GetUtcNow();
         EncryptedMessage encrypted;
@@ -171,6 +171,12 @@ public sealed partial class WaSimServer
             : Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
                 ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
                 ("notify", account.PushName), ("sender_pn", account.PhoneJid));
+        if (peer)
+        {
+            // A phone's protocol message to its own companion (PROTOCOL.md §7.3 peer_msg).
+            message = message with { Attrs = new Dictionary<string, AttrValue>(message.Attrs) { ["category"] = "peer" } };
+        }
+
         if (recipient is { } chat)
         {
             // A copy for the sender's own device names the chat it went to, as the server relays it.
@@ -200,7 +206,12 @@ public sealed partial class WaSimServer
 
         // In a group the author is the participant; the chat is the group.
         var author = from.IsGroup && message.Attrs.TryGetValue("participant", out var participant) && participant.TryGetJid(out var p) ? p : from;
-        var address = SignalAddress.ForUser(author.User, author.IsLid ? SignalUserDomain.Lid : SignalUserDomain.WhatsApp, new DeviceId(author.Device));
+        // A companion's peer message to its phone is addressed to the number but encrypted for the
+        // LID session, as whatsmeow sends it: decrypt it under the LID the server names.
+        var sessionJid = message.GetAttr("category") == "peer" && message.Attrs.TryGetValue("sender_lid", out var senderLid) && senderLid.TryGetJid(out var lidJid)
+            ? lidJid
+            : author;
+        var address = PhoneSignalAddress(sessionJid);
         var senderKey = new SenderKeyName(from.ToString(), address);
         var id = message.GetAttr("id") ?? "";
         (bool Failed, bool NoSession) retry = (false, false);
@@ -229,6 +240,12 @@ public sealed partial class WaSimServer
             lock (State.Sync)
             {
                 inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media));
+            }
+
+            if (deviceId == 0 && decrypted?.ProtocolMessage?.PeerDataOperationRequestMessage is { } request && State.FindDevice(author) is { } companion
+                && companion.Account == owner)
+            {
+                await AnswerPeerDataRequestAsync(owner, companion, id, request).ConfigureAwait(false);
             }
         }
 

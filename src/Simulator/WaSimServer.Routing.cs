@@ -73,6 +73,12 @@ public sealed partial class WaSimServer
                 attrs.Add(("recipient", chat));
             }
 
+            if (message.GetAttr("category") is { } category)
+            {
+                // Peer messages between a user's own devices keep their category (PROTOCOL.md §7.3 peer_msg).
+                attrs.Add(("category", category));
+            }
+
             var delivery = Stanza.Make("message", NodeContent.FromChildren(children), [.. attrs]);
             await DeliverAsync(account, targetJid.Device, delivery, now).ConfigureAwait(false);
         }
@@ -100,7 +106,7 @@ public sealed partial class WaSimServer
                 phone.Receipts.Add(new PhoneReceipt(author.Jid, id, receipt.GetAttr("type"), receipt.GetChild("keys") is not null));
             }
 
-            if (receipt.GetAttr("type") == "retry")
+            if (receipt.GetAttr("type") == "retry" && !phone.IgnoreRetries)
             {
                 await ResendFromPhoneAsync(phone, author, id, receipt).ConfigureAwait(false);
             }

@@ -56,6 +56,20 @@ public sealed partial class WaClient
         foreach (var content in contents)
         {
             var (message, chat) = Unwrap(content, source.Chat);
+            var recovered = await RecoveredMessagesAsync(source, message, connection.Token).ConfigureAwait(false);
+            if (recovered.Count > 0)
+            {
+                foreach (var recoveredEvent in recovered)
+                {
+                    if (!await RaiseCheckedAsync(recoveredEvent).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+
+                continue;
+            }
+
             var evt = new MessageReceivedEvent(source.Id, chat, source.Sender, source.PhoneNumber, source.Lid, source.PushName,
                 chat.IsGroup, source.IsFromMe, offline, source.Timestamp, message);
             if (!await RaiseCheckedAsync(evt).ConfigureAwait(false))
@@ -73,6 +87,7 @@ public sealed partial class WaClient
         }
 
         _retryCounts.TryRemove(source.Id, out _);
+        CancelPhoneRequest(source.Id);
         await SendMessageReceiptAsync(connection, node, source).ConfigureAwait(false);
         await SendAckAsync(connection, node).ConfigureAwait(false);
         await ForgetPendingAsync(key, connection.Token).ConfigureAwait(false);
@@ -156,7 +171,11 @@ public sealed partial class WaClient
             // Without a session (or without the prekey a pkmsg names) nothing the sender has can
             // reach us: it needs our keys at once (whatsmeow's forceIncludeIdentity).
             var noSession = failure is SignalProtocolException { Kind: SignalErrorKind.NoSession or SignalErrorKind.InvalidPreKeyId } && failedType is "msg" or "pkmsg";
-            await SendRetryReceiptAsync(connection, node, source, includeKeys: noSession).ConfigureAwait(false);
+            if (await SendRetryReceiptAsync(connection, node, source, includeKeys: noSession).ConfigureAwait(false) == 1 && node.GetAttr("category") != "peer")
+            {
+                SchedulePhoneRequest(connection, source);
+            }
+
             await SendAckAsync(connection, node).ConfigureAwait(false);
             await RaiseAsync(new UndecryptableMessageEvent(source.Id, source.Chat, source.Author, failure.Message)).ConfigureAwait(false);
             return null;

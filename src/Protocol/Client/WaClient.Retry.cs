@@ -31,7 +31,8 @@ public sealed partial class WaClient
     /// session with the sender), it carries a bundle with a fresh one-time prekey, so the sender can
     /// start a new session without asking the server.
     /// </summary>
-    private async Task SendRetryReceiptAsync(ClientConnection connection, Node node, MessageSource source, bool includeKeys)
+    /// <returns>The retry count sent, or 0 when no receipt went out.</returns>
+    private async Task<int> SendRetryReceiptAsync(ClientConnection connection, Node node, MessageSource source, bool includeKeys)
     {
         if (_retryCounts.Count >= UnackedMessageCapacity)
         {
@@ -42,7 +43,7 @@ public sealed partial class WaClient
         var count = _retryCounts.AddOrUpdate(source.Id, 1, (_, c) => c + 1);
         if (count > MaxRetryCount || Credentials is not { } credentials)
         {
-            return;
+            return 0;
         }
 
         var registration = new byte[4];
@@ -68,6 +69,7 @@ public sealed partial class WaClient
 
         await SendNodeAsync(connection, new Node("receipt", attrs, NodeContent.FromChildren(children))).ConfigureAwait(false);
         LogMessages.RetryRequested(_logger, source.Id, source.Author.ToString(), count, children.Count > 2);
+        return count;
     }
 
     /// <summary>

@@ -87,6 +87,40 @@ public sealed class RetryTests : IAsyncLifetime
         Assert.Equal(ourServerPreKeys, await OurServerPreKeysAsync());
     }
 
+    [Fact]
+    public async Task A_message_that_stays_undecryptable_is_resent_by_our_own_phone()
+    {
+        var options = _sim.Options() with { PlaceholderResendDelay = TimeSpan.FromMilliseconds(200) };
+        var (client, events, store) = await _sim.PairByQrAsync(Me, options);
+        var peer = await _sim.Sim.CreatePhoneAsync(Peer);
+        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "hello" });
+        await events.NextAsync<MessageReceivedEvent>(e => e.Message.Conversation == "hello");
+        var answer = await client.SendMessageAsync(PhoneJid(Peer), MessageBuilder.Text("answer"));
+        await _sim.WaitForAsync(Peer, m => Id(m) == answer.MessageId && m["error"] is null);
+
+        // We lose the session and the sender ignores retry receipts (its phone went offline): only
+        // our own phone, which got the message too, can give it to us.
+        var peerLid = Jid.Parse(peer["lid"]!.GetValue<string>());
+        var signal = await store.OpenSignalStoreAsync(client.Credentials!);
+        await signal.DeleteSessionAsync(SignalAddress.ForUser(peerLid.User, SignalUserDomain.Lid, new DeviceId(0)));
+        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/retries", new { answer = false }, 204);
+        var sent = await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "only the phone has it" });
+        var id = sent!["id"]!.GetValue<string>();
+
+        await events.NextAsync<UndecryptableMessageEvent>(e => e.Id == id);
+        var recovered = await events.NextAsync<MessageReceivedEvent>(e => e.Id == id);
+        Assert.Equal("only the phone has it", recovered.Message.Conversation);
+        Assert.NotNull(recovered.RecoveredByRequestId);
+        Assert.Equal(peerLid.WithoutDevice(), recovered.Chat.WithoutDevice());
+        Assert.Equal(PhoneJid(Peer), recovered.SenderPhoneNumber);
+        Assert.False(recovered.IsFromMe);
+
+        // Our phone decrypted the request: a placeholder resend for exactly that message.
+        var request = await _sim.WaitForAsync(Me, m => m.Message().Contains("placeholderMessageResendRequest", StringComparison.Ordinal));
+        Assert.Contains(id, request.Message(), StringComparison.Ordinal);
+        Assert.Equal(recovered.RecoveredByRequestId, Id(request));
+    }
+
     private async Task<int> OurServerPreKeysAsync() =>
         (await _sim.PhoneAsync(Me))["devices"]!.AsArray().Single()!["preKeys"]!.GetValue<int>();
 
