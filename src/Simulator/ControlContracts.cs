@@ -28,10 +28,15 @@ public sealed record ForgetSessionRequest(string Jid);
 
 /// <summary>
 /// Body of <c>POST /sim/phones/{phone}/retries</c>: whether the phone answers retry receipts for
-/// the messages it sent (default true); false leaves a receiver that cannot decrypt with its own
-/// phone as the only source (placeholder resend).
+/// the messages it sent (default true; false leaves a receiver that cannot decrypt with its own
+/// phone as the only source, for placeholder resend), and whether it sends them.
 /// </summary>
-public sealed record RetrySettingsRequest(bool Answer);
+/// <param name="Answer">Whether the phone answers retry receipts for what it sent.</param>
+/// <param name="Send">Whether the phone and its simulated companions send retry receipts for what they cannot decrypt; unchanged when null.</param>
+public sealed record RetrySettingsRequest(bool Answer, bool? Send = null);
+
+/// <summary>Body of <c>POST /sim/phones/{phone}/companions</c>: how many more simulated companions to link.</summary>
+public sealed record AddCompanionsRequest(int Count);
 
 /// <summary>Body of <c>POST /sim/phones/{phone}/unlink</c>: one device id, or null for every companion.</summary>
 public sealed record UnlinkRequest(int? Device);

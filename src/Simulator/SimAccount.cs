@@ -61,6 +61,9 @@ internal sealed class SimAccount
     /// <summary>Gets or sets whether the phone ignores retry receipts for what it sent, as a phone that went offline would; set through the control API.</summary>
     public bool IgnoreRetries { get; set; }
 
+    /// <summary>Gets or sets whether the phone and its simulated companions stay silent about what they cannot decrypt (no retry receipts); set through the control API.</summary>
+    public bool SendNoRetries { get; set; }
+
     /// <summary>Gets the account's PN JID without a device.</summary>
     public Jid PhoneJid => new(Phone, JidServer.PhoneNumber);
 

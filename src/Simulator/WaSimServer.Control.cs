@@ -76,9 +76,28 @@ public sealed partial class WaSimServer
             lock (State.Sync)
             {
                 account.IgnoreRetries = !request.Answer;
+                account.SendNoRetries = request.Send is { } send ? !send : account.SendNoRetries;
             }
 
             return Task.FromResult<IResult>(TypedResults.NoContent());
+        }));
+        sim.MapPost("/phones/{phone}/companions", (string phone, AddCompanionsRequest request) => Handle(async () =>
+        {
+            var account = RequireAccount(phone);
+            int existing;
+            lock (State.Sync)
+            {
+                existing = account.Companions.Count(d => d.Peer is not null);
+            }
+
+            if (request.Count < 1 || existing + request.Count > MaxSimulatedCompanions)
+            {
+                throw new SimRequestException(400, $"a phone has at most {MaxSimulatedCompanions} simulated companions");
+            }
+
+            // No devices notification goes out: clients learn of the device from USync or a phash.
+            await AddSimulatedCompanionsAsync(account, request.Count).ConfigureAwait(false);
+            return (IResult)TypedResults.Ok(Describe(account));
         }));
         sim.MapPost("/phones/{phone}/unlink", (string phone, UnlinkRequest? request) => Handle(async () =>
         {

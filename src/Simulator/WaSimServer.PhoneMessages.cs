@@ -263,7 +263,7 @@ public sealed partial class WaSimServer
     private async Task SendPeerRetryAsync(PhoneSignal signal, SimAccount owner, ushort deviceId, Node message, Jid from, Jid author, bool noSession, DateTimeOffset now)
     {
         var id = message.GetAttr("id") ?? "";
-        if (State.FindDevice(author) is not { } sender)
+        if (owner.SendNoRetries || State.FindDevice(author) is not { } sender)
         {
             // Only companions are asked: a phone sender is the simulator itself.
             return;

@@ -115,55 +115,89 @@ public sealed partial class WaClient
     /// <summary>
     /// Re-encrypts a recent send for the device that could not decrypt it. The new session comes
     /// from the bundle in the receipt's <c>keys</c> when it has one, else from a freshly fetched
-    /// bundle; for a group, the device is forgotten as a holder of our sender key so it gets it again.
+    /// bundle; a group message carries our sender key again (<see cref="ResendToDeviceAsync"/>).
     /// </summary>
     private async Task AnswerRetryAsync(ClientConnection connection, Node receipt, Jid device)
     {
         var id = receipt.GetAttr("id") ?? "";
-        if (!_recentSends.TryGetValue(id, out var sent) || Credentials is not { Me: { } me } credentials)
+        if (!_recentSends.TryGetValue(id, out var sent) || Credentials is null)
         {
             return;
         }
 
         var count = int.TryParse(receipt.GetChild("retry")?.GetAttr("count"), NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : 1;
-        if (sent.Chat.IsGroup)
-        {
-            if (_senderKeyMemory.TryGetValue(sent.Chat, out var memory))
-            {
-                memory.TryRemove(device, out _);
-            }
-        }
-
-        var isOwn = device.User == me.User || device.User == credentials.MeLid?.User;
-        var plaintext = isOwn
-            ? new Message { DeviceSentMessage = new Message.Types.DeviceSentMessage { DestinationJid = sent.Chat.ToString(), Message = sent.Message } }.ToByteArray()
-            : sent.Message.ToByteArray();
         var bundle = receipt.GetChild("keys") is not null ? ParseBundle(receipt, device.Device) : null;
+        await ResendToDeviceAsync(connection, id, sent, device, count, bundle, connection.Token).ConfigureAwait(false);
+        LogMessages.RetryAnswered(_logger, id, device.ToString(), count, bundle is not null);
+    }
+
+    /// <summary>
+    /// Sends a recent message again to one device: over a session from <paramref name="bundle"/>
+    /// when given, else a freshly fetched one. A 1:1 message goes to the device alone
+    /// (<c>device_fanout="false"</c>; our own devices get it as a DeviceSentMessage); a group
+    /// message goes to the group with <c>participant</c> naming the device and carries our sender
+    /// key, as whatsmeow resends it, so the device reads it and our next skmsg.
+    /// </summary>
+    private async Task ResendToDeviceAsync(ClientConnection connection, string id, RecentSend sent, Jid device, int? retryCount, PreKeyBundle? bundle,
+        CancellationToken cancellationToken)
+    {
+        var credentials = Credentials ?? throw new InvalidOperationException("the client is not paired");
+        var me = credentials.Me!.Value;
+        var isOwn = device.User == me.User || device.User == credentials.MeLid?.User;
         Node enc;
-        await _signalGate.WaitAsync(connection.Token).ConfigureAwait(false);
+        await _signalGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            Message content;
+            if (sent.Chat.IsGroup)
+            {
+                var ownDevice = device.IsLid && credentials.MeLid is { } myLid ? myLid : me;
+                var distribution = await new GroupSessionBuilder(Signal, _options.Random)
+                    .CreateAsync(new SenderKeyName(sent.Chat.ToString(), AddressOf(ownDevice)), cancellationToken).ConfigureAwait(false);
+                content = sent.Message.Clone();
+                content.SenderKeyDistributionMessage = new Message.Types.SenderKeyDistributionMessage
+                {
+                    GroupId = sent.Chat.ToString(),
+                    AxolotlSenderKeyDistributionMessage = ByteString.CopyFrom(distribution.Serialized.Span),
+                };
+            }
+            else
+            {
+                content = isOwn
+                    ? new Message { DeviceSentMessage = new Message.Types.DeviceSentMessage { DestinationJid = sent.Chat.ToString(), Message = sent.Message } }
+                    : sent.Message;
+            }
+
             if (bundle is not null)
             {
-                await new SessionBuilder(Signal, AddressOf(device), _options.Random, _time).ProcessBundleAsync(bundle, connection.Token).ConfigureAwait(false);
+                await new SessionBuilder(Signal, AddressOf(device), _options.Random, _time).ProcessBundleAsync(bundle, cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 // A fresh bundle even when a session exists: the receiver may have lost its side,
                 // and a pkmsg repairs that on the first retry instead of the second.
-                await EnsureSessionsAsync([device], force: true, connection.Token).ConfigureAwait(false);
+                await EnsureSessionsAsync([device], force: true, cancellationToken).ConfigureAwait(false);
             }
 
-            enc = await EncryptForDeviceAsync(device, plaintext, connection.Token, count).ConfigureAwait(false);
+            enc = await EncryptForDeviceAsync(device, content.ToByteArray(), cancellationToken, retryCount).ConfigureAwait(false);
         }
         finally
         {
             _signalGate.Release();
         }
 
-        var extra = isOwn ? new[] { ("recipient", (AttrValue)sent.Chat), ("device_fanout", (AttrValue)"false") } : [("device_fanout", (AttrValue)"false")];
-        var stanza = MessageStanza(device, id, sent.Message, [enc], credentials, extra);
-        await SendNodeAsync(connection, stanza).ConfigureAwait(false);
-        LogMessages.RetryAnswered(_logger, id, device.ToString(), count, bundle is not null);
+        Node stanza;
+        if (sent.Chat.IsGroup)
+        {
+            stanza = MessageStanza(sent.Chat, id, sent.Message, [enc], credentials, ("participant", device));
+            _senderKeyMemory.GetOrAdd(sent.Chat, _ => new ConcurrentDictionary<Jid, bool>())[device] = true;
+        }
+        else
+        {
+            var extra = isOwn ? new[] { ("recipient", (AttrValue)sent.Chat), ("device_fanout", (AttrValue)"false") } : [("device_fanout", (AttrValue)"false")];
+            stanza = MessageStanza(device, id, sent.Message, [enc], credentials, extra);
+        }
+
+        await SendNodeAsync(connection, stanza, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -53,8 +53,42 @@ public sealed partial class WaClient
             throw new SendException($"the server refused message {id} with error {error}", error);
         }
 
+        if (reader.GetOptionalString("phash") is { Length: > 0 } serverHash && stanza.GetAttr("phash") is var ourHash && serverHash != ourHash)
+        {
+            await HandlePhashMismatchAsync(connection, to.WithoutDevice(), id, ourHash, cancellationToken).ConfigureAwait(false);
+        }
+
         var timestamp = reader.GetOptionalInt64("t") is { } t ? DateTimeOffset.FromUnixTimeSeconds(t) : _time.GetUtcNow();
         return new SendResult(id, timestamp);
+    }
+
+    /// <summary>
+    /// The server saw other devices than we encrypted for (PROTOCOL.md §6.4). For a group, the
+    /// devices we missed get the message now; for a user, the cached lists are dropped so the
+    /// next send asks again. The send itself succeeded, so a failure here is only logged.
+    /// </summary>
+    private async Task HandlePhashMismatchAsync(ClientConnection connection, Jid to, string id, string? ourHash, CancellationToken cancellationToken)
+    {
+        LogMessages.PhashMismatch(_logger, id, to.ToString());
+        if (!to.IsGroup || ourHash is null)
+        {
+            _deviceCache.TryRemove(to, out _);
+            if (to.IsPhoneNumber && await _store.Lids.GetLidAsync(to, cancellationToken).ConfigureAwait(false) is { } lid)
+            {
+                _deviceCache.TryRemove(lid, out _);
+            }
+
+            return;
+        }
+
+        try
+        {
+            await ResendToUnknownGroupDevicesAsync(connection, to, id, ourHash, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IqException or TransportException or WaOrleans.Protocol.Signal.SignalProtocolException)
+        {
+            LogMessages.HandlerFailed(_logger, ex, "phash-resend");
+        }
     }
 
     /// <summary>Generates a message id in WhatsApp's format: <c>3EB0</c> and 18 hex characters of a hash (PROTOCOL.md §6.1).</summary>
