@@ -63,8 +63,13 @@ public sealed record RootKeyInfo(string RootKey, string WebSocketUrl);
 /// <summary>What a simulated phone received: decrypted messages and receipts for what it sent.</summary>
 public sealed record PhoneInbox(IReadOnlyList<InboxEntry> Messages, IReadOnlyList<ReceiptInfo> Receipts);
 
-/// <summary>A message the phone received: its text if it has one, the whole message as protobuf JSON, or why it did not decrypt.</summary>
-public sealed record InboxEntry(string From, string Id, string EncType, string? Text, string? Message, string? Error, DateTimeOffset Received, MediaInfo? Media);
+/// <summary>
+/// A message the phone received: its text if it has one, the whole message as protobuf JSON, or why
+/// it did not decrypt; <see cref="TcToken"/> is <c>valid</c> or <c>invalid</c> when the stanza carried a
+/// privacy token (checked against the one this phone issued to the sender), null when it had none.
+/// </summary>
+public sealed record InboxEntry(string From, string Id, string EncType, string? Text, string? Message, string? Error, DateTimeOffset Received, MediaInfo? Media,
+    string? TcToken = null);
 
 /// <summary>The phone's check of a message's media: fetched from the media host, hashes and MAC verified, decrypted.</summary>
 public sealed record MediaInfo(string Kind, int Size, bool Verified, string? Error);

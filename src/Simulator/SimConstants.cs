@@ -65,4 +65,7 @@ internal static class SimConstants
 
     /// <summary>How many (device, message) retry counts the simulated phones remember; cleared past it, which only allows a few extra retries.</summary>
     public const int RememberedRetries = 10_000;
+
+    /// <summary>Size of a privacy token a simulated phone issues; WhatsApp's are opaque, a few dozen bytes.</summary>
+    public const int PrivacyTokenSize = 24;
 }

@@ -222,7 +222,7 @@ public sealed partial class WaSimServer
 
     private static InboxEntry Describe(PhoneInboxEntry e) =>
         new(e.From.ToString(), e.Id, e.EncType, TextOf(e.Message), e.Message?.ToString(), e.Error, e.Received,
-            e.Media is { } m ? new MediaInfo(m.Kind, m.Size, m.Error is null, m.Error) : null);
+            e.Media is { } m ? new MediaInfo(m.Kind, m.Size, m.Error is null, m.Error) : null, e.TcToken);
 
     private static string? TextOf(Protocol.Proto.Message? message)
     {

@@ -237,9 +237,15 @@ public sealed partial class WaSimServer
             }
 
             var media = decrypted is null ? null : CheckMedia(decrypted.DeviceSentMessage?.Message ?? decrypted);
+            string? tcToken = null;
             lock (State.Sync)
             {
-                inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media));
+                if (Stanza.ChildBytes(message, "tctoken") is { } presented && State.FindAccount(author) is { } presenter)
+                {
+                    tcToken = owner.IssuedTokens.TryGetValue(presenter.LidUser, out var issued) && issued.AsSpan().SequenceEqual(presented) ? "valid" : "invalid";
+                }
+
+                inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media, tcToken));
             }
 
             if (deviceId == 0 && decrypted?.ProtocolMessage?.PeerDataOperationRequestMessage is { } request && State.FindDevice(author) is { } companion
@@ -249,9 +255,45 @@ public sealed partial class WaSimServer
             }
         }
 
+        if (deviceId == 0 && !from.IsGroup && !retry.Failed && message.GetAttr("category") != "peer")
+        {
+            await IssuePrivacyTokenAsync(owner, author, now).ConfigureAwait(false);
+        }
+
         if (retry.Failed)
         {
             await SendPeerRetryAsync(signal, owner, deviceId, message, from, author, retry.NoSession, now).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Issues the phone's trusted-contact token to a companion of another account that messaged it,
+    /// once per account, with a <c>privacy_token</c> notification (PROTOCOL.md §7.7); the sender
+    /// attaches it to its later messages and presence subscriptions.
+    /// </summary>
+    private async Task IssuePrivacyTokenAsync(SimAccount owner, Jid author, DateTimeOffset now)
+    {
+        byte[] token;
+        lock (State.Sync)
+        {
+            if (State.FindDevice(author) is not { } sender || sender.Account == owner || owner.IssuedTokens.ContainsKey(sender.Account.LidUser))
+            {
+                return;
+            }
+
+            token = RandomNumberGenerator.GetBytes(SimConstants.PrivacyTokenSize);
+            owner.IssuedTokens[sender.Account.LidUser] = token;
+            State.MarkChanged();
+        }
+
+        var issuer = author.IsLid ? owner.Lid : owner.PhoneJid;
+        var t = Stanza.Number(now.ToUnixTimeSeconds());
+        var notification = Stanza.Make("notification", NodeContent.FromChildren(Stanza.Make("tokens", NodeContent.FromChildren(
+                Stanza.Make("token", token, ("jid", issuer), ("t", t), ("type", "trusted_contact"))))),
+            ("from", issuer), ("type", "privacy_token"), ("id", "sim-token-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4))), ("t", t));
+        if (State.FindDevice(author) is { } device)
+        {
+            await DeliverAsync(device.Account, device.DeviceId, notification, now).ConfigureAwait(false);
         }
     }
 

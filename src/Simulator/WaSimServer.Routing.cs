@@ -62,6 +62,12 @@ public sealed partial class WaSimServer
 
             var from = targetJid.IsLid ? sender.Lid : sender.Jid;
             var children = deviceIdentity is null ? content : [.. content, deviceIdentity];
+            if (targetJid.Device == 0 && message.GetChild("tctoken") is { } tctoken)
+            {
+                // Only the simulated phone sees the token, to check it; the real server keeps it too.
+                children = [.. children, tctoken];
+            }
+
             var attrs = new List<(string, AttrValue)>
             {
                 ("from", from), ("id", id), ("type", message.GetAttr("type") ?? "text"), ("t", Stanza.Number(now.ToUnixTimeSeconds())),

@@ -78,7 +78,7 @@ public sealed partial class WaClient
                 return;
             }
 
-            RememberPoll(source.Id, source.IsFromMe ? Credentials?.Me ?? source.Author : source.Author, content, message);
+            await RememberPollAsync(source.Id, source.IsFromMe ? Credentials?.Me ?? source.Author : source.Author, content, message, connection.Token).ConfigureAwait(false);
             if (message.PollUpdateMessage is { } update && await DecryptPollVoteAsync(chat, source, update, connection.Token).ConfigureAwait(false) is { } vote
                 && !await RaiseCheckedAsync(vote).ConfigureAwait(false))
             {

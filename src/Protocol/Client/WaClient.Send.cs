@@ -46,6 +46,7 @@ public sealed partial class WaClient
             ? await BuildGroupStanzaAsync(to.WithoutDevice(), id, message, cancellationToken).ConfigureAwait(false)
             : await BuildDirectStanzaAsync(to.WithoutDevice(), id, message, cancellationToken).ConfigureAwait(false);
         RememberSend(id, new RecentSend(to.WithoutDevice(), message));
+        await RememberPollAsync(id, me, message, message, cancellationToken).ConfigureAwait(false);
         var ack = await SendAndAwaitAckAsync(connection, id, stanza, options?.AckTimeout, cancellationToken).ConfigureAwait(false);
         var reader = new AttrReader(ack);
         if (reader.GetOptionalInt32("error") is { } error)
@@ -126,7 +127,14 @@ public sealed partial class WaClient
         };
         var participants = await EncryptForDevicesAsync([(targets, message.ToByteArray()), (ownDevices, deviceSent.ToByteArray())], cancellationToken)
             .ConfigureAwait(false);
-        return MessageStanza(to, id, message, [new Node("participants", content: NodeContent.FromChildren(participants))], credentials);
+        var stanza = MessageStanza(to, id, message, [new Node("participants", content: NodeContent.FromChildren(participants))], credentials);
+
+        // The contact's privacy token goes with the message, as WhatsApp Web sends it (PROTOCOL.md §6.4).
+        var token = await GetPrivacyTokenAsync(target, cancellationToken).ConfigureAwait(false)
+            ?? (target != to ? await GetPrivacyTokenAsync(to, cancellationToken).ConfigureAwait(false) : null);
+        return token is null
+            ? stanza
+            : new Node(stanza.Tag, stanza.Attrs, NodeContent.FromChildren([.. stanza.Children, new Node("tctoken", content: token.Token.ToArray())]));
     }
 
     /// <summary>Ensures sessions and encrypts each plaintext for its devices under the Signal gate; returns one <c>to</c> node per device.</summary>
