@@ -25,6 +25,11 @@ start_silo() {
   WAORLEANS__CLUSTER__CLUSTERID=${WAORLEANS_CLUSTER_ID:-waorleans} \
   WAORLEANS__CLUSTER__SILOPORT=$((${WAORLEANS_SILO_PORT_BASE:-11111} + i - 1)) \
   WAORLEANS__CLUSTER__GATEWAYPORT=$((${WAORLEANS_GATEWAY_PORT_BASE:-30000} + i - 1)) \
+  Logging__Console__FormatterName=simple \
+  Logging__Console__FormatterOptions__SingleLine=true \
+  Logging__Console__FormatterOptions__UseUtcTimestamp=true \
+  Logging__Console__FormatterOptions__TimestampFormat="${WAORLEANS_LOG_TIMESTAMP:-HH:mm:ss.fff }" \
+    env "Logging__LogLevel__Orleans.Runtime.MembershipService=${WAORLEANS_MEMBERSHIP_LOG_LEVEL:-Information}" \
     setsid dotnet "$dll" >> "$dir/silo$i.log" 2>&1 < /dev/null &
   echo $! > "$dir/silo$i.pid"
 }

@@ -22,12 +22,14 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     private const string PostgresVariable = "WAORLEANS_TEST_POSTGRES";
     private const int Silos = 3;
     private const int Sessions = 6;
-    private const int Kills = 3;
+    private const int Kills = 10;
 
-    // Detection is 2-6 s with 2 s probes (ORLEANS.md §2.1); the rest is a WhatsApp login. Measured
-    // failovers are 20-24 s today (not yet understood; see the issue note), so the bound leaves room
-    // for a busy 2-core CI machine while still failing well before the one-minute reminder fallback.
-    private static readonly TimeSpan FailoverBound = TimeSpan.FromSeconds(40);
+    // Detection is 2-6 s with 2 s probes (ORLEANS.md §2.1), the rest a WhatsApp login: measured
+    // 3-6 s once the directory's 18 s safety lease was turned off (ClusterHosting). The bound is
+    // the issue's p95 target with room for one slow kill on a busy 2-core machine, and the p95 is
+    // asserted against the target itself.
+    private static readonly TimeSpan FailoverBound = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FailoverTargetP95 = TimeSpan.FromSeconds(15);
 
     // After the last victim is back, further logins would mean two activations fighting over a device.
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(4);
@@ -99,7 +101,9 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             var hosts = new Dictionary<string, int>();
             foreach (var phone in phones)
             {
-                hosts[phone] = SiloIndexOf(await grains.GetGrain<ISessionGrain>(phone).GetSiloAsync());
+                string? silo = null;
+                await WaitUntilAsync(async () => (silo = await grains.GetGrain<ISessionGrain>(phone).GetSiloAsync()) is not null, StartupTimeout, $"the silo of {phone}");
+                hosts[phone] = SiloIndexOf(silo!);
             }
 
             var victim = hosts.Values.GroupBy(i => i).MaxBy(g => g.Count())!.Key;
@@ -124,6 +128,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             }
 
             output.WriteLine($"kill {kill}: silo {victim} hosted {victims.Count} of {Sessions}; back after {string.Join(", ", failovers.TakeLast(victims.Count).Select(s => s.ToString("F1", CultureInfo.InvariantCulture)))} s");
+            output.WriteLine("  " + ClusterLog.Phases(_clusterDir, killedAt));
             await RunClusterScriptAsync("restart", _clusterDir, victim.ToString(CultureInfo.InvariantCulture), _connectionString);
             await WaitForActiveSilosAsync(grains, Silos);
         }
@@ -133,6 +138,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         var p95 = Percentile(failovers, 0.95);
         output.WriteLine($"failover over {Kills} kills, {failovers.Count} sessions: p50 {p50:F1} s, p95 {p95:F1} s, max {failovers[^1]:F1} s");
         Assert.All(failovers, s => Assert.True(s < FailoverBound.TotalSeconds, $"a failover took {s:F1} s"));
+        Assert.True(p95 < FailoverTargetP95.TotalSeconds, $"failover p95 {p95:F1} s is over the {FailoverTargetP95.TotalSeconds} s target");
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[(int)Math.Ceiling(p * sorted.Count) - 1];
@@ -241,7 +247,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
+        while (!await TryAsync(condition))
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -249,6 +255,20 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             }
 
             await Task.Delay(PollInterval);
+        }
+
+        // While the cluster changes, the client's call may go through the gateway of a silo just
+        // killed; that is a "not yet", and the deadline decides.
+        static async Task<bool> TryAsync(Func<Task<bool>> condition)
+        {
+            try
+            {
+                return await condition();
+            }
+            catch (Exception e) when (e is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException or OrleansMessageRejectionException)
+            {
+                return false;
+            }
         }
     }
 }
