@@ -28,6 +28,8 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionResumer>());
         silo.Services.AddSingleton<SessionFailoverSupervisor>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionFailoverSupervisor>());
+        silo.Services.AddSingleton<SessionHandover>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionHandover>());
         return silo;
     }
 }

@@ -12,6 +12,7 @@ internal static class SessionEventIds
     public const int ResumeFailed = 2005;
     public const int Resumed = 2006;
     public const int FailoverResuming = 2007;
+    public const int HandingOver = 2008;
 }
 
 /// <summary>The session log lines. They name session ids, epochs, states and reasons; never QR strings, keys or message text.</summary>
@@ -37,4 +38,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = SessionEventIds.FailoverResuming, Level = LogLevel.Information, Message = "Silo {Silo} died: bringing back this silo's share of {Count} of the {Total} sessions that should be online")]
     public static partial void FailoverResuming(this ILogger logger, string silo, int count, int total);
+
+    [LoggerMessage(EventId = SessionEventIds.HandingOver, Level = LogLevel.Information, Message = "Shutting down: handing {Count} sessions over to the {Silos} other silos")]
+    public static partial void HandingOver(this ILogger logger, int count, int silos);
 }
