@@ -54,6 +54,13 @@ public sealed record FaultRequest(string Kind, int? Code, int? Count = null, int
 /// <summary>A simulated phone's account as the control API shows it; the identity key is public.</summary>
 public sealed record PhoneInfo(string Phone, string Jid, string Lid, string PushName, string IdentityKey, IReadOnlyList<DeviceInfo> Devices, int BundlesServed = 0);
 
+/// <summary>
+/// One logged-in connection of a phone's companion, as <c>GET /sim/phones/{phone}/connections</c>
+/// shows it: a connection the server is closing (replaced, faulted) says so until its socket ends,
+/// so two entries that are not closing mean two live connections for one device.
+/// </summary>
+public sealed record ConnectionInfo(string Device, DateTimeOffset LoggedInAt, bool Closing);
+
 /// <summary>A linked companion device as the control API shows it.</summary>
 public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIndex, bool Online, int PreKeys, int Undelivered, bool Simulated = false);
 

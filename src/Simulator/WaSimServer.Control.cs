@@ -39,6 +39,11 @@ public sealed partial class WaSimServer
             (IResult)TypedResults.Ok(Describe(await ScanQrAsync(RequireAccount(phone), request.Qr, cancellationToken).ConfigureAwait(false)))));
         sim.MapPost("/phones/{phone}/pair-code", (string phone, PairCodeRequest request, CancellationToken cancellationToken) => Handle(async () =>
             (IResult)TypedResults.Ok(Describe(await EnterPairingCodeAsync(RequireAccount(phone), request.Code, cancellationToken).ConfigureAwait(false)))));
+        sim.MapGet("/phones/{phone}/connections", (string phone) => Handle(() =>
+        {
+            var account = RequireAccount(phone);
+            return Task.FromResult<IResult>(TypedResults.Ok(DescribeConnections(account)));
+        }));
         sim.MapGet("/phones/{phone}/inbox", (string phone) => Handle(() =>
         {
             var account = RequireAccount(phone);

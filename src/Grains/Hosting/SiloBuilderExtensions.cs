@@ -44,6 +44,8 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BroadcastResumer>());
         silo.Services.AddSingleton<SessionFailoverSupervisor>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionFailoverSupervisor>());
+        silo.Services.AddSingleton<SessionHandover>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionHandover>());
         return silo;
     }
 
