@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
+using System.Globalization;
+using WaOrleans.Api;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
@@ -7,9 +7,10 @@ using WaOrleans.Grains.Storage.Sqlite;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Silo;
 
-// Storage=sqlite (default): one node, localhost clustering and the embedded SQLite database,
-// nothing else to install. Storage=postgres: a cluster member on the shared PostgreSQL database.
-var builder = Host.CreateApplicationBuilder(args);
+// One process: the Orleans silo and the REST API. Storage=sqlite (default): one node, localhost
+// clustering and the embedded SQLite database, nothing else to install. Storage=postgres: a
+// cluster member on the shared PostgreSQL database.
+var builder = WebApplication.CreateBuilder(args);
 var settings = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 string? connectionString = null;
 if (settings.Storage.IsPostgres)
@@ -36,11 +37,16 @@ if (settings.WhatsApp.RootKey is { } rootKey)
     clientOptions = clientOptions with { RootKey = Convert.FromHexString(rootKey) };
 }
 
+var port = Environment.GetEnvironmentVariable(HttpOptions.PortVariable) is { Length: > 0 } paasPort
+    ? int.Parse(paasPort, CultureInfo.InvariantCulture)
+    : settings.Http.Port;
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port));
+
 builder.UseOrleans(silo =>
 {
     if (connectionString is null)
     {
-        silo.UseLocalhostClustering();
+        silo.UseLocalhostClustering(settings.Cluster.SiloPort, settings.Cluster.GatewayPort);
         // Orleans has no SQLite reminder table: reminders live in memory, and the sessions table's
         // should_be_online flag (the startup resume) is what survives a restart.
         silo.UseInMemoryReminderService();
@@ -52,6 +58,8 @@ builder.UseOrleans(silo =>
 
     silo.AddWaSessions(storage, clientOptions);
 });
+builder.Services.AddWaOrleansApi();
 
-using var host = builder.Build();
-await host.RunAsync();
+var app = builder.Build();
+app.MapWaOrleansApi();
+await app.RunAsync();
