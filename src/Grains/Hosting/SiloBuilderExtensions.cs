@@ -16,13 +16,23 @@ public static class SiloBuilderExtensions
     /// silo is declared dead. The caller chooses the reminder
     /// service (every session registers a watchdog reminder).
     /// </summary>
-    public static ISiloBuilder AddWaSessions(this ISiloBuilder silo, DeviceStorage storage, WaClientOptions clientOptions)
+    public static ISiloBuilder AddWaSessions(this ISiloBuilder silo, DeviceStorage storage, WaClientOptions clientOptions) =>
+        AddWaSessions(silo, storage, clientOptions, new SessionLimits());
+
+    /// <summary>
+    /// Adds the session grains as <see cref="AddWaSessions(ISiloBuilder, DeviceStorage, WaClientOptions)"/>
+    /// does, with the daily limits that apply where neither a session nor its tenant sets one.
+    /// Broadcast jobs left running by a stopped silo are resumed when a silo starts.
+    /// </summary>
+    public static ISiloBuilder AddWaSessions(this ISiloBuilder silo, DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(clientOptions);
+        ArgumentNullException.ThrowIfNull(limits);
         silo.Services.AddSingleton(storage);
         silo.Services.AddSingleton(clientOptions);
+        silo.Services.AddSingleton(limits);
         silo.Services.AddSingleton<EventOutbox>();
         silo.Services.AddSingleton<SessionResumer>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionResumer>());
