@@ -78,4 +78,10 @@ public sealed class WhatsAppOptions
 
     /// <summary>Gets the server's root public key in hex, or null for WhatsApp's (WaSim prints its own at startup).</summary>
     public string? RootKey { get; init; }
+
+    /// <summary>
+    /// Gets the SHA-256 (hex) of a media host certificate to trust although no authority signed it:
+    /// WaSim's self-signed one, for tests and demos. Null (the default) trusts only valid certificates.
+    /// </summary>
+    public string? MediaCertificateSha256 { get; init; }
 }

@@ -37,6 +37,17 @@ if (settings.WhatsApp.RootKey is { } rootKey)
     clientOptions = clientOptions with { RootKey = Convert.FromHexString(rootKey) };
 }
 
+if (settings.WhatsApp.MediaCertificateSha256 is { } pinned)
+{
+    var pin = Convert.FromHexString(pinned);
+    clientOptions = clientOptions with
+    {
+        MediaCertificateValidation = (_, certificate, _, errors) =>
+            errors == System.Net.Security.SslPolicyErrors.None
+            || certificate is not null && certificate.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256).AsSpan().SequenceEqual(pin),
+    };
+}
+
 var port = Environment.GetEnvironmentVariable(HttpOptions.PortVariable) is { Length: > 0 } paasPort
     ? int.Parse(paasPort, CultureInfo.InvariantCulture)
     : settings.Http.Port;

@@ -47,6 +47,7 @@ public abstract class GatewayFixture : IAsyncLifetime
             ["WAORLEANS__ADMINKEY"] = AdminKey,
             ["WAORLEANS__WHATSAPP__ENDPOINT"] = Server.WebSocketUri.ToString(),
             ["WAORLEANS__WHATSAPP__ROOTKEY"] = Convert.ToHexString(Server.RootPublicKey),
+            ["WAORLEANS__WHATSAPP__MEDIACERTIFICATESHA256"] = Convert.ToHexString(Server.MediaCertificateSha256.Span),
         };
         Gateway = await GatewayProcess.StartAsync(_directory, settings);
         Admin = Client(AdminKey);
