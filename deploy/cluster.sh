@@ -10,7 +10,8 @@
 #   deploy/cluster.sh thaw DIR I           resumes a frozen silo I with SIGCONT
 #   deploy/cluster.sh stop DIR             stops every silo still running (SIGTERM, then SIGKILL)
 # Environment: WAORLEANS_CLUSTER_ID (default waorleans), WAORLEANS_SILO_PORT_BASE (11111),
-# WAORLEANS_GATEWAY_PORT_BASE (30000), WAORLEANS_SILO_DLL (default: the Release build), and any
+# WAORLEANS_GATEWAY_PORT_BASE (30000), WAORLEANS_HTTP_PORT_BASE (the REST API; default the
+# gateway base + 1000), WAORLEANS_SILO_DLL (default: the Release build), and any
 # WAORLEANS__* setting (e.g. WAORLEANS__WHATSAPP__ENDPOINT), which the silos inherit.
 # The connection string goes to the silos through their environment, never to a log or argv.
 set -euo pipefail
@@ -33,6 +34,7 @@ start_silo() {
   Logging__Console__FormatterOptions__UseUtcTimestamp=true \
   Logging__Console__FormatterOptions__TimestampFormat="${WAORLEANS_LOG_TIMESTAMP:-HH:mm:ss.fff }" \
     env "Logging__LogLevel__Orleans.Runtime.MembershipService=${WAORLEANS_MEMBERSHIP_LOG_LEVEL:-Information}" \
+  WAORLEANS__HTTP__PORT=$((${WAORLEANS_HTTP_PORT_BASE:-$((${WAORLEANS_GATEWAY_PORT_BASE:-30000} + 1000))} + i - 1)) \
     setsid dotnet "$dll" >> "$dir/silo$i.log" 2>&1 < /dev/null &
   echo $! > "$dir/silo$i.pid"
 }

@@ -1,6 +1,5 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using System.Globalization;
+using WaOrleans.Api;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
@@ -9,9 +8,10 @@ using WaOrleans.Grains.Webhooks;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Silo;
 
-// Storage=sqlite (default): one node, localhost clustering and the embedded SQLite database,
-// nothing else to install. Storage=postgres: a cluster member on the shared PostgreSQL database.
-var builder = Host.CreateApplicationBuilder(args);
+// One process: the Orleans silo and the REST API. Storage=sqlite (default): one node, localhost
+// clustering and the embedded SQLite database, nothing else to install. Storage=postgres: a
+// cluster member on the shared PostgreSQL database.
+var builder = WebApplication.CreateBuilder(args);
 var settings = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 string? connectionString = null;
 if (settings.Storage.IsPostgres)
@@ -38,11 +38,27 @@ if (settings.WhatsApp.RootKey is { } rootKey)
     clientOptions = clientOptions with { RootKey = Convert.FromHexString(rootKey) };
 }
 
+if (settings.WhatsApp.MediaCertificateSha256 is { } pinned)
+{
+    var pin = Convert.FromHexString(pinned);
+    clientOptions = clientOptions with
+    {
+        MediaCertificateValidation = (_, certificate, _, errors) =>
+            errors == System.Net.Security.SslPolicyErrors.None
+            || certificate is not null && certificate.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256).AsSpan().SequenceEqual(pin),
+    };
+}
+
+var port = Environment.GetEnvironmentVariable(HttpOptions.PortVariable) is { Length: > 0 } paasPort
+    ? int.Parse(paasPort, CultureInfo.InvariantCulture)
+    : settings.Http.Port;
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port));
+
 builder.UseOrleans(silo =>
 {
     if (connectionString is null)
     {
-        silo.UseLocalhostClustering();
+        silo.UseLocalhostClustering(settings.Cluster.SiloPort, settings.Cluster.GatewayPort);
         // Orleans has no SQLite reminder table: reminders live in memory, and the sessions table's
         // should_be_online flag (the startup resume) is what survives a restart.
         silo.UseInMemoryReminderService();
@@ -55,6 +71,8 @@ builder.UseOrleans(silo =>
     silo.AddWaSessions(storage, clientOptions);
     silo.Services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
 });
+builder.Services.AddWaOrleansApi();
 
-using var host = builder.Build();
-await host.RunAsync();
+var app = builder.Build();
+app.MapWaOrleansApi();
+await app.RunAsync();
