@@ -1,6 +1,7 @@
 using System.Net;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using WaOrleans.Grains.Hosting;
 
 namespace WaOrleans.Silo;
 
@@ -45,6 +46,17 @@ internal static class ClusterHosting
 
     /// <summary>The grain storage name, the default provider of every grain that declares state.</summary>
     public const string GrainStorageName = "Default";
+
+    /// <summary>
+    /// Configures the single node on the embedded database: localhost clustering on the configured
+    /// ports (so a test or a second installation can pick free ones), and reminders in the SQLite
+    /// file (migration 0014), so they survive a restart like the sessions do.
+    /// </summary>
+    public static void UseSingleNode(this ISiloBuilder silo, ClusterSettings cluster)
+    {
+        silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort);
+        silo.UseSqliteReminderService();
+    }
 
     /// <summary>Configures the silo as a member of the PostgreSQL cluster.</summary>
     public static void UsePostgresCluster(this ISiloBuilder silo, string connectionString, ClusterSettings cluster)
