@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using WaOrleans.Grains.Hosting;
@@ -44,6 +45,9 @@ internal static class ClusterHosting
     /// </summary>
     public static readonly TimeSpan DirectoryRangeLease = TimeSpan.Zero;
 
+    /// <summary>The <c>AdvertisedAddress</c> value that picks this host's own IPv4 address (a container's).</summary>
+    public const string AutoAddress = "auto";
+
     /// <summary>The grain storage name, the default provider of every grain that declares state.</summary>
     public const string GrainStorageName = "Default";
 
@@ -66,7 +70,7 @@ internal static class ClusterHosting
             o.ClusterId = cluster.ClusterId;
             o.ServiceId = cluster.ServiceId;
         });
-        silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+        ConfigureEndpoints(silo, cluster);
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = NpgsqlInvariant;
@@ -98,5 +102,30 @@ internal static class ClusterHosting
         silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
         silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = DirectoryRangeLease);
+    }
+
+    private static void ConfigureEndpoints(ISiloBuilder silo, ClusterSettings cluster)
+    {
+        if (cluster.Kubernetes)
+        {
+            // The Kubernetes hosting advertises the pod IP (POD_IP) and listens on every interface;
+            // only the ports are ours.
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.SiloPort = cluster.SiloPort;
+                o.GatewayPort = cluster.GatewayPort;
+            });
+            silo.UseKubernetesHosting();
+            return;
+        }
+
+        var advertised = cluster.AdvertisedAddress switch
+        {
+            null or "" => IPAddress.Loopback,
+            AutoAddress => Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+                ?? throw new InvalidOperationException($"WaOrleans:Cluster:AdvertisedAddress=auto found no IPv4 address for host {Dns.GetHostName()}"),
+            var value => IPAddress.Parse(value),
+        };
+        silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
     }
 }
