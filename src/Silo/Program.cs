@@ -58,10 +58,7 @@ builder.UseOrleans(silo =>
 {
     if (connectionString is null)
     {
-        silo.UseLocalhostClustering(settings.Cluster.SiloPort, settings.Cluster.GatewayPort);
-        // Orleans has no SQLite reminder table: reminders live in memory, and the sessions table's
-        // should_be_online flag (the startup resume) is what survives a restart.
-        silo.UseInMemoryReminderService();
+        silo.UseSingleNode(settings.Cluster);
     }
     else
     {
