@@ -4,6 +4,7 @@ using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
 using WaOrleans.Grains.Storage.Sqlite;
+using WaOrleans.Grains.Webhooks;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Silo;
 
@@ -68,6 +69,7 @@ builder.UseOrleans(silo =>
     }
 
     silo.AddWaSessions(storage, clientOptions);
+    silo.Services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
 });
 builder.Services.AddWaOrleansApi();
 
