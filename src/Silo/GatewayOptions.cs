@@ -17,6 +17,14 @@ public sealed class GatewayOptions
     /// <summary>Gets the WhatsApp connection settings.</summary>
     public WhatsAppOptions WhatsApp { get; init; } = new();
 
+    /// <summary>
+    /// Gets the webhook policy and timings (<c>WaOrleans:Webhooks</c>: <c>AllowPrivateTargets</c>,
+    /// <c>Timeout</c>, <c>BackoffBase</c>, <c>RetryWindow</c>, <c>DisableAfter</c>, <c>PollInterval</c>,
+    /// <c>MaxConcurrencyPerWebhook</c>, <c>MaxConcurrency</c>, <c>Lease</c>); the silo binds this
+    /// section into the <see cref="WebhookOptions"/> its grains read.
+    /// </summary>
+    public WebhookOptions Webhooks { get; init; } = new();
+
     /// <summary>Gets the HTTP settings of the REST API.</summary>
     public HttpOptions Http { get; init; } = new();
 
@@ -25,14 +33,6 @@ public sealed class GatewayOptions
     /// printed once to the console and kept only hashed.
     /// </summary>
     public string? AdminKey { get; init; }
-
-    /// <summary>
-    /// Gets the webhook policy and timings (<c>WaOrleans:Webhooks</c>: <c>AllowPrivateTargets</c>,
-    /// <c>Timeout</c>, <c>BackoffBase</c>, <c>RetryWindow</c>, <c>DisableAfter</c>, <c>PollInterval</c>,
-    /// <c>MaxConcurrencyPerWebhook</c>, <c>MaxConcurrency</c>, <c>Lease</c>); the silo binds this
-    /// section into the <see cref="WebhookOptions"/> its grains read.
-    /// </summary>
-    public WebhookOptions Webhooks { get; init; } = new();
 }
 
 /// <summary>Where the REST API listens.</summary>
