@@ -44,7 +44,7 @@ public sealed class ClusterSettings
     /// <summary>Gets the service id, which keys grain state and reminders; keep it across deployments.</summary>
     public string ServiceId { get; init; } = "waorleans";
 
-    /// <summary>Gets the silo-to-silo port.</summary>
+    /// <summary>Gets the silo-to-silo port (also of the single-node default, which listens on loopback).</summary>
     public int SiloPort { get; init; } = 11111;
 
     /// <summary>Gets the port clients connect to.</summary>
@@ -59,4 +59,10 @@ public sealed class WhatsAppOptions
 
     /// <summary>Gets the server's root public key in hex, or null for WhatsApp's (WaSim prints its own at startup).</summary>
     public string? RootKey { get; init; }
+
+    /// <summary>
+    /// Gets the SHA-256 (hex) of the media host's certificate to accept in place of a trusted chain,
+    /// or null to require a trusted one (WhatsApp's CDN). Only for a self-signed WaSim media host.
+    /// </summary>
+    public string? MediaCertificateSha256 { get; init; }
 }

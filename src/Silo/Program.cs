@@ -1,15 +1,27 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
 using WaOrleans.Grains.Storage.Sqlite;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Silo;
+using WaOrleans.Silo.Demo;
 
 // Storage=sqlite (default): one node, localhost clustering and the embedded SQLite database,
 // nothing else to install. Storage=postgres: a cluster member on the shared PostgreSQL database.
+// --demo: WaSim runs in this process and the configuration below points every session at it.
+var bootstrap = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args.Where(a => a != DemoMode.Switch).ToArray()).Build();
+await using var demo = DemoMode.IsRequested(ref args, bootstrap)
+    ? await DemoMode.StartAsync(bootstrap["WaOrleans:Storage:DataDirectory"] ?? new StorageOptions().DataDirectory, NullLoggerFactory.Instance)
+    : null;
 var builder = Host.CreateApplicationBuilder(args);
+if (demo is not null)
+{
+    builder.Configuration.AddInMemoryCollection(demo.Configuration);
+}
+
 var settings = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 string? connectionString = null;
 if (settings.Storage.IsPostgres)
@@ -36,11 +48,16 @@ if (settings.WhatsApp.RootKey is { } rootKey)
     clientOptions = clientOptions with { RootKey = Convert.FromHexString(rootKey) };
 }
 
+if (settings.WhatsApp.MediaCertificateSha256 is { } pin)
+{
+    clientOptions = clientOptions with { MediaCertificateValidation = MediaCertificatePin.Create(pin) };
+}
+
 builder.UseOrleans(silo =>
 {
     if (connectionString is null)
     {
-        silo.UseLocalhostClustering();
+        silo.UseLocalhostClustering(settings.Cluster.SiloPort, settings.Cluster.GatewayPort);
         // Orleans has no SQLite reminder table: reminders live in memory, and the sessions table's
         // should_be_online flag (the startup resume) is what survives a restart.
         silo.UseInMemoryReminderService();
@@ -54,4 +71,6 @@ builder.UseOrleans(silo =>
 });
 
 using var host = builder.Build();
-await host.RunAsync();
+await host.StartAsync();
+demo?.PrintBanner(Console.Out, []);
+await host.WaitForShutdownAsync();
