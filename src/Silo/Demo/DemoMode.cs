@@ -55,7 +55,17 @@ internal sealed class DemoMode : IAsyncDisposable
         var server = await WaSimServer.StartAsync(
             new WaSimOptions { DataDirectory = Path.Combine(demoDirectory, DemoConstants.SimulatorSubdirectory) },
             loggerFactory).ConfigureAwait(false);
-        return new DemoMode(server, demoDirectory);
+        var demo = new DemoMode(server, demoDirectory);
+        try
+        {
+            await demo.Phones.EnsureContactAsync(CancellationToken.None).ConfigureAwait(false);
+            return demo;
+        }
+        catch
+        {
+            await demo.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using WaOrleans.Grains;
 using WaOrleans.Simulator;
 
@@ -70,7 +71,8 @@ internal sealed class DemoPhones : IDisposable
         throw new GatewayException(GatewayErrorKind.Unavailable, "simulated_phone_failed", "no free simulated phone number was found; try again");
     }
 
-    private async Task EnsureContactAsync(CancellationToken cancellationToken)
+    /// <summary>Creates the demo contact unless WaSim already has it, so sessions can message it from the start.</summary>
+    public async Task EnsureContactAsync(CancellationToken cancellationToken)
     {
         await _contactGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -102,8 +104,18 @@ internal sealed class DemoPhones : IDisposable
 
         // WaSim answers problem details whose detail says what went wrong (expired QR, unknown phone…);
         // none of it is secret, and the demo user needs it to know what to click next.
-        var problem = await response.Content.ReadFromJsonAsync<SimProblem>(cancellationToken).ConfigureAwait(false);
-        var detail = problem?.Detail ?? response.ReasonPhrase ?? "the simulator refused the request";
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        string? detail;
+        try
+        {
+            detail = JsonSerializer.Deserialize<SimProblem>(body, JsonSerializerOptions.Web)?.Detail;
+        }
+        catch (JsonException)
+        {
+            detail = null;
+        }
+
+        detail ??= response.ReasonPhrase ?? "the simulator refused the request";
         var kind = (int)response.StatusCode switch
         {
             400 => GatewayErrorKind.Invalid,
