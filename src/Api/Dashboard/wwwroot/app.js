@@ -5,6 +5,7 @@
 'use strict';
 
 const KEY_STORAGE = 'waorleans.key';
+const LOGIN_KEY_ID_STORAGE = 'waorleans.loginKeyId';
 const STREAM_RETRY_MS = 2000;
 const BROADCAST_POLL_MS = 1000;
 const OVERVIEW_POLL_MS = 5000;
@@ -26,12 +27,14 @@ const $ = (id) => document.getElementById(id);
 
 // ---- API ----------------------------------------------------------------------------------
 
+// The API's one error shape: {"error": {"status", "code", "message", "field"}}.
 class ApiError extends Error {
   constructor(status, body) {
-    super((body && (body.message || body.detail || body.title)) || `HTTP ${status}`);
+    const error = (body && body.error) || body || {};
+    super(error.message || `HTTP ${status}`);
     this.status = status;
-    this.code = body && (body.code || body.error);
-    this.field = body && body.field;
+    this.code = error.code;
+    this.field = error.field;
   }
 }
 
@@ -52,10 +55,11 @@ async function api(method, path, body) {
   return data;
 }
 
-const items = (x) => (Array.isArray(x) ? x : (x && (x.items || x.data || x.sessions || x.webhooks || x.keys || x.deliveries || x.results)) || []);
-const sessionId = (s) => s.id ?? s.sessionId;
-const snake = (v) => String(v ?? '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
-const sessionStatus = (s) => snake(s.status ?? s.state);
+// Lists are {"items": [...]}; enums are snake_case words.
+const items = (x) => (Array.isArray(x) ? x : (x && x.items) || []);
+const sessionId = (s) => s.id;
+const snake = (v) => String(v ?? '');
+const sessionStatus = (s) => snake(s.status);
 const enc = encodeURIComponent;
 
 // ---- small DOM helpers (textContent only: message texts and names are untrusted) -----------
@@ -115,8 +119,12 @@ async function signIn(key) {
 
 function signOut(message) {
   stopStream();
+  // A password sign-in minted an admin key for this tab: revoke it on the way out.
+  const loginKeyId = sessionStorage.getItem(LOGIN_KEY_ID_STORAGE);
+  if (loginKeyId && state.key && !message) api('DELETE', `/api/keys/${enc(loginKeyId)}`).catch(() => {});
   state.key = null;
   sessionStorage.removeItem(KEY_STORAGE);
+  sessionStorage.removeItem(LOGIN_KEY_ID_STORAGE);
   $('nav').hidden = true;
   $('signin-error').textContent = message || '';
   show('signin');
@@ -162,10 +170,8 @@ async function refreshOverview() {
   $('ov-by-status').replaceChildren(...Object.entries(byStatus).map(([k, v]) => h('div', {}, badge(k), ` ${v}`)));
   try {
     const usage = await api('GET', '/api/usage');
-    const today = usage.messagesSentToday ?? usage.messagesToday ?? usage.messages?.sentToday ?? usage.messages?.used;
-    const limit = usage.dailyMessageLimit ?? usage.messages?.limit;
-    $('ov-today').textContent = today ?? '–';
-    $('ov-limit').textContent = limit ? `daily limit ${limit}` : '';
+    $('ov-today').textContent = usage.messagesToday.used;
+    $('ov-limit').textContent = usage.messagesToday.allowed ? `daily limit ${usage.messagesToday.allowed} (tenant ${usage.tenantId})` : `tenant ${usage.tenantId}, no daily limit`;
   } catch {
     $('ov-today').textContent = '–';
   }
@@ -200,7 +206,7 @@ async function refreshSessions() {
       h('td', {}, h('a', { href: '#sessions', onclick: (e) => { e.preventDefault(); selectSession(id); } }, id)),
       h('td', {}, s.name ?? ''),
       h('td', { class: 'session-status' }, badge(sessionStatus(s))),
-      h('td', {}, s.meJid ?? s.me?.jid ?? ''),
+      h('td', {}, s.meJid ?? ''),
       h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => selectSession(id) }, 'Open')));
   });
   fill($('sessions-table').tBodies[0], rows, 'No sessions yet: create one above.');
@@ -239,7 +245,7 @@ function renderSession(s) {
 async function refreshQr(id) {
   try {
     const qr = await api('GET', `/api/sessions/${enc(id)}/qr`);
-    const src = qr.dataUrl ?? qr.image ?? qr.png;
+    const src = qr.dataUrl;
     if (src && $('sd-qr').getAttribute('src') !== src) {
       $('sd-qr').src = src;
       $('sd-qr').dataset.qr = String(Date.now());
@@ -361,7 +367,7 @@ async function sendMessage() {
     if (text) body.caption = text;
   }
   const result = await api('POST', `/api/sessions/${enc(session)}/messages`, body);
-  $('send-result').textContent = `Message ${result.messageId ?? result.id} ${result.status}`;
+  $('send-result').textContent = `Message ${result.messageId} ${result.status}${result.reason ? `: ${result.reason}` : ''}`;
   toast('Message sent');
   if ($('log-session').value === session) await refreshLog();
 }
@@ -385,14 +391,14 @@ async function refreshLog(more) {
   if ($('log-since').value) params.set('since', new Date($('log-since').value).toISOString());
   if (more && state.logCursor) params.set('cursor', state.logCursor);
   const page = await api('GET', `/api/sessions/${enc(session)}/messages?${params}`);
-  const rows = items(page).map((m) => h('tr', { 'data-message': m.messageId ?? m.id, 'data-direction': m.direction },
-    h('td', {}, time(m.timestamp ?? m.createdAt)),
+  const rows = items(page).map((m) => h('tr', { 'data-message': m.messageId, 'data-direction': m.direction },
+    h('td', {}, time(m.timestamp)),
     h('td', {}, m.direction === 'inbound' ? '⬅ in' : 'out ➡'),
     h('td', {}, m.senderPhone && m.direction === 'inbound' ? `${m.chat} (${m.pushName ?? m.senderPhone})` : m.chat),
     h('td', {}, m.type),
     h('td', { class: 'text' }, m.text ?? (m.fileName ? `[${m.fileName}]` : '')),
     h('td', {}, badge(m.status), m.reason ? h('div', { class: 'small error' }, m.reason) : null),
-    h('td', { class: 'small' }, m.messageId ?? m.id)));
+    h('td', { class: 'small' }, m.messageId)));
   const tbody = $('log-table').tBodies[0];
   if (more) tbody.append(...rows);
   else fill(tbody, rows, 'No messages match.');
@@ -464,13 +470,13 @@ async function openDeliveries(w) {
   $('deliveries-refresh').onclick = guard(() => openDeliveries(w));
   const deliveries = items(await api('GET', `/api/webhooks/${enc(w.id)}/deliveries`));
   fill($('deliveries-table').tBodies[0], deliveries.map((d) => {
-    const last = (d.attemptLog || d.attempts_log || []).at(-1) || d.lastAttempt || {};
+    const last = (d.attemptLog || []).at(-1) || {};
     return h('tr', { 'data-delivery': d.id, 'data-event': d.eventType },
       h('td', {}, time(d.createdAt)),
       h('td', {}, d.eventType),
       h('td', { class: 'delivery-status' }, badge(d.status), last.statusCode ? ` HTTP ${last.statusCode}` : ''),
-      h('td', {}, typeof d.attempts === 'number' ? d.attempts : (d.attemptLog || []).length),
-      h('td', { class: 'text small' }, last.responseExcerpt ?? last.error ?? ''),
+      h('td', {}, d.attempts),
+      h('td', { class: 'text small' }, last.responseExcerpt ?? (d.nextAttemptAt ? `next attempt ${time(d.nextAttemptAt)}` : '')),
       h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: guard(async () => {
         await api('POST', `/api/webhooks/${enc(w.id)}/deliveries/${enc(d.id)}/redeliver`, {});
         toast('Redelivery queued');
@@ -492,7 +498,7 @@ async function startBroadcast() {
     delayMin: Number($('broadcast-min').value),
     delayMax: Number($('broadcast-max').value),
   });
-  watchBroadcast(job.jobId ?? job.id);
+  watchBroadcast(job.jobId);
 }
 
 function watchBroadcast(jobId) {
@@ -523,9 +529,9 @@ async function refreshKeys() {
   await loadSessions();
   const keys = items(await api('GET', '/api/keys'));
   fill($('keys-table').tBodies[0], keys.map((k) => h('tr', { 'data-key': k.id },
-    h('td', {}, k.name ?? ''), h('td', {}, k.kind ?? k.role ?? ''), h('td', {}, k.tenantId ?? ''), h('td', {}, k.sessionId ?? ''),
-    h('td', { class: 'small' }, k.prefix ?? k.hint ?? ''), h('td', {}, time(k.createdAt)),
-    h('td', {}, h('div', { class: 'row' },
+    h('td', {}, k.name ?? ''), h('td', {}, k.kind), h('td', {}, k.tenantId ?? ''), h('td', {}, k.sessionId ?? ''),
+    h('td', { class: 'small' }, `${k.prefix}…`), h('td', {}, time(k.createdAt)),
+    h('td', {}, k.revokedAt ? h('span', { class: 'status cancelled' }, `revoked ${time(k.revokedAt)}`) : h('div', { class: 'row' },
       h('button', { type: 'button', class: 'secondary', onclick: guard(async () => {
         const rotated = await api('POST', `/api/keys/${enc(k.id)}/rotate`, {});
         showSecret(rotated);
@@ -541,7 +547,7 @@ async function refreshKeys() {
 
 function showSecret(created) {
   $('key-secret').hidden = false;
-  $('key-secret').textContent = `New key (shown once, copy it now): ${created.key ?? created.secret}`;
+  $('key-secret').textContent = `New key (shown once, copy it now): ${created.key}`;
 }
 
 async function createKey() {
@@ -567,6 +573,7 @@ document.addEventListener('DOMContentLoaded', () => {
     try {
       const login = await api('POST', '/api/dashboard/login', { user: $('signin-user').value, password: $('signin-pass').value });
       await signIn(login.token);
+      sessionStorage.setItem(LOGIN_KEY_ID_STORAGE, login.keyId);
     } catch (err) {
       state.key = null;
       $('signin-error').textContent = err.status === 401 ? 'Wrong user or password.' : err.message;
