@@ -11,12 +11,13 @@ using WaOrleans.Silo.Demo;
 
 // Storage=sqlite (default): one node, localhost clustering and the embedded SQLite database,
 // nothing else to install. Storage=postgres: a cluster member on the shared PostgreSQL database.
-// --demo: WaSim runs in this process and the configuration below points every session at it.
-var bootstrap = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args.Where(a => a != DemoMode.Switch).ToArray()).Build();
-await using var demo = DemoMode.IsRequested(ref args, bootstrap)
-    ? await DemoMode.StartAsync(bootstrap["WaOrleans:Storage:DataDirectory"] ?? new StorageOptions().DataDirectory, NullLoggerFactory.Instance)
-    : null;
+var demoSwitch = DemoMode.TakeSwitch(ref args);
 var builder = Host.CreateApplicationBuilder(args);
+
+// --demo: WaSim runs in this process, and the configuration added here points every session at it.
+await using var demo = demoSwitch || builder.Configuration.GetValue<bool>(DemoMode.EnabledKey)
+    ? await DemoMode.StartAsync(builder.Configuration[DemoMode.DataDirectoryKey] ?? new StorageOptions().DataDirectory, NullLoggerFactory.Instance)
+    : null;
 if (demo is not null)
 {
     builder.Configuration.AddInMemoryCollection(demo.Configuration);

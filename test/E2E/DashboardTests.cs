@@ -93,6 +93,24 @@ public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLif
     {
         var page = _page;
 
+        // The configured user and password sign in (a wrong password does not), and signing out
+        // revokes the admin key that sign-in minted.
+        await page.GotoAsync("/");
+        await page.FillAsync("#signin-user", GatewayProcess.DashboardUser);
+        await page.FillAsync("#signin-pass", "wrong password");
+        await page.ClickAsync("#signin-password button[type=submit]");
+        await Assertions.Expect(page.Locator("#signin-error")).ToHaveTextAsync("Wrong user or password.");
+        await Assertions.Expect(page.Locator("#nav")).ToBeHiddenAsync();
+        await page.FillAsync("#signin-pass", GatewayProcess.DashboardPassword);
+        await page.ClickAsync("#signin-password button[type=submit]");
+        await Assertions.Expect(page.Locator("#nav")).ToBeVisibleAsync();
+        var loginKeyId = await page.EvaluateAsync<string>("() => sessionStorage.getItem('waorleans.loginKeyId')");
+        Assert.StartsWith("key_", loginKeyId, StringComparison.Ordinal);
+        await page.ClickAsync("#sign-out");
+        await Assertions.Expect(page.Locator("#view-signin")).ToBeVisibleAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('waorleans.key')"));
+        await UntilAsync(async () => await IsRevokedAsync(loginKeyId), $"the sign-in key {loginKeyId} to be revoked");
+
         // Sign in with the admin key; the demo badge says what is running.
         await page.GotoAsync("/");
         await page.FillAsync("#signin-key-input", _gateway.AdminKey);
@@ -167,6 +185,15 @@ public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLif
         await Assertions.Expect(test.First).ToContainTextAsync("ok from the e2e receiver");
         Assert.Contains(receiver.Received, r => r.Method == "POST" && r.Event == "webhook.test");
         await ShotAsync("webhook-test-delivered");
+    }
+
+    private async Task<bool> IsRevokedAsync(string keyId)
+    {
+        using var http = new HttpClient { BaseAddress = _gateway.BaseUri };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _gateway.AdminKey);
+        var keys = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("api/keys"))!["items"]!.AsArray();
+        var key = keys.FirstOrDefault(k => (string?)k!["id"] == keyId);
+        return key is null || key["revokedAt"] is not null;
     }
 
     private async Task UntilLogShowsAsync(string text, string direction)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using WaOrleans.Simulator;
 
@@ -35,12 +34,15 @@ internal sealed class DemoMode : IAsyncDisposable
     /// <summary>Gets the simulated phones the demo endpoints drive.</summary>
     public DemoPhones Phones { get; }
 
-    /// <summary>Tells whether the demo is asked for, and removes the switch so the host's command-line configuration does not read it.</summary>
-    public static bool IsRequested(ref string[] args, IConfiguration configuration)
+    /// <summary>The configuration key of the data directory the demo's own folder goes under.</summary>
+    public const string DataDirectoryKey = "WaOrleans:Storage:DataDirectory";
+
+    /// <summary>Tells whether <see cref="Switch"/> is among the arguments, and removes it so the host's command-line configuration does not read it.</summary>
+    public static bool TakeSwitch(ref string[] args)
     {
         var requested = args.Contains(Switch, StringComparer.Ordinal);
         args = [.. args.Where(a => a != Switch)];
-        return requested || configuration.GetValue<bool>(EnabledKey);
+        return requested;
     }
 
     /// <summary>
@@ -78,7 +80,7 @@ internal sealed class DemoMode : IAsyncDisposable
         new("WaOrleans:WhatsApp:Endpoint", Server.WebSocketUri.ToString()),
         new("WaOrleans:WhatsApp:RootKey", Convert.ToHexStringLower(Server.RootPublicKey)),
         new("WaOrleans:WhatsApp:MediaCertificateSha256", Convert.ToHexStringLower(Server.MediaCertificateSha256.Span)),
-        new("WaOrleans:Storage:DataDirectory", DataDirectory),
+        new(DataDirectoryKey, DataDirectory),
         new("WaOrleans:Webhooks:AllowPrivateTargets", "true"),
         new(EnabledKey, "true"),
     ];

@@ -26,6 +26,12 @@ public sealed class GatewayProcess : IAsyncDisposable
         DataDirectory = dataDirectory;
     }
 
+    /// <summary>The dashboard user the gateway is configured with.</summary>
+    public const string DashboardUser = "e2e";
+
+    /// <summary>The dashboard password the gateway is configured with.</summary>
+    public const string DashboardPassword = "correct horse battery staple";
+
     /// <summary>Gets the gateway's HTTP address (the dashboard is at its root).</summary>
     public Uri BaseUri { get; }
 
@@ -66,11 +72,14 @@ public sealed class GatewayProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = data,
-            ArgumentList = { silo, "--demo", "--urls", $"http://127.0.0.1:{httpPort}" },
+            ArgumentList = { silo, "--demo" },
         };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
+        start.Environment["WaOrleans__Http__Port"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment.Remove("PORT");
         start.Environment["WaOrleans__Storage__DataDirectory"] = data;
         start.Environment["WaOrleans__AdminKey"] = adminKey;
+        start.Environment["WaOrleans__Dashboard__User"] = DashboardUser;
+        start.Environment["WaOrleans__Dashboard__Password"] = DashboardPassword;
         // Ports of their own, so the test never meets another silo on this machine (11111/30000).
         start.Environment["WaOrleans__Cluster__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["WaOrleans__Cluster__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
