@@ -1,3 +1,5 @@
+using WaOrleans.Grains.Webhooks;
+
 namespace WaOrleans.Silo;
 
 /// <summary>The gateway's settings, bound from the <c>WaOrleans</c> configuration section (environment: <c>WAORLEANS__…</c>).</summary>
@@ -14,6 +16,14 @@ public sealed class GatewayOptions
 
     /// <summary>Gets the WhatsApp connection settings.</summary>
     public WhatsAppOptions WhatsApp { get; init; } = new();
+
+    /// <summary>
+    /// Gets the webhook policy and timings (<c>WaOrleans:Webhooks</c>: <c>AllowPrivateTargets</c>,
+    /// <c>Timeout</c>, <c>BackoffBase</c>, <c>RetryWindow</c>, <c>DisableAfter</c>, <c>PollInterval</c>,
+    /// <c>MaxConcurrencyPerWebhook</c>, <c>MaxConcurrency</c>, <c>Lease</c>); the silo binds this
+    /// section into the <see cref="WebhookOptions"/> its grains read.
+    /// </summary>
+    public WebhookOptions Webhooks { get; init; } = new();
 }
 
 /// <summary>Where sessions are stored.</summary>

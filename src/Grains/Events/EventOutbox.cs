@@ -1,5 +1,6 @@
 using System.Data.Common;
 using WaOrleans.Grains.Storage;
+using WaOrleans.Grains.Webhooks;
 
 namespace WaOrleans.Grains.Events;
 
@@ -8,25 +9,57 @@ namespace WaOrleans.Grains.Events;
 /// caller's transaction (so an inbound message and its event commit together), and fans each new
 /// event out to the webhook deliveries it matches in the same transaction.
 /// </summary>
-public sealed class EventOutbox(DeviceStorage storage)
+public sealed class EventOutbox
 {
+    private readonly DeviceStorage _storage;
+    private readonly WebhookDispatchSignal? _signal;
+
+    /// <summary>Creates an outbox that queues deliveries without waking a worker (they go out at its next poll).</summary>
+    public EventOutbox(DeviceStorage storage)
+        : this(storage, null)
+    {
+    }
+
+    /// <summary>Creates an outbox that wakes the silo's delivery worker through <paramref name="signal"/> when it queues deliveries.</summary>
+    public EventOutbox(DeviceStorage storage, WebhookDispatchSignal? signal)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        _storage = storage;
+        _signal = signal;
+    }
+
     /// <summary>Stores the event in its own transaction; returns false when an event with its id was stored before.</summary>
     public async Task<bool> PublishAsync(GatewayEvent gatewayEvent, CancellationToken cancellationToken = default)
     {
-        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var transaction = await storage.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+            var transaction = await _storage.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 var stored = await PublishAsync(connection, transaction, gatewayEvent, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                if (stored)
+                {
+                    // Again after the commit: the wake inside the transaction may have come too early to see the rows.
+                    _signal?.Wake();
+                }
+
                 return stored;
             }
         }
     }
 
-    /// <summary>Stores the event inside the caller's transaction; returns false when an event with its id was stored before.</summary>
+    /// <summary>
+    /// Stores the event inside the caller's transaction and queues a webhook delivery for every
+    /// enabled webhook whose filter it matches; returns false (and queues nothing) when an event
+    /// with its id was stored before, so a redelivered message makes no second delivery.
+    /// </summary>
+    /// <remarks>
+    /// The deliveries commit with the caller's transaction. The local worker is woken at once; on
+    /// SQLite its claim waits for the caller's commit, on PostgreSQL it looks again for a few
+    /// milliseconds before falling back to its poll.
+    /// </remarks>
     public async Task<bool> PublishAsync(DbConnection connection, DbTransaction transaction, GatewayEvent gatewayEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -40,6 +73,16 @@ public sealed class EventOutbox(DeviceStorage storage)
             .With("@session", (object?)gatewayEvent.SessionId ?? DBNull.Value)
             .With("@at", gatewayEvent.Timestamp.ToUnixTimeMilliseconds())
             .With("@data", gatewayEvent.DataJson);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+        {
+            return false;
+        }
+
+        if (await WebhookOutbox.FanOutAsync(connection, transaction, gatewayEvent, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false) > 0)
+        {
+            _signal?.Wake();
+        }
+
+        return true;
     }
 }

@@ -12,6 +12,10 @@ internal static class SessionEventIds
     public const int ResumeFailed = 2005;
     public const int Resumed = 2006;
     public const int FailoverResuming = 2007;
+    public const int MessageRecorded = 2008;
+    public const int EventFailed = 2009;
+    public const int SendRetrying = 2010;
+    public const int Deleted = 2011;
 }
 
 /// <summary>The session log lines. They name session ids, epochs, states and reasons; never QR strings, keys or message text.</summary>
@@ -37,4 +41,16 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = SessionEventIds.FailoverResuming, Level = LogLevel.Information, Message = "Silo {Silo} died: bringing back this silo's share of {Count} of the {Total} sessions that should be online")]
     public static partial void FailoverResuming(this ILogger logger, string silo, int count, int total);
+
+    [LoggerMessage(EventId = SessionEventIds.MessageRecorded, Level = LogLevel.Debug, Message = "Session {GrainKey} recorded inbound {MessageId} ({Type})")]
+    public static partial void MessageRecorded(this ILogger logger, string grainKey, string messageId, string type);
+
+    [LoggerMessage(EventId = SessionEventIds.EventFailed, Level = LogLevel.Warning, Message = "Session {GrainKey} could not store its {EventType} event")]
+    public static partial void EventFailed(this ILogger logger, Exception exception, string grainKey, string eventType);
+
+    [LoggerMessage(EventId = SessionEventIds.SendRetrying, Level = LogLevel.Information, Message = "Session {GrainKey} send of {MessageId} failed on attempt {Attempt} ({Reason}); trying again")]
+    public static partial void SendRetrying(this ILogger logger, string grainKey, string messageId, int attempt, string reason);
+
+    [LoggerMessage(EventId = SessionEventIds.Deleted, Level = LogLevel.Information, Message = "Session {GrainKey} deleted with its messages")]
+    public static partial void Deleted(this ILogger logger, string grainKey);
 }

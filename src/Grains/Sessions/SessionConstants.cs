@@ -48,4 +48,25 @@ internal static class SessionConstants
 
     /// <summary>The 32-bit FNV-1a prime.</summary>
     public const uint FnvPrime = 16777619;
+
+    /// <summary>How long downloading a media URL may take: a sender waits for the answer, so 10 s.</summary>
+    public static readonly TimeSpan MediaDownloadTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The largest media accepted: 64 MiB covers WhatsApp's video and audio limits; documents beyond it are rare.</summary>
+    public const int MaxMediaBytes = 64 * 1024 * 1024;
+
+    /// <summary>The read buffer of a media download: one 64 KiB chunk at a time keeps the size check cheap.</summary>
+    public const int MediaReadChunk = 64 * 1024;
+
+    /// <summary>How many times a send is tried when the connection fails under it: a reconnect takes a second or two, so 3 tries cover one drop.</summary>
+    public const int SendAttempts = 3;
+
+    /// <summary>The first wait before trying a send again; it doubles each time (1 s, 2 s).</summary>
+    public static readonly TimeSpan SendRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest idempotency key accepted: keys are usually UUIDs; 200 leaves room for composite keys.</summary>
+    public const int MaxIdempotencyKeyLength = 200;
+
+    /// <summary>The longest session name accepted.</summary>
+    public const int MaxNameLength = 200;
 }

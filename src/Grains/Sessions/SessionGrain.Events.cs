@@ -1,3 +1,4 @@
+using WaOrleans.Grains.Events;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Protocol.Events;
 
@@ -7,11 +8,7 @@ namespace WaOrleans.Grains.Sessions;
 public sealed partial class SessionGrain
 {
     /// <summary>Runs on the client's thread: only queues, never touches grain state, never blocks the client.</summary>
-    private ValueTask QueueEvent(WaEvent e, CancellationToken cancellationToken)
-    {
-        _events.Writer.TryWrite(e);
-        return ValueTask.CompletedTask;
-    }
+    private void QueueEvent(WaEvent e) => _events.Writer.TryWrite(e);
 
     /// <summary>Applies queued events one at a time on the grain's scheduler until deactivation.</summary>
     private async Task ApplyEventsAsync(CancellationToken cancellationToken)
@@ -51,6 +48,8 @@ public sealed partial class SessionGrain
                 break;
             case QrCodeEvent qr:
                 _status = _status with { State = SessionState.Qr, Qr = qr.Code };
+                // For the user's webhook and event stream only: the QR string is never logged.
+                await RaiseAsync(GatewayEventTypes.SessionQr, new { qr = qr.Code });
                 break;
             case PairingCodeEvent code:
                 _status = _status with { State = SessionState.PairingCode, PairingCode = code.Code };
@@ -91,6 +90,48 @@ public sealed partial class SessionGrain
         {
             _logger.StatusChanged(SessionId, _status.State, _status.Reason);
             await SaveStatusAsync();
+            await RaiseStatusEventsAsync(before.State);
+        }
+    }
+
+    /// <summary>Raises <c>session.status</c> for any change, and the specific event of the state entered.</summary>
+    private async Task RaiseStatusEventsAsync(SessionState before)
+    {
+        var data = new { status = SessionStateNames.ToApi(_status.State), previous = SessionStateNames.ToApi(before), reason = _status.Reason, meJid = _status.MeJid };
+        await RaiseAsync(GatewayEventTypes.SessionStatus, data);
+        if (_status.State == before)
+        {
+            return;
+        }
+
+        var specific = _status.State switch
+        {
+            SessionState.Connected => GatewayEventTypes.SessionConnected,
+            SessionState.Disconnected => GatewayEventTypes.SessionDisconnected,
+            SessionState.LoggedOut => GatewayEventTypes.SessionLoggedOut,
+            _ => null,
+        };
+        if (specific is not null)
+        {
+            await RaiseAsync(specific, data);
+        }
+    }
+
+    /// <summary>Stores a session event; a failure is logged, never thrown, so the status loop goes on.</summary>
+    private async Task RaiseAsync(string type, object data)
+    {
+        if (_fenced)
+        {
+            return;
+        }
+
+        try
+        {
+            await _outbox.PublishAsync(GatewayEvents.Create(GatewayEvents.NewId(), type, _tenantId, SessionId, DateTimeOffset.UtcNow, data));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.EventFailed(e, SessionId, type);
         }
     }
 
@@ -116,7 +157,7 @@ public sealed partial class SessionGrain
 
         if (!_exists)
         {
-            await _table.CreateAsync(SessionId, default);
+            await _table.CreateAsync(SessionId, _tenantId, _status.Name, default);
             _exists = true;
         }
 

@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Messages;
 using WaOrleans.Grains.Storage;
-using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Protocol.Events;
 
@@ -15,8 +15,9 @@ namespace WaOrleans.Grains.Sessions;
 /// </summary>
 /// <remarks>
 /// Non-reentrant (STYLE.md 13): a send and a status change never interleave except at awaits. The
-/// client raises events on its own threads, so its handler only queues them; a loop running on
-/// the grain's scheduler applies them.
+/// client raises events on its own threads: inbound messages and receipts are committed there by an
+/// <see cref="InboundRecorder"/> before the client acks them; the rest is queued for a loop running
+/// on the grain's scheduler.
 /// </remarks>
 // ORLEANS.md §3: the default placement herded a burst of new sessions onto one silo.
 [Orleans.Placement.RandomPlacement]
@@ -24,7 +25,11 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
 {
     private readonly DeviceStorage _storage;
     private readonly WaClientOptions _clientOptions;
+    private readonly SessionLimits _limits;
+    private readonly EventOutbox _outbox;
+    private readonly MessageTable _messages;
     private readonly ILogger _logger;
+    private readonly Dictionary<string, bool> _onWhatsApp = new(StringComparer.Ordinal);
     private readonly Channel<WaEvent> _events = Channel.CreateUnbounded<WaEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _deactivating = new();
     private SessionTable _table = null!;
@@ -34,6 +39,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private IGrainTimer? _fenceTimer;
     private Task _eventLoop = Task.CompletedTask;
     private SessionStatus _status = null!;
+    private string _tenantId = SessionConstants.DefaultTenant;
+    private long? _dailyLimit;
     private bool _exists;
     private bool _shouldBeOnline;
     private bool _holdsEpoch;
@@ -41,12 +48,15 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private bool _replaced;
     private long _epoch;
 
-    /// <summary>Creates the grain with the shared storage and the client options of this silo.</summary>
-    public SessionGrain(DeviceStorage storage, WaClientOptions clientOptions, ILoggerFactory loggerFactory)
+    /// <summary>Creates the grain with the shared storage, the client options and the limits of this silo.</summary>
+    public SessionGrain(DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits, EventOutbox outbox, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _storage = storage;
         _clientOptions = clientOptions with { Logger = loggerFactory.CreateLogger<WaClient>() };
+        _limits = limits;
+        _outbox = outbox;
+        _messages = new MessageTable(storage);
         _logger = loggerFactory.CreateLogger<SessionGrain>();
     }
 
@@ -60,7 +70,9 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
         _eventLoop = ApplyEventsAsync(_deactivating.Token);
         var row = await _table.LoadAsync(SessionId, cancellationToken);
         _exists = row is not null;
-        _status = new SessionStatus { SessionId = SessionId, State = row?.State ?? SessionState.Created, Reason = row?.Reason, MeJid = row?.MeJid, MeLid = row?.MeLid };
+        _status = row?.ToStatus(SessionId) ?? new SessionStatus { SessionId = SessionId, State = SessionState.Created };
+        _tenantId = _status.TenantId;
+        _dailyLimit = row?.DailyLimit;
         _epoch = row?.Epoch ?? 0;
         _shouldBeOnline = row?.ShouldBeOnline ?? false;
         if (_shouldBeOnline)
@@ -82,24 +94,16 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     public Task<string> GetSiloAsync() => Task.FromResult(RuntimeIdentity);
 
     /// <inheritdoc/>
-    public async Task<SessionStatus> CreateAsync()
-    {
-        if (!_exists)
-        {
-            await _table.CreateAsync(SessionId, default);
-            _exists = true;
-        }
-
-        return CurrentStatus();
-    }
+    public async Task<SessionStatus> CreateAsync() =>
+        _exists ? CurrentStatus() : await CreateAsync(new CreateSessionRequest());
 
     /// <inheritdoc/>
     public async Task<SessionStatus> ConnectAsync(ConnectRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Method == ConnectMethod.PairingCode && string.IsNullOrWhiteSpace(request.Phone))
+        if (request.Method == ConnectMethod.PairingCode && (request.Phone is null || Recipients.Digits(request.Phone) is null))
         {
-            throw new ArgumentException("a pairing code needs the phone number", nameof(request));
+            throw new GatewayException(GatewayErrorKind.Invalid, "invalid_phone", "a pairing code needs the phone number in international digits", "phoneNumber");
         }
 
         await CreateAsync();
@@ -108,9 +112,11 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
         await GoOnlineAsync(default);
         if (request.Method == ConnectMethod.PairingCode && _client is { } client && await WaitForUnpairedConnectionAsync(client))
         {
-            var code = await client.RequestPairingCodeAsync(request.Phone!);
+            var code = await client.RequestPairingCodeAsync(Recipients.Digits(request.Phone!)!);
+            var before = _status.State;
             _status = _status with { State = SessionState.PairingCode, PairingCode = code, Reason = null };
             await SaveStatusAsync();
+            await RaiseStatusEventsAsync(before);
         }
 
         return CurrentStatus();
@@ -140,33 +146,13 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     public async Task<SendTextResult> SendTextAsync(SendTextRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.IdempotencyKey is { } key && await _table.FindByIdempotencyKeyAsync(SessionId, key, default) is { } first)
+        var result = await SendAsync(new SendMessageRequest
         {
-            return first;
-        }
-
-        if (_client is not { State: WaConnectionState.Connected } client || !await StillOwnsEpochAsync())
-        {
-            throw new InvalidOperationException($"session {SessionId} is not connected");
-        }
-
-        var to = ParseRecipient(request.To);
-        var messageId = SessionConstants.MessageIdPrefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(SessionConstants.MessageIdRandomBytes));
-        await _table.InsertPendingAsync(SessionId, messageId, request.IdempotencyKey, to.ToString(), default);
-        string? failure = null;
-        try
-        {
-            await client.SendMessageAsync(to, MessageBuilder.Text(request.Text), new SendOptions { MessageId = messageId });
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The row says pending until here: record why, so a retry with the same key reports the failure.
-            failure = e.Message;
-            _logger.SendFailed(SessionId, messageId, e.GetType().Name);
-        }
-
-        await _table.CompleteAsync(SessionId, messageId, failure, default);
-        return new SendTextResult { MessageId = messageId, Status = SessionTable.OutcomeStatus(failure), Reason = failure };
+            To = request.To,
+            Content = new MessageContent { Kind = MessageKind.Text, Text = request.Text },
+            IdempotencyKey = request.IdempotencyKey,
+        });
+        return new SendTextResult { MessageId = result.MessageId, Status = result.Status, Reason = result.Reason, Replayed = result.Replayed };
     }
 
     /// <inheritdoc/>
@@ -213,16 +199,27 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
             new GrainTimerCreationOptions { DueTime = SessionConstants.FencingCheckPeriod, Period = SessionConstants.FencingCheckPeriod, Interleave = false, KeepAlive = false });
         if (_client is null)
         {
-            _client = new WaClient(_store, _clientOptions);
-            _subscription = _client.AddEventHandler(QueueEvent);
+            var client = new WaClient(_store, _clientOptions);
+            // Built with what is fixed for the activation: the recorder runs on the client's thread.
+            var recorder = new InboundRecorder(_storage, _outbox, client, SessionId, _tenantId, TimeProvider.System, _logger);
+            _client = client;
+            _subscription = client.AddEventHandler(async (e, cancellationToken) =>
+            {
+                if (!await recorder.TryRecordAsync(e, cancellationToken))
+                {
+                    QueueEvent(e);
+                }
+            });
         }
 
         if (_client.State is WaConnectionState.Disconnected or WaConnectionState.LoggedOut or WaConnectionState.Failed)
         {
             if (_status.State is not (SessionState.Connecting or SessionState.Connected))
             {
+                var before = _status.State;
                 _status = _status with { State = SessionState.Connecting, Reason = null, Qr = null, PairingCode = null };
                 await SaveStatusAsync();
+                await RaiseStatusEventsAsync(before);
             }
 
             await _client.StartAsync(cancellationToken);
@@ -234,8 +231,10 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     {
         _shouldBeOnline = false;
         await CloseClientAsync();
+        var before = _status.State;
         _status = _status with { State = state, Reason = reason, Qr = null, PairingCode = null };
         await SaveStatusAsync();
+        await RaiseStatusEventsAsync(before);
         await UnregisterWatchdogAsync();
     }
 
@@ -271,12 +270,5 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
         }
 
         return client.State is WaConnectionState.AwaitingQr;
-    }
-
-    private static Jid ParseRecipient(string to)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(to);
-        var digits = to.Trim().TrimStart('+');
-        return digits.All(char.IsAsciiDigit) ? new Jid(digits, JidServer.PhoneNumber) : Jid.Parse(to);
     }
 }

@@ -4,28 +4,44 @@ using WaOrleans.Grains.Storage;
 namespace WaOrleans.Grains.Sessions;
 
 /// <summary>A session's row in the <c>sessions</c> table.</summary>
-internal sealed record SessionRow(SessionState State, string? Reason, string? MeJid, string? MeLid, bool ShouldBeOnline, long Epoch);
+internal sealed record SessionRow(SessionState State, string? Reason, string? MeJid, string? MeLid, bool ShouldBeOnline, long Epoch,
+    string TenantId, string? Name, DateTimeOffset CreatedAt, long? DailyLimit)
+{
+    /// <summary>Gets the status the row describes (without QR or pairing code, which live only in the activation).</summary>
+    public SessionStatus ToStatus(string sessionId) => new()
+    {
+        SessionId = sessionId,
+        State = State,
+        Reason = Reason,
+        MeJid = MeJid,
+        MeLid = MeLid,
+        TenantId = TenantId,
+        Name = Name,
+        CreatedAt = CreatedAt,
+    };
+}
+
+/// <summary>A tenant's limits; null means unlimited.</summary>
+internal sealed record TenantLimits(long? MaxSessions, long? DailyMessageLimit);
 
 /// <summary>
-/// The application tables of the sessions (<c>sessions</c>, <c>outbound_messages</c>), in the same
+/// The <c>sessions</c> table (and the <c>tenants</c> limits the sessions enforce), in the same
 /// database as their Signal state. Every statement is portable between SQLite and PostgreSQL.
 /// </summary>
 internal sealed class SessionTable(DeviceStorage storage, TimeProvider time)
 {
-    private const string StatusSent = "sent";
-    private const string StatusFailed = "failed";
+    private const string SelectSql = "SELECT session_id, status, reason, me_jid, me_lid, should_be_online, epoch, tenant_id, name, created_at, daily_limit FROM sessions";
 
-    /// <summary>The status of an outbound message persisted but not yet acknowledged by the server.</summary>
-    public const string StatusPending = "pending";
-
-    /// <summary>Inserts the session's row unless it exists.</summary>
-    public Task CreateAsync(string sessionId, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            "INSERT INTO sessions (session_id, status, updated_at) VALUES (@id, @status, @now) ON CONFLICT (session_id) DO NOTHING",
+    /// <summary>Inserts the session's row unless it exists; returns whether it was inserted.</summary>
+    public async Task<bool> CreateAsync(string sessionId, string tenantId, string? name, CancellationToken cancellationToken) =>
+        await ExecuteAsync(
+            "INSERT INTO sessions (session_id, status, updated_at, tenant_id, name, created_at) VALUES (@id, @status, @now, @tenant, @name, @now) ON CONFLICT (session_id) DO NOTHING",
             cancellationToken,
             ("@id", sessionId),
             ("@status", SessionStateNames.ToApi(SessionState.Created)),
-            ("@now", Now()));
+            ("@tenant", tenantId),
+            ("@name", name),
+            ("@now", Now())).ConfigureAwait(false) == 1;
 
     /// <summary>Reads the session's row, or null when the session was never created.</summary>
     public async Task<SessionRow?> LoadAsync(string sessionId, CancellationToken cancellationToken)
@@ -33,21 +49,10 @@ internal sealed class SessionTable(DeviceStorage storage, TimeProvider time)
         var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await using var command = connection.CreateCommand(null, "SELECT status, reason, me_jid, me_lid, should_be_online, epoch FROM sessions WHERE session_id = @id")
+            await using var command = connection.CreateCommand(null, SelectSql + " WHERE session_id = @id")
                 .With("@id", sessionId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return null;
-            }
-
-            return new SessionRow(
-                SessionStateNames.FromApi(reader.GetString(0)),
-                NullableString(reader, 1),
-                NullableString(reader, 2),
-                NullableString(reader, 3),
-                Convert.ToInt64(reader.GetValue(4), System.Globalization.CultureInfo.InvariantCulture) != 0,
-                Convert.ToInt64(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture));
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRow(reader) : null;
         }
     }
 
@@ -98,50 +103,71 @@ internal sealed class SessionTable(DeviceStorage storage, TimeProvider time)
         return ids;
     }
 
-    /// <summary>Finds the first result of an earlier send with the same idempotency key.</summary>
-    public async Task<SendTextResult?> FindByIdempotencyKeyAsync(string sessionId, string key, CancellationToken cancellationToken)
+    /// <summary>Gets the tenant's limits, or null when the tenant does not exist.</summary>
+    public async Task<TenantLimits?> LoadTenantAsync(string tenantId, CancellationToken cancellationToken)
     {
         var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await using var command = connection.CreateCommand(null, "SELECT message_id, status, reason FROM outbound_messages WHERE session_id = @id AND idempotency_key = @key")
-                .With("@id", sessionId)
-                .With("@key", key);
+            await using var command = connection.CreateCommand(null, "SELECT max_sessions, daily_message_limit FROM tenants WHERE tenant_id = @tenant")
+                .With("@tenant", tenantId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                ? new SendTextResult { MessageId = reader.GetString(0), Status = reader.GetString(1), Reason = NullableString(reader, 2), Replayed = true }
+                ? new TenantLimits(NullableNumber(reader, 0), NullableNumber(reader, 1))
                 : null;
         }
     }
 
-    /// <summary>Persists an outbound message as pending, before it is sent.</summary>
-    public Task InsertPendingAsync(string sessionId, string messageId, string? idempotencyKey, string recipient, CancellationToken cancellationToken)
+    /// <summary>Counts the sessions of a tenant.</summary>
+    public Task<long> CountAsync(string tenantId, CancellationToken cancellationToken) =>
+        ScalarAsync("SELECT COUNT(*) FROM sessions WHERE tenant_id = @tenant", cancellationToken, ("@tenant", tenantId));
+
+    /// <summary>Lists sessions of one tenant, or of all when <paramref name="tenantId"/> is null, by id.</summary>
+    public async Task<IReadOnlyList<SessionStatus>> ListAsync(string? tenantId, CancellationToken cancellationToken)
     {
-        var now = Now();
-        return ExecuteAsync(
-            "INSERT INTO outbound_messages (session_id, message_id, idempotency_key, recipient, status, created_at, updated_at) VALUES (@id, @msg, @key, @to, @status, @now, @now)",
-            cancellationToken,
-            ("@id", sessionId),
-            ("@msg", messageId),
-            ("@key", idempotencyKey),
-            ("@to", recipient),
-            ("@status", StatusPending),
-            ("@now", now));
+        var list = new List<SessionStatus>();
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = connection.CreateCommand(null, SelectSql + (tenantId is null ? "" : " WHERE tenant_id = @tenant") + " ORDER BY session_id");
+            if (tenantId is not null)
+            {
+                command.With("@tenant", tenantId);
+            }
+
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var row = ReadRow(reader);
+                list.Add(row.ToStatus(reader.GetString(0)));
+            }
+        }
+
+        return list;
     }
 
-    /// <summary>Records that the server accepted the message (<paramref name="failure"/> null) or why it failed.</summary>
-    public Task CompleteAsync(string sessionId, string messageId, string? failure, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            "UPDATE outbound_messages SET status = @status, reason = @reason, updated_at = @now WHERE session_id = @id AND message_id = @msg",
-            cancellationToken,
-            ("@id", sessionId),
-            ("@msg", messageId),
-            ("@status", failure is null ? StatusSent : StatusFailed),
-            ("@reason", failure),
-            ("@now", Now()));
+    /// <summary>Changes the session's display name.</summary>
+    public Task UpdateNameAsync(string sessionId, string name, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE sessions SET name = @name, updated_at = @now WHERE session_id = @id", cancellationToken, ("@id", sessionId), ("@name", name), ("@now", Now()));
 
-    /// <summary>The status word <see cref="CompleteAsync"/> writes for the outcome.</summary>
-    public static string OutcomeStatus(string? failure) => failure is null ? StatusSent : StatusFailed;
+    /// <summary>Deletes the session's row.</summary>
+    public Task DeleteAsync(string sessionId, CancellationToken cancellationToken) =>
+        ExecuteAsync("DELETE FROM sessions WHERE session_id = @id", cancellationToken, ("@id", sessionId));
+
+    private static SessionRow ReadRow(DbDataReader reader) => new(
+        SessionStateNames.FromApi(reader.GetString(1)),
+        NullableString(reader, 2),
+        NullableString(reader, 3),
+        NullableString(reader, 4),
+        Convert.ToInt64(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture) != 0,
+        Convert.ToInt64(reader.GetValue(6), System.Globalization.CultureInfo.InvariantCulture),
+        reader.GetString(7),
+        NullableString(reader, 8),
+        DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(reader.GetValue(9), System.Globalization.CultureInfo.InvariantCulture)),
+        NullableNumber(reader, 10));
+
+    private static long? NullableNumber(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : Convert.ToInt64(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 

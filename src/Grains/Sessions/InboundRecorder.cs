@@ -1,0 +1,179 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Messages;
+using WaOrleans.Grains.Storage;
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Client;
+using WaOrleans.Protocol.Events;
+
+namespace WaOrleans.Grains.Sessions;
+
+/// <summary>
+/// Records what arrives on a session's connection, on the client's own thread and before the
+/// client acknowledges it (DESIGN.md durability rule 1): an inbound message's log row and its
+/// <c>message.received</c> event commit in one transaction, and the handler returns only then, so
+/// a crash before the commit leaves the message unacknowledged and WhatsApp delivers it again.
+/// Receipts move outbound rows forward the same way.
+/// </summary>
+/// <remarks>
+/// It holds only what is fixed for the activation (session id, tenant, storage), never grain
+/// state: it runs outside the grain's scheduler.
+/// </remarks>
+internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox, WaClient client, string sessionId, string tenantId, TimeProvider time, ILogger logger)
+{
+    /// <summary>Records the event when it is one this class owns; returns false for the others, which the grain applies.</summary>
+    public async ValueTask<bool> TryRecordAsync(WaEvent e, CancellationToken cancellationToken)
+    {
+        switch (e)
+        {
+            case MessageReceivedEvent message:
+                await RecordMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                return true;
+            case PollVoteEvent vote:
+                await RecordVoteAsync(vote, cancellationToken).ConfigureAwait(false);
+                return true;
+            case ReceiptEvent receipt:
+                await RecordReceiptAsync(receipt, cancellationToken).ConfigureAwait(false);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private async Task RecordMessageAsync(MessageReceivedEvent e, CancellationToken cancellationToken)
+    {
+        var description = MessageDescription.Of(e.Message);
+        if (description.IsSignalling || e.Chat.IsStatusBroadcast)
+        {
+            // Key handovers, protocol messages and encrypted poll votes (their decrypted vote
+            // follows as a PollVoteEvent); status stories are not chats.
+            return;
+        }
+
+        var record = new MessageRecord
+        {
+            SessionId = sessionId,
+            MessageId = e.Id,
+            Direction = MessageWords.In,
+            Chat = e.Chat.WithoutDevice().ToString(),
+            Status = MessageWords.Received,
+            Type = description.Type,
+            Text = description.Text,
+            SenderJid = e.Sender.WithoutDevice().ToString(),
+            SenderPhone = e.SenderPhoneNumber?.User ?? (e.Sender.IsPhoneNumber ? e.Sender.User : null),
+            SenderLid = e.SenderLid?.WithoutDevice().ToString() ?? (e.Sender.IsLid ? e.Sender.WithoutDevice().ToString() : null),
+            PushName = e.PushName,
+            IsGroup = e.IsGroup,
+            QuotedId = description.QuotedId,
+            MimeType = description.MimeType,
+            MediaSize = description.MediaSize,
+            FileName = description.FileName,
+            Timestamp = e.Timestamp,
+            UpdatedAt = time.GetUtcNow(),
+            HasMedia = description.HasMedia,
+        };
+        var logged = new LoggedMessage(record, tenantId, e.IsFromMe, e.Message.ToByteArray(), 0);
+        var now = time.GetUtcNow();
+        List<GatewayEvent> events = [GatewayEvents.Received(logged, GatewayEventTypes.MessageReceived, now)];
+        if (description.Type == "reaction")
+        {
+            events.Add(GatewayEvents.Received(logged, GatewayEventTypes.MessageReaction, now));
+        }
+
+        await CommitAsync(logged, events, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RecordVoteAsync(PollVoteEvent e, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var voter = e.Voter.WithoutDevice().ToString();
+        // A vote has no id of its own here: name it by what it says, so the same vote delivered
+        // again is the same row and the same event.
+        var id = "vote-" + GatewayEvents.StableId(sessionId, e.Chat.ToString(), e.PollMessageId, voter, string.Join('\n', e.SelectedOptions))[4..];
+        var record = new MessageRecord
+        {
+            SessionId = sessionId,
+            MessageId = id,
+            Direction = MessageWords.In,
+            Chat = e.Chat.WithoutDevice().ToString(),
+            Status = MessageWords.Received,
+            Type = "poll_vote",
+            Text = string.Join('\n', e.SelectedOptions),
+            SenderJid = voter,
+            SenderPhone = e.Voter.IsPhoneNumber ? e.Voter.User : null,
+            SenderLid = e.Voter.IsLid ? voter : null,
+            IsGroup = e.Chat.IsGroup,
+            QuotedId = e.PollMessageId,
+            Timestamp = now,
+            UpdatedAt = now,
+        };
+        var fromMe = client.Credentials is { } credentials && (credentials.Me?.User == e.Voter.User || credentials.MeLid?.User == e.Voter.User);
+        var logged = new LoggedMessage(record, tenantId, fromMe, null, 0);
+        await CommitAsync(logged, [GatewayEvents.PollVote(logged, e.SelectedOptions, now)], cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CommitAsync(LoggedMessage logged, IReadOnlyList<GatewayEvent> events, CancellationToken cancellationToken)
+    {
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await storage.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var inserted = await MessageTable.InsertAsync(connection, transaction, logged, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                if (inserted)
+                {
+                    // A redelivered message finds its row; its events (same ids) were stored with it.
+                    foreach (var gatewayEvent in events)
+                    {
+                        await outbox.PublishAsync(connection, transaction, gatewayEvent, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        logger.MessageRecorded(sessionId, logged.Record.MessageId, logged.Record.Type);
+    }
+
+    private async Task RecordReceiptAsync(ReceiptEvent e, CancellationToken cancellationToken)
+    {
+        var status = e.Type switch
+        {
+            null or "" => MessageWords.Delivered,
+            "read" or "played" => MessageWords.Read,
+            _ => null,
+        };
+        // Receipts from our own other devices say nothing about the recipient.
+        if (status is null || IsOwn(e.Sender))
+        {
+            return;
+        }
+
+        var type = status == MessageWords.Read ? GatewayEventTypes.MessageRead : GatewayEventTypes.MessageDelivered;
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await storage.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var now = time.GetUtcNow();
+                foreach (var id in e.MessageIds)
+                {
+                    if (await MessageTable.AdvanceAsync(connection, transaction, sessionId, id, status, null, now, cancellationToken).ConfigureAwait(false))
+                    {
+                        await outbox.PublishAsync(connection, transaction,
+                            GatewayEvents.OutboundStatus(type, tenantId, sessionId, id, e.Chat.WithoutDevice().ToString(), status, null, now), cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private bool IsOwn(Jid sender) =>
+        client.Credentials is { } credentials && (credentials.Me?.User == sender.User || credentials.MeLid?.User == sender.User);
+}

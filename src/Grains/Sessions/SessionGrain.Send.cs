@@ -1,0 +1,254 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Messages;
+using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Client;
+using WaOrleans.Protocol.Media;
+using WaOrleans.Protocol.Noise;
+using WaOrleans.Protocol.Proto;
+
+namespace WaOrleans.Grains.Sessions;
+
+/// <summary>
+/// Sending (DESIGN.md durability rule 3): check, enforce the limits, persist as pending with the
+/// id, then send; a replayed idempotency key returns the first result, or finishes a send a crash
+/// interrupted with the same id (WhatsApp de-duplicates by id).
+/// </summary>
+public sealed partial class SessionGrain
+{
+    /// <inheritdoc/>
+    public async Task<SendMessageResult> SendAsync(SendMessageRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var to = Recipients.Parse(request.To);
+        var mentions = MessageComposer.Validate(request);
+        if (request.IdempotencyKey is { Length: > SessionConstants.MaxIdempotencyKeyLength })
+        {
+            throw new GatewayException(GatewayErrorKind.Invalid, "invalid_idempotency_key",
+                $"an idempotency key is at most {SessionConstants.MaxIdempotencyKeyLength} characters", "idempotencyKey");
+        }
+
+        RequireExists();
+        if (request.IdempotencyKey is { Length: > 0 } key && await _messages.FindByIdempotencyKeyAsync(SessionId, key, default) is { } first)
+        {
+            if (first.Record.Status != MessageWords.Pending)
+            {
+                return Result(first.Record, replayed: true);
+            }
+
+            // Persisted but never confirmed: the process died between the insert and the ack.
+            // Sending again with the same id cannot make a second message.
+            return await DeliverAsync(RequireConnected(), first, to, request, media: null, mentions, replayed: true);
+        }
+
+        var client = RequireConnected();
+        await EnsureOnWhatsAppAsync(client, to);
+        await EnforceDailyLimitsAsync();
+        // Fetched before the row exists: a URL that cannot be read is the caller's error, not a failed message.
+        var media = MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, default) : null;
+        var now = DateTimeOffset.UtcNow;
+        var record = new MessageRecord
+        {
+            SessionId = SessionId,
+            MessageId = SessionConstants.MessageIdPrefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(SessionConstants.MessageIdRandomBytes)),
+            Direction = MessageWords.Out,
+            Chat = to.ToString(),
+            Status = MessageWords.Pending,
+            Type = MessageComposer.TypeWord(request.Content.Kind),
+            Text = MessageComposer.LogText(request.Content),
+            SenderJid = _status.MeJid is { } me && Jid.TryParse(me, out var meJid) ? meJid.WithoutDevice().ToString() : null,
+            IsGroup = to.IsGroup,
+            QuotedId = request.ReplyTo ?? (request.Content.Kind == MessageKind.Reaction ? request.Content.TargetMessageId : null),
+            MimeType = media?.MimeType,
+            MediaSize = media?.Data.Length,
+            FileName = request.Content.Kind == MessageKind.Document ? media?.FileName ?? "file" : null,
+            IdempotencyKey = string.IsNullOrEmpty(request.IdempotencyKey) ? null : request.IdempotencyKey,
+            Timestamp = now,
+            UpdatedAt = now,
+        };
+        var row = new LoggedMessage(record, _tenantId, FromMe: true, Content: null, Attempts: 0);
+        if (!await _messages.InsertAsync(row, now, default))
+        {
+            // Only the idempotency key can clash: an earlier request with it won the insert.
+            var winner = await _messages.FindByIdempotencyKeyAsync(SessionId, record.IdempotencyKey!, default)
+                ?? throw new InvalidOperationException($"message {record.MessageId} could not be stored");
+            return Result(winner.Record, replayed: true);
+        }
+
+        return await DeliverAsync(client, row, to, request, media, mentions, replayed: false);
+    }
+
+    /// <summary>Builds (once: the content is stored before the first attempt) and sends a persisted message, trying again on transient failures.</summary>
+    private async Task<SendMessageResult> DeliverAsync(WaClient client, LoggedMessage row, Jid to, SendMessageRequest request, FetchedMedia? media,
+        IReadOnlyList<Jid> mentions, bool replayed)
+    {
+        var id = row.Record.MessageId;
+        var content = row.Content is { } stored ? Message.Parser.ParseFrom(stored) : null;
+        string? failure = null;
+        for (var attempt = 1; attempt <= SessionConstants.SendAttempts; attempt++)
+        {
+            try
+            {
+                if (content is null)
+                {
+                    media ??= MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, default) : null;
+                    content = await BuildAsync(client, request, to, media, mentions);
+                    // Stored before it leaves: a resend after a crash sends these very bytes (same media key, same upload).
+                    await _messages.SaveAttemptAsync(SessionId, id, content.ToByteArray(), DateTimeOffset.UtcNow, default);
+                }
+
+                var sent = await client.SendMessageAsync(to, content, new SendOptions { MessageId = id });
+                await CompleteAsync(row, MessageWords.Sent, null, GatewayEventTypes.MessageSent);
+                return Result(row.Record with { Status = MessageWords.Sent, UpdatedAt = sent.Timestamp }, replayed);
+            }
+            catch (Exception e) when (IsTransient(e) && attempt < SessionConstants.SendAttempts)
+            {
+                _logger.SendRetrying(SessionId, id, attempt, e.GetType().Name);
+                await Task.Delay(SessionConstants.SendRetryDelay * (1 << (attempt - 1)));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                failure = e switch
+                {
+                    NotOnWhatsAppException => "not_on_whatsapp: the recipient is not on WhatsApp",
+                    SendException { Code: > 0 } refused => $"refused by WhatsApp with error {refused.Code}",
+                    GatewayException gateway => $"{gateway.Code}: {gateway.Message}",
+                    _ => e.Message,
+                };
+                _logger.SendFailed(SessionId, id, e.GetType().Name);
+                break;
+            }
+        }
+
+        failure ??= "the send did not complete";
+        await CompleteAsync(row, MessageWords.Failed, failure, GatewayEventTypes.MessageFailed);
+        return Result(row.Record with { Status = MessageWords.Failed, Reason = failure }, replayed);
+    }
+
+    private async Task<Message> BuildAsync(WaClient client, SendMessageRequest request, Jid to, FetchedMedia? media, IReadOnlyList<Jid> mentions)
+    {
+        LoggedMessage? quoted = null;
+        if (request.ReplyTo is { Length: > 0 } replyTo)
+        {
+            quoted = await _messages.FindAsync(SessionId, replyTo, default)
+                ?? throw new GatewayException(GatewayErrorKind.Invalid, "reply_target_not_found", $"message {replyTo} is not in this session's log", "replyTo");
+        }
+
+        var target = request.Content.Kind == MessageKind.Reaction ? await _messages.FindAsync(SessionId, request.Content.TargetMessageId!, default) : null;
+        var me = client.Credentials?.Me ?? throw new GatewayException(GatewayErrorKind.Conflict, "session_not_connected", $"session {SessionId} is not paired");
+        return await MessageComposer.BuildAsync(client, request, to, media, quoted, target, me, mentions, default);
+    }
+
+    /// <summary>Records the outcome of a send and raises its event in one transaction.</summary>
+    private async Task CompleteAsync(LoggedMessage row, string status, string? reason, string eventType)
+    {
+        var connection = await _storage.OpenConnectionAsync();
+        await using (connection)
+        {
+            var transaction = await _storage.BeginTransactionAsync(connection);
+            await using (transaction)
+            {
+                var now = DateTimeOffset.UtcNow;
+                var changed = await MessageTable.AdvanceAsync(connection, transaction, SessionId, row.Record.MessageId, status, reason, now, default);
+                // A delivery receipt can overtake the ack: the row is then past "sent", and the event is still owed.
+                if (changed || status == MessageWords.Sent)
+                {
+                    await _outbox.PublishAsync(connection, transaction,
+                        GatewayEvents.OutboundStatus(eventType, _tenantId, SessionId, row.Record.MessageId, row.Record.Chat, status, reason, now));
+                }
+
+                await transaction.CommitAsync();
+            }
+        }
+    }
+
+    /// <summary>Asks WhatsApp once per activation whether a number is registered (USync), so a typo fails fast and clearly.</summary>
+    private async Task EnsureOnWhatsAppAsync(WaClient client, Jid to)
+    {
+        if (!to.IsPhoneNumber)
+        {
+            return;
+        }
+
+        if (!_onWhatsApp.TryGetValue(to.User, out var exists))
+        {
+            try
+            {
+                var answer = await client.IsOnWhatsAppAsync([to.User]);
+                exists = answer.Any(r => r.IsOnWhatsApp && r.Jid.User == to.User);
+                _onWhatsApp[to.User] = exists;
+            }
+            catch (Exception e) when (IsTransient(e) || e is IqException)
+            {
+                // No answer is no verdict: the send itself finds out (the client refuses users without devices).
+                return;
+            }
+        }
+
+        if (!exists)
+        {
+            throw new GatewayException(GatewayErrorKind.Unprocessable, "not_on_whatsapp", $"{to.User} is not on WhatsApp", "to");
+        }
+    }
+
+    /// <summary>Refuses a send once the session's or the tenant's messages of the UTC day reach the limit.</summary>
+    private async Task EnforceDailyLimitsAsync()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var retryAfter = midnight.AddDays(1) - now;
+        if ((_dailyLimit ?? _limits.DefaultSessionDailyLimit) is { } sessionLimit)
+        {
+            var used = await _messages.CountSentAsync(_tenantId, SessionId, midnight, default);
+            if (used >= sessionLimit)
+            {
+                throw LimitReached("session", sessionLimit, used, retryAfter);
+            }
+        }
+
+        if ((await _table.LoadTenantAsync(_tenantId, default))?.DailyMessageLimit is { } tenantLimit)
+        {
+            var used = await _messages.CountSentAsync(_tenantId, null, midnight, default);
+            if (used >= tenantLimit)
+            {
+                throw LimitReached("tenant", tenantLimit, used, retryAfter);
+            }
+        }
+    }
+
+    private static GatewayException LimitReached(string scope, long limit, long used, TimeSpan retryAfter) =>
+        new(GatewayErrorKind.LimitExceeded, "daily_limit_reached", $"the {scope}'s daily limit of {limit} messages is reached; it resets at midnight UTC")
+        {
+            Limit = limit,
+            Used = used,
+            RetryAfter = retryAfter,
+        };
+
+    private WaClient RequireConnected() =>
+        _client is { State: WaConnectionState.Connected } client && !_fenced
+            ? client
+            : throw new GatewayException(GatewayErrorKind.Conflict, "session_not_connected", $"session {SessionId} is not connected ({SessionStateNames.ToApi(_status.State)})");
+
+    private void RequireExists()
+    {
+        if (!_exists)
+        {
+            throw new GatewayException(GatewayErrorKind.NotFound, "session_not_found", $"session {SessionId} does not exist");
+        }
+    }
+
+    private static bool IsTransient(Exception e) => e is TransportException or TimeoutException or IOException or HttpRequestException
+        or MediaException { Kind: MediaErrorKind.Transfer } or IqException { Code: >= 500 }
+        or OperationCanceledException;
+
+    private static SendMessageResult Result(MessageRecord record, bool replayed) => new()
+    {
+        MessageId = record.MessageId,
+        Status = record.Status,
+        Chat = record.Chat,
+        Reason = record.Reason,
+        Replayed = replayed,
+        CreatedAt = record.Timestamp,
+    };
+}

@@ -1,0 +1,326 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Storage;
+using WaOrleans.Grains.Storage.Postgres;
+
+namespace WaOrleans.Grains.Webhooks;
+
+/// <summary>A delivery a worker holds the lease of, with what it needs to send it.</summary>
+internal sealed record ClaimedDelivery
+{
+    public required string DeliveryId { get; init; }
+
+    public required string WebhookId { get; init; }
+
+    public required string EventId { get; init; }
+
+    public required string EventType { get; init; }
+
+    /// <summary>Attempts made before this one.</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>Attempts made in the current round (since the delivery was queued or redelivered).</summary>
+    public int RoundAttempts { get; init; }
+
+    public DateTimeOffset RoundStartedAt { get; init; }
+
+    public string Url { get; init; } = string.Empty;
+
+    public string Secret { get; init; } = string.Empty;
+
+    public string? SessionId { get; init; }
+
+    public DateTimeOffset EventTime { get; init; }
+
+    public string DataJson { get; init; } = "{}";
+
+    /// <summary>False when the webhook or the event is gone, so there is nothing to send.</summary>
+    public bool Loaded { get; init; }
+
+    /// <summary>Prints the ids only: the secret must never reach a log.</summary>
+    public override string ToString() => $"ClaimedDelivery({DeliveryId}, {WebhookId}, {EventType})";
+}
+
+/// <summary>The outcome of one HTTP attempt.</summary>
+internal sealed record AttemptOutcome(DateTimeOffset At, int? StatusCode, TimeSpan Latency, string? Excerpt)
+{
+    /// <summary>Gets whether the receiver accepted the delivery (a 2xx answer).</summary>
+    public bool Succeeded => StatusCode is >= 200 and < 300;
+}
+
+/// <summary>
+/// The worker side of <c>webhook_deliveries</c>: claiming due rows under a lease, and writing the
+/// attempts' outcomes, the retry schedule and the webhook's failure streak back.
+/// </summary>
+internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox outbox, WebhookOptions options)
+{
+    private const string ReturnedColumns = "delivery_id, webhook_id, event_id, event_type, attempts, round_attempts, round_started_at";
+
+    private readonly bool _postgres = storage is PostgresStorage;
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due deliveries of enabled webhooks for
+    /// <paramref name="workerId"/>, at most <paramref name="perWebhook"/> per webhook and none of
+    /// <paramref name="skipWebhooks"/>. One UPDATE takes the lease, so two workers never hold one
+    /// row: SQLite runs it under the write lock; PostgreSQL skips rows another claim has locked
+    /// and rechecks the lease on the rows it updates.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string workerId, DateTimeOffset now, int limit, int perWebhook, IReadOnlyCollection<string> skipWebhooks, CancellationToken cancellationToken)
+    {
+        var skipNames = skipWebhooks.Select((_, i) => "@skip" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var due = "d.next_attempt_at <= @now AND (d.locked_until IS NULL OR d.locked_until < @now) AND w.enabled = 1" +
+            (skipNames.Length == 0 ? string.Empty : $" AND d.webhook_id NOT IN ({string.Join(", ", skipNames)})");
+        var ranked =
+            "SELECT delivery_id FROM (SELECT d.delivery_id, d.next_attempt_at, ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.delivery_id) AS place " +
+            $"FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE {due}) ranked WHERE place <= @per ORDER BY next_attempt_at LIMIT @limit";
+        var chosen = _postgres
+            ? $"SELECT delivery_id FROM webhook_deliveries WHERE delivery_id IN ({ranked}) FOR UPDATE SKIP LOCKED"
+            : ranked;
+        var sql = $"UPDATE webhook_deliveries SET locked_by = @worker, locked_until = @until WHERE delivery_id IN ({chosen}) " +
+            $"AND next_attempt_at <= @now AND (locked_until IS NULL OR locked_until < @now) RETURNING {ReturnedColumns}";
+
+        var claimed = new List<ClaimedDelivery>();
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using (var command = connection.CreateCommand(null, sql)
+                .With("@worker", workerId)
+                .With("@until", (now + options.Lease).ToUnixTimeMilliseconds())
+                .With("@now", now.ToUnixTimeMilliseconds())
+                .With("@per", perWebhook)
+                .With("@limit", limit))
+            {
+                var i = 0;
+                foreach (var webhookId in skipWebhooks)
+                {
+                    command.With(skipNames[i++], webhookId);
+                }
+
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    claimed.Add(new ClaimedDelivery
+                    {
+                        DeliveryId = reader.GetString(0),
+                        WebhookId = reader.GetString(1),
+                        EventId = reader.GetString(2),
+                        EventType = reader.GetString(3),
+                        Attempts = (int)Db.Int64(reader, 4),
+                        RoundAttempts = (int)Db.Int64(reader, 5),
+                        RoundStartedAt = Db.Time(reader, 6),
+                    });
+                }
+            }
+
+            return claimed.Count == 0 ? claimed : await LoadAsync(connection, claimed, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes the outcomes of attempts in one transaction: the attempt log, the next step of each
+    /// delivery (succeeded, retrying at a jittered backoff, or failed after the window) and each
+    /// webhook's failure streak; a webhook failing for <see cref="WebhookOptions.DisableAfter"/> is
+    /// disabled and a <c>webhook.disabled</c> event published. A delivery whose lease was taken
+    /// over (or which was redelivered meanwhile) keeps its new state; its attempt is still logged.
+    /// </summary>
+    /// <returns>The webhooks disabled by these outcomes.</returns>
+    public async Task<IReadOnlyList<string>> CompleteAsync(string workerId, IReadOnlyList<(ClaimedDelivery Delivery, AttemptOutcome Outcome)> results, CancellationToken cancellationToken)
+    {
+        var disabled = new List<string>();
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await storage.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                foreach (var (delivery, outcome) in results)
+                {
+                    await LogAttemptAsync(connection, transaction, delivery, outcome, cancellationToken).ConfigureAwait(false);
+                    await ScheduleAsync(connection, transaction, workerId, delivery, outcome, cancellationToken).ConfigureAwait(false);
+                    if (delivery.Loaded && await UpdateStreakAsync(connection, transaction, delivery.WebhookId, outcome, cancellationToken).ConfigureAwait(false))
+                    {
+                        disabled.Add(delivery.WebhookId);
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return disabled;
+    }
+
+    /// <summary>Gets the delay before retry number <paramref name="roundAttempts"/> (1-based), jittered.</summary>
+    public TimeSpan Backoff(int roundAttempts)
+    {
+        var multipliers = WebhookConstants.BackoffMultipliers;
+        var step = multipliers[Math.Clamp(roundAttempts - 1, 0, multipliers.Length - 1)];
+        var jitter = 1 + (((Random.Shared.NextDouble() * 2) - 1) * WebhookConstants.BackoffJitter);
+        return options.BackoffBase * step * jitter;
+    }
+
+    private static async Task<IReadOnlyList<ClaimedDelivery>> LoadAsync(DbConnection connection, List<ClaimedDelivery> claimed, CancellationToken cancellationToken)
+    {
+        var names = claimed.Select((_, i) => "@d" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var loaded = new Dictionary<string, ClaimedDelivery>(StringComparer.Ordinal);
+        await using (var command = connection.CreateCommand(
+            null,
+            "SELECT d.delivery_id, w.url, w.secret, e.session_id, e.created_at, e.data FROM webhook_deliveries d " +
+            $"JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.event_id = d.event_id WHERE d.delivery_id IN ({string.Join(", ", names)})"))
+        {
+            for (var i = 0; i < names.Length; i++)
+            {
+                command.With(names[i], claimed[i].DeliveryId);
+            }
+
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                loaded[reader.GetString(0)] = new ClaimedDelivery
+                {
+                    DeliveryId = reader.GetString(0),
+                    WebhookId = string.Empty,
+                    EventId = string.Empty,
+                    EventType = string.Empty,
+                    Url = reader.GetString(1),
+                    Secret = reader.GetString(2),
+                    SessionId = Db.NullableString(reader, 3),
+                    EventTime = Db.Time(reader, 4),
+                    DataJson = reader.GetString(5),
+                    Loaded = true,
+                };
+            }
+        }
+
+        return claimed.Select(c => loaded.TryGetValue(c.DeliveryId, out var l)
+            ? c with { Url = l.Url, Secret = l.Secret, SessionId = l.SessionId, EventTime = l.EventTime, DataJson = l.DataJson, Loaded = true }
+            : c).ToList();
+    }
+
+    private static async Task LogAttemptAsync(DbConnection connection, DbTransaction transaction, ClaimedDelivery delivery, AttemptOutcome outcome, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand(
+            transaction,
+            "INSERT INTO webhook_attempts (delivery_id, attempt_no, at, status_code, latency_ms, response) VALUES (@id, @no, @at, @code, @latency, @response)")
+            .With("@id", delivery.DeliveryId)
+            .With("@no", delivery.Attempts + 1)
+            .With("@at", outcome.At.ToUnixTimeMilliseconds())
+            .With("@code", outcome.StatusCode is { } code ? code : DBNull.Value)
+            .With("@latency", (long)outcome.Latency.TotalMilliseconds)
+            .With("@response", Db.OrNull(outcome.Excerpt));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ScheduleAsync(DbConnection connection, DbTransaction transaction, string workerId, ClaimedDelivery delivery, AttemptOutcome outcome, CancellationToken cancellationToken)
+    {
+        var now = outcome.At + outcome.Latency;
+        string status;
+        DateTimeOffset? next = null;
+        if (outcome.Succeeded)
+        {
+            status = WebhookDeliveryStatus.Succeeded;
+        }
+        else
+        {
+            var retryAt = now + Backoff(delivery.RoundAttempts + 1);
+            // A webhook that is gone, or an event that is, will never be deliverable.
+            if (delivery.Loaded && retryAt <= delivery.RoundStartedAt + options.RetryWindow)
+            {
+                status = WebhookDeliveryStatus.Retrying;
+                next = retryAt;
+            }
+            else
+            {
+                status = WebhookDeliveryStatus.Failed;
+            }
+        }
+
+        await using var command = connection.CreateCommand(
+            transaction,
+            "UPDATE webhook_deliveries SET status = @status, attempts = attempts + 1, round_attempts = round_attempts + 1, next_attempt_at = @next, " +
+            "locked_by = NULL, locked_until = NULL, completed_at = @completed WHERE delivery_id = @id AND locked_by = @worker")
+            .With("@status", status)
+            .With("@next", next is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value)
+            .With("@completed", next is null ? now.ToUnixTimeMilliseconds() : DBNull.Value)
+            .With("@id", delivery.DeliveryId)
+            .With("@worker", workerId);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Clears or extends the webhook's failure streak; true when this outcome disabled it.</summary>
+    private async Task<bool> UpdateStreakAsync(DbConnection connection, DbTransaction transaction, string webhookId, AttemptOutcome outcome, CancellationToken cancellationToken)
+    {
+        var now = (outcome.At + outcome.Latency).ToUnixTimeMilliseconds();
+        if (outcome.Succeeded)
+        {
+            await using var clear = connection.CreateCommand(transaction, "UPDATE webhooks SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL")
+                .With("@id", webhookId);
+            await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        // The streak starts at the first failed attempt after a success; it is "all failed for
+        // DisableAfter straight" once it is that old.
+        await using (var extend = connection.CreateCommand(transaction, "UPDATE webhooks SET failing_since = @now WHERE id = @id AND failing_since IS NULL")
+            .With("@id", webhookId)
+            .With("@now", outcome.At.ToUnixTimeMilliseconds()))
+        {
+            await extend.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var reason = FormattableString.Invariant($"every delivery failed for {options.DisableAfter.TotalHours:0.##} h (last attempt: {(outcome.StatusCode is { } code ? "HTTP " + code : "no response")})");
+        await using var disable = connection.CreateCommand(
+            transaction,
+            "UPDATE webhooks SET enabled = 0, disabled_reason = @reason, updated_at = @now WHERE id = @id AND enabled = 1 AND failing_since <= @cutoff " +
+            "RETURNING tenant_id, session_id, url, failing_since")
+            .With("@id", webhookId)
+            .With("@reason", reason)
+            .With("@now", now)
+            .With("@cutoff", now - (long)options.DisableAfter.TotalMilliseconds);
+        GatewayEvent? disabledEvent = null;
+        await using (var reader = await disable.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var failingSince = Db.Time(reader, 3);
+                disabledEvent = new GatewayEvent
+                {
+                    EventId = FormattableString.Invariant($"webhook.disabled:{webhookId}:{failingSince.ToUnixTimeMilliseconds()}"),
+                    Type = GatewayEventTypes.WebhookDisabled,
+                    TenantId = reader.GetString(0),
+                    SessionId = null,
+                    Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(now),
+                    DataJson = DisabledData(webhookId, Db.NullableString(reader, 1), reader.GetString(2), reason, failingSince),
+                };
+            }
+        }
+
+        if (disabledEvent is null)
+        {
+            return false;
+        }
+
+        await outbox.PublishAsync(connection, transaction, disabledEvent, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static string DisabledData(string webhookId, string? sessionId, string url, string reason, DateTimeOffset failingSince)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("webhookId", webhookId);
+            json.WriteString("sessionId", sessionId);
+            json.WriteString("url", url);
+            json.WriteString("reason", reason);
+            json.WriteString("failingSince", failingSince);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

@@ -1,0 +1,343 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Storage;
+
+namespace WaOrleans.Grains.Webhooks;
+
+/// <summary>
+/// Sends the webhook deliveries of the shared database, on every silo: it claims due rows under a
+/// lease (so no two silos send one delivery at the same time), POSTs them with bounded
+/// concurrency per webhook and overall, and writes each outcome and the next retry back in
+/// batches. The schedule lives in the database, so deliveries survive restarts and node loss: a
+/// dead silo's leases run out and another worker takes the rows.
+/// </summary>
+/// <remarks>
+/// It is woken by <see cref="WebhookDispatchSignal"/> when this silo queues deliveries, and polls
+/// every <see cref="WebhookOptions.PollInterval"/> for retries and for events queued on other
+/// silos. It runs as a silo lifecycle participant rather than a grain timer: a grain timer's
+/// activation could be collected or placed twice on one silo, while this is one loop per process.
+/// </remarks>
+internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+{
+    private readonly WebhookDeliveryStore _store;
+    private readonly WebhookSender _sender;
+    private readonly WebhookDispatchSignal _signal;
+    private readonly WebhookOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<(ClaimedDelivery Delivery, AttemptOutcome Outcome)> _results =
+        Channel.CreateUnbounded<(ClaimedDelivery, AttemptOutcome)>(new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, WebhookSlots> _perWebhook = new(StringComparer.Ordinal);
+    private readonly HashSet<Task> _sends = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abort = new();
+    private int _inFlight;
+    private Task _claimLoop = Task.CompletedTask;
+    private Task _writeLoop = Task.CompletedTask;
+    private bool _started;
+
+    /// <summary>Creates the silo's worker from its services.</summary>
+    public WebhookDeliveryWorker(DeviceStorage storage, EventOutbox outbox, WebhookDispatchSignal signal, IOptions<WebhookOptions> options, ILogger<WebhookDeliveryWorker> logger)
+        : this(storage, outbox, signal, options.Value, TimeProvider.System, logger)
+    {
+    }
+
+    /// <summary>Creates a worker (tests run several on one database).</summary>
+    public WebhookDeliveryWorker(DeviceStorage storage, EventOutbox outbox, WebhookDispatchSignal signal, WebhookOptions options, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _store = new WebhookDeliveryStore(storage, outbox, options);
+        _sender = new WebhookSender(options, time);
+        _signal = signal;
+        _time = time;
+        _logger = logger;
+        WorkerId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..12]}";
+    }
+
+    /// <summary>Gets the id written into the rows this worker claims.</summary>
+    public string WorkerId { get; }
+
+    /// <inheritdoc/>
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(WebhookDeliveryWorker), ServiceLifecycleStage.Active, _ => { Start(); return Task.CompletedTask; }, StopAsync);
+
+    /// <summary>Starts claiming and sending.</summary>
+    public void Start()
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        _started = true;
+        _writeLoop = Task.Run(WriteLoopAsync, CancellationToken.None);
+        _claimLoop = Task.Run(ClaimLoopAsync, CancellationToken.None);
+        _logger.WorkerStarted(WorkerId);
+    }
+
+    /// <summary>
+    /// Stops claiming, lets deliveries in flight finish for a few seconds, then abandons the rest
+    /// to their leases (another worker sends them again, with the same delivery id).
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!_started || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _claimLoop.ConfigureAwait(false);
+        Task[] sends;
+        lock (_gate)
+        {
+            sends = [.. _sends];
+        }
+
+        var drained = Task.WhenAll(sends);
+        if (await Task.WhenAny(drained, Task.Delay(WebhookConstants.StopGrace, CancellationToken.None)).ConfigureAwait(false) != drained)
+        {
+            await _abort.CancelAsync().ConfigureAwait(false);
+        }
+
+        await drained.ConfigureAwait(false);
+        _results.Writer.TryComplete();
+        await _writeLoop.ConfigureAwait(false);
+        _logger.WorkerStopped(WorkerId, _inFlight);
+    }
+
+    /// <summary>Stops (if running) and releases the HTTP client.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _sender.Dispose();
+        _stopping.Dispose();
+        _abort.Dispose();
+    }
+
+    private async Task ClaimLoopAsync()
+    {
+        var stopping = _stopping.Token;
+        var repoll = WebhookConstants.WakeRepollMilliseconds.Length;
+        while (!stopping.IsCancellationRequested)
+        {
+            int requested = 0, claimed = 0;
+            try
+            {
+                int free;
+                List<string> saturated;
+                lock (_gate)
+                {
+                    free = _options.MaxConcurrency - _inFlight;
+                    saturated = [.. _perWebhook.Where(p => p.Value.Claimed >= _options.MaxConcurrencyPerWebhook).Select(p => p.Key)];
+                }
+
+                if (free > 0)
+                {
+                    requested = Math.Min(free, WebhookConstants.MaxClaimBatch);
+                    var deliveries = await _store.ClaimAsync(WorkerId, _time.GetUtcNow(), requested, _options.MaxConcurrencyPerWebhook, saturated, stopping).ConfigureAwait(false);
+                    claimed = deliveries.Count;
+                    foreach (var delivery in deliveries)
+                    {
+                        Dispatch(delivery);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _logger.WorkerError(e, WorkerId);
+                if (!await DelayAsync(WebhookConstants.ErrorBackoff, stopping).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (claimed > 0)
+            {
+                repoll = WebhookConstants.WakeRepollMilliseconds.Length;
+                if (claimed == requested)
+                {
+                    // A full batch: more may be due right now.
+                    continue;
+                }
+            }
+
+            var wait = repoll < WebhookConstants.WakeRepollMilliseconds.Length
+                ? TimeSpan.FromMilliseconds(WebhookConstants.WakeRepollMilliseconds[repoll++])
+                : _options.PollInterval;
+            try
+            {
+                if (await _signal.WaitAsync(wait, stopping).ConfigureAwait(false))
+                {
+                    repoll = 0;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Dispatch(ClaimedDelivery delivery)
+    {
+        WebhookSlots slots;
+        lock (_gate)
+        {
+            _inFlight++;
+            if (!_perWebhook.TryGetValue(delivery.WebhookId, out slots!))
+            {
+                slots = new WebhookSlots(_options.MaxConcurrencyPerWebhook);
+                _perWebhook[delivery.WebhookId] = slots;
+            }
+
+            slots.Claimed++;
+        }
+
+        var send = SendAsync(delivery, slots);
+        lock (_gate)
+        {
+            if (!send.IsCompleted)
+            {
+                _sends.Add(send);
+            }
+        }
+
+        _ = send.ContinueWith(
+            t =>
+            {
+                lock (_gate)
+                {
+                    _sends.Remove(t);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private async Task SendAsync(ClaimedDelivery delivery, WebhookSlots slots)
+    {
+        // Off the claim loop's thread: the loop goes on claiming while this waits for the receiver.
+        await Task.Yield();
+        AttemptOutcome outcome;
+        try
+        {
+            await slots.Sending.WaitAsync(_abort.Token).ConfigureAwait(false);
+            try
+            {
+                outcome = await _sender.SendAsync(delivery, _abort.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                slots.Sending.Release();
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            Release([delivery]);
+            return;
+        }
+        catch (Exception e)
+        {
+            outcome = new AttemptOutcome(_time.GetUtcNow(), null, TimeSpan.Zero, e.GetType().Name + ": " + e.Message);
+        }
+
+        if (!outcome.Succeeded)
+        {
+            _logger.AttemptFailed(delivery.DeliveryId, delivery.EventType, delivery.WebhookId, outcome.StatusCode, delivery.Attempts + 1);
+        }
+
+        if (!_results.Writer.TryWrite((delivery, outcome)))
+        {
+            Release([delivery]);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<(ClaimedDelivery Delivery, AttemptOutcome Outcome)>();
+        while (await _results.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < WebhookConstants.MaxClaimBatch && _results.Reader.TryRead(out var result))
+            {
+                batch.Add(result);
+            }
+
+            while (true)
+            {
+                try
+                {
+                    foreach (var webhookId in await _store.CompleteAsync(WorkerId, batch, CancellationToken.None).ConfigureAwait(false))
+                    {
+                        _logger.WebhookDisabled(webhookId, _options.DisableAfter.TotalHours);
+                    }
+
+                    break;
+                }
+                catch (Exception e)
+                {
+                    // The rows stay leased; if the database stays away past the lease, another
+                    // worker sends them again, which at-least-once allows.
+                    _logger.WorkerError(e, WorkerId);
+                    if (_abort.IsCancellationRequested || !await DelayAsync(WebhookConstants.ErrorBackoff, CancellationToken.None).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+            }
+
+            Release(batch.Select(r => r.Delivery));
+        }
+    }
+
+    private void Release(IEnumerable<ClaimedDelivery> deliveries)
+    {
+        lock (_gate)
+        {
+            foreach (var delivery in deliveries)
+            {
+                _inFlight--;
+                if (_perWebhook.TryGetValue(delivery.WebhookId, out var slots) && --slots.Claimed == 0)
+                {
+                    _perWebhook.Remove(delivery.WebhookId);
+                }
+            }
+        }
+
+        // Freed slots may let the claim loop take more.
+        _signal.Wake();
+    }
+
+    private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>One webhook's share of this worker: rows claimed and not yet written back, and the gate on concurrent sends.</summary>
+    private sealed class WebhookSlots(int concurrency)
+    {
+        public int Claimed { get; set; }
+
+        public SemaphoreSlim Sending { get; } = new(concurrency, concurrency);
+    }
+}
