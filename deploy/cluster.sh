@@ -7,7 +7,8 @@
 #   deploy/cluster.sh kill9 DIR I          kills silo I with SIGKILL (a crash: no goodbye to the cluster)
 #   deploy/cluster.sh stop DIR             stops every silo still running (SIGTERM, then SIGKILL)
 # Environment: WAORLEANS_CLUSTER_ID (default waorleans), WAORLEANS_SILO_PORT_BASE (11111),
-# WAORLEANS_GATEWAY_PORT_BASE (30000), WAORLEANS_SILO_DLL (default: the Release build), and any
+# WAORLEANS_GATEWAY_PORT_BASE (30000), WAORLEANS_HTTP_PORT_BASE (the REST API; default the
+# gateway base + 1000), WAORLEANS_SILO_DLL (default: the Release build), and any
 # WAORLEANS__* setting (e.g. WAORLEANS__WHATSAPP__ENDPOINT), which the silos inherit.
 # The connection string goes to the silos through their environment, never to a log or argv.
 set -euo pipefail
@@ -25,6 +26,7 @@ start_silo() {
   WAORLEANS__CLUSTER__CLUSTERID=${WAORLEANS_CLUSTER_ID:-waorleans} \
   WAORLEANS__CLUSTER__SILOPORT=$((${WAORLEANS_SILO_PORT_BASE:-11111} + i - 1)) \
   WAORLEANS__CLUSTER__GATEWAYPORT=$((${WAORLEANS_GATEWAY_PORT_BASE:-30000} + i - 1)) \
+  WAORLEANS__HTTP__PORT=$((${WAORLEANS_HTTP_PORT_BASE:-$((${WAORLEANS_GATEWAY_PORT_BASE:-30000} + 1000))} + i - 1)) \
     setsid dotnet "$dll" >> "$dir/silo$i.log" 2>&1 < /dev/null &
   echo $! > "$dir/silo$i.pid"
 }

@@ -24,6 +24,25 @@ public sealed class GatewayOptions
     /// section into the <see cref="WebhookOptions"/> its grains read.
     /// </summary>
     public WebhookOptions Webhooks { get; init; } = new();
+
+    /// <summary>Gets the HTTP settings of the REST API.</summary>
+    public HttpOptions Http { get; init; } = new();
+
+    /// <summary>
+    /// Gets the admin key (<c>WaOrleans:AdminKey</c>). When absent, one is generated at first start,
+    /// printed once to the console and kept only hashed.
+    /// </summary>
+    public string? AdminKey { get; init; }
+}
+
+/// <summary>Where the REST API listens.</summary>
+public sealed class HttpOptions
+{
+    /// <summary>The environment variable PaaS platforms set to the port to listen on; it wins over <see cref="Port"/>.</summary>
+    public const string PortVariable = "PORT";
+
+    /// <summary>Gets the port (all interfaces); default 8080.</summary>
+    public int Port { get; init; } = 8080;
 }
 
 /// <summary>Where sessions are stored.</summary>
@@ -54,7 +73,7 @@ public sealed class ClusterSettings
     /// <summary>Gets the service id, which keys grain state and reminders; keep it across deployments.</summary>
     public string ServiceId { get; init; } = "waorleans";
 
-    /// <summary>Gets the silo-to-silo port (also of the single-node default, which listens on loopback).</summary>
+    /// <summary>Gets the silo-to-silo port (also the single node's, on localhost).</summary>
     public int SiloPort { get; init; } = 11111;
 
     /// <summary>Gets the port clients connect to.</summary>

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
+using WaOrleans.Api;
+using WaOrleans.Api.Dashboard;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
@@ -11,10 +11,11 @@ using WaOrleans.Protocol.Client;
 using WaOrleans.Silo;
 using WaOrleans.Silo.Demo;
 
-// Storage=sqlite (default): one node, localhost clustering and the embedded SQLite database,
-// nothing else to install. Storage=postgres: a cluster member on the shared PostgreSQL database.
+// One process: the Orleans silo and the REST API. Storage=sqlite (default): one node, localhost
+// clustering and the embedded SQLite database, nothing else to install. Storage=postgres: a
+// cluster member on the shared PostgreSQL database.
 var demoSwitch = DemoMode.TakeSwitch(ref args);
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 
 // --demo: WaSim runs in this process, and the configuration added here points every session at it.
 await using var demo = demoSwitch || builder.Configuration.GetValue<bool>(DemoMode.EnabledKey)
@@ -56,6 +57,11 @@ if (settings.WhatsApp.MediaCertificateSha256 is { } pin)
     clientOptions = clientOptions with { MediaCertificateValidation = MediaCertificatePin.Create(pin) };
 }
 
+var port = Environment.GetEnvironmentVariable(HttpOptions.PortVariable) is { Length: > 0 } paasPort
+    ? int.Parse(paasPort, CultureInfo.InvariantCulture)
+    : settings.Http.Port;
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port));
+
 builder.UseOrleans(silo =>
 {
     if (connectionString is null)
@@ -73,8 +79,15 @@ builder.UseOrleans(silo =>
     silo.AddWaSessions(storage, clientOptions);
     silo.Services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
 });
+builder.Services.AddWaOrleansApi();
 
-using var host = builder.Build();
-await host.StartAsync();
-demo?.PrintBanner(Console.Out, []);
-await host.WaitForShutdownAsync();
+var app = builder.Build();
+app.MapWaOrleansApi();
+app.MapDashboard();
+if (demo is not null)
+{
+    app.MapDemoEndpoints(demo).RequireAuthorization(WaOrleansApi.AdminPolicy);
+    app.Lifetime.ApplicationStarted.Register(() => demo.PrintBanner(Console.Out, [$"http://localhost:{port}/"]));
+}
+
+await app.RunAsync();
