@@ -151,7 +151,7 @@ public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLif
         await page.ClickAsync("#send-form button[type=submit]");
         await Assertions.Expect(page.Locator("#send-result")).ToContainTextAsync("Message");
         await page.SelectOptionAsync("#log-session", SessionId);
-        await UntilLogShowsAsync(sent, "outbound");
+        await UntilLogShowsAsync(sent, "out");
         await ShotAsync("sent-in-log");
 
         // The simulated contact sends the session a message; it shows in the log as inbound.
@@ -164,7 +164,7 @@ public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLif
         await Assertions.Expect(page.Locator("#sd-events")).ToContainTextAsync("message.received");
         await page.ClickAsync("#nav a[href='#messages']");
         await page.SelectOptionAsync("#log-session", SessionId);
-        await UntilLogShowsAsync(received, "inbound");
+        await UntilLogShowsAsync(received, "in");
         await ShotAsync("received-in-log");
 
         // A webhook to a receiver in this process: the secret is shown once, and a test delivery succeeds.

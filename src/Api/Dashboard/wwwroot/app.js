@@ -110,10 +110,11 @@ function guard(fn) {
 
 // ---- sign in / navigation -----------------------------------------------------------------
 
-async function signIn(key) {
+async function signIn(key, loginKeyId) {
   state.key = key;
   await api('GET', '/api/sessions'); // throws on a wrong key
   sessionStorage.setItem(KEY_STORAGE, key);
+  if (loginKeyId) sessionStorage.setItem(LOGIN_KEY_ID_STORAGE, loginKeyId);
   await start();
 }
 
@@ -393,8 +394,8 @@ async function refreshLog(more) {
   const page = await api('GET', `/api/sessions/${enc(session)}/messages?${params}`);
   const rows = items(page).map((m) => h('tr', { 'data-message': m.messageId, 'data-direction': m.direction },
     h('td', {}, time(m.timestamp)),
-    h('td', {}, m.direction === 'inbound' ? '⬅ in' : 'out ➡'),
-    h('td', {}, m.senderPhone && m.direction === 'inbound' ? `${m.chat} (${m.pushName ?? m.senderPhone})` : m.chat),
+    h('td', {}, m.direction === 'in' ? '⬅ in' : 'out ➡'),
+    h('td', {}, m.senderPhone && m.direction === 'in' ? `${m.chat} (${m.pushName ?? m.senderPhone})` : m.chat),
     h('td', {}, m.type),
     h('td', { class: 'text' }, m.text ?? (m.fileName ? `[${m.fileName}]` : '')),
     h('td', {}, badge(m.status), m.reason ? h('div', { class: 'small error' }, m.reason) : null),
@@ -572,8 +573,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('signin-password').addEventListener('submit', guard(async () => {
     try {
       const login = await api('POST', '/api/dashboard/login', { user: $('signin-user').value, password: $('signin-pass').value });
-      await signIn(login.token);
-      sessionStorage.setItem(LOGIN_KEY_ID_STORAGE, login.keyId);
+      await signIn(login.token, login.keyId);
     } catch (err) {
       state.key = null;
       $('signin-error').textContent = err.status === 401 ? 'Wrong user or password.' : err.message;
