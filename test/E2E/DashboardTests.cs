@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using WaOrleans.E2E.Support;
@@ -183,8 +184,55 @@ public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLif
             return await test.Locator(".delivery-status").TextContentAsync() is { } text && text.Contains("succeeded", StringComparison.Ordinal);
         }, "the webhook.test delivery to succeed in the deliveries list");
         await Assertions.Expect(test.First).ToContainTextAsync("ok from the e2e receiver");
-        Assert.Contains(receiver.Received, r => r.Method == "POST" && r.Event == "webhook.test");
+        var delivered = Assert.Single(receiver.Received, r => r.Method == "POST" && r.Event == "webhook.test");
         await ShotAsync("webhook-test-delivered");
+
+        // Redeliver sends the same delivery again, under the same delivery id.
+        await test.First.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Redeliver" }).ClickAsync();
+        await UntilAsync(() => Task.FromResult(receiver.Received.Count(r => r.DeliveryId == delivered.DeliveryId) == 2),
+            "the redelivery to reach the receiver with the same webhook-id");
+
+        // The number checker tells the simulated contact (on WhatsApp) from a number WaSim does not know.
+        await page.ClickAsync("#nav a[href='#numbers']");
+        await page.SelectOptionAsync("#numbers-session", SessionId);
+        await page.FillAsync("#numbers-input", $"+{DemoContact}\n+15550199999");
+        await page.ClickAsync("#numbers-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#numbers-table tbody tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#numbers-table tbody tr", new PageLocatorOptions { HasText = DemoContact })).ToContainTextAsync("yes");
+        await Assertions.Expect(page.Locator("#numbers-table tbody tr", new PageLocatorOptions { HasText = "15550199999" })).ToContainTextAsync("no");
+        await ShotAsync("numbers");
+
+        // An API key is shown once; the demo endpoints refuse it (admin only); revoking it from the page ends it.
+        await page.ClickAsync("#nav a[href='#keys']");
+        await page.SelectOptionAsync("#key-kind", "tenant");
+        await page.FillAsync("#key-name", "e2e tenant key");
+        await page.ClickAsync("#key-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#key-secret")).ToContainTextAsync("wao_");
+        var tenantKey = (await page.Locator("#key-secret").TextContentAsync())!.Split(": ", 2)[1].Trim();
+        Assert.Equal(System.Net.HttpStatusCode.OK, await StatusWithKeyAsync(HttpMethod.Get, "api/sessions", tenantKey));
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, await StatusWithKeyAsync(HttpMethod.Post, $"api/demo/sessions/{SessionId}/scan", tenantKey));
+        var keyRow = page.Locator("#keys-table tbody tr", new PageLocatorOptions { HasText = "e2e tenant key" });
+        await keyRow.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Revoke" }).ClickAsync();
+        await Assertions.Expect(keyRow).ToContainTextAsync("revoked");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, await StatusWithKeyAsync(HttpMethod.Get, "api/sessions", tenantKey));
+        await ShotAsync("keys");
+
+        // The overview counts what happened: one connected session, messages sent today.
+        await page.ClickAsync("#nav a[href='#overview']");
+        await Assertions.Expect(page.Locator("#ov-sessions")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.Locator("#ov-by-status")).ToContainTextAsync("connected");
+        await Assertions.Expect(page.Locator("#ov-today")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.Locator("#ov-failing")).ToHaveTextAsync("0");
+        await ShotAsync("overview");
+    }
+
+    private async Task<System.Net.HttpStatusCode> StatusWithKeyAsync(HttpMethod method, string path, string key)
+    {
+        using var http = new HttpClient { BaseAddress = _gateway.BaseUri };
+        using var request = new HttpRequestMessage(method, path) { Content = method == HttpMethod.Post ? JsonContent.Create(new { }) : null };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
     }
 
     private async Task<bool> IsRevokedAsync(string keyId)

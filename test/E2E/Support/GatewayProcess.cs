@@ -53,8 +53,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>WaOrleans.Silo.dll --demo</c> and waits until <c>/health/live</c> answers.</summary>
-    public static async Task<GatewayProcess> StartAsync(string logPath)
+    /// <summary>Starts <c>WaOrleans.Silo.dll</c> (with <c>--demo</c> unless <paramref name="demo"/> is false) and waits until <c>/health/live</c> answers.</summary>
+    public static async Task<GatewayProcess> StartAsync(string logPath, bool demo = true)
     {
         var silo = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Silo", "bin",
             new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "WaOrleans.Silo.dll");
@@ -72,8 +72,13 @@ public sealed class GatewayProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = data,
-            ArgumentList = { silo, "--demo" },
+            ArgumentList = { silo },
         };
+        if (demo)
+        {
+            start.ArgumentList.Add("--demo");
+        }
+
         start.Environment["WaOrleans__Http__Port"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment.Remove("PORT");
         start.Environment["WaOrleans__Storage__DataDirectory"] = data;
