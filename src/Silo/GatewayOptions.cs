@@ -104,8 +104,8 @@ public sealed class WhatsAppOptions
     public string? RootKey { get; init; }
 
     /// <summary>
-    /// Gets the SHA-256 (hex) of a media host certificate to trust although no authority signed it:
-    /// WaSim's self-signed one, for tests and demos. Null (the default) trusts only valid certificates.
+    /// Gets the SHA-256 (hex) of the media host's certificate to accept in place of a trusted chain,
+    /// or null to require a trusted one (WhatsApp's CDN). Only for a self-signed WaSim media host.
     /// </summary>
     public string? MediaCertificateSha256 { get; init; }
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
 using WaOrleans.Api;
+using WaOrleans.Api.Dashboard;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
@@ -7,11 +9,23 @@ using WaOrleans.Grains.Storage.Sqlite;
 using WaOrleans.Grains.Webhooks;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Silo;
+using WaOrleans.Silo.Demo;
 
 // One process: the Orleans silo and the REST API. Storage=sqlite (default): one node, localhost
 // clustering and the embedded SQLite database, nothing else to install. Storage=postgres: a
 // cluster member on the shared PostgreSQL database.
+var demoSwitch = DemoMode.TakeSwitch(ref args);
 var builder = WebApplication.CreateBuilder(args);
+
+// --demo: WaSim runs in this process, and the configuration added here points every session at it.
+await using var demo = demoSwitch || builder.Configuration.GetValue<bool>(DemoMode.EnabledKey)
+    ? await DemoMode.StartAsync(builder.Configuration[DemoMode.DataDirectoryKey] ?? new StorageOptions().DataDirectory, NullLoggerFactory.Instance)
+    : null;
+if (demo is not null)
+{
+    builder.Configuration.AddInMemoryCollection(demo.Configuration);
+}
+
 var settings = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 string? connectionString = null;
 if (settings.Storage.IsPostgres)
@@ -38,15 +52,9 @@ if (settings.WhatsApp.RootKey is { } rootKey)
     clientOptions = clientOptions with { RootKey = Convert.FromHexString(rootKey) };
 }
 
-if (settings.WhatsApp.MediaCertificateSha256 is { } pinned)
+if (settings.WhatsApp.MediaCertificateSha256 is { } pin)
 {
-    var pin = Convert.FromHexString(pinned);
-    clientOptions = clientOptions with
-    {
-        MediaCertificateValidation = (_, certificate, _, errors) =>
-            errors == System.Net.Security.SslPolicyErrors.None
-            || certificate is not null && certificate.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256).AsSpan().SequenceEqual(pin),
-    };
+    clientOptions = clientOptions with { MediaCertificateValidation = MediaCertificatePin.Create(pin) };
 }
 
 var port = Environment.GetEnvironmentVariable(HttpOptions.PortVariable) is { Length: > 0 } paasPort
@@ -72,4 +80,11 @@ builder.Services.AddWaOrleansApi();
 
 var app = builder.Build();
 app.MapWaOrleansApi();
+app.MapDashboard();
+if (demo is not null)
+{
+    app.MapDemoEndpoints(demo).RequireAuthorization(WaOrleansApi.AdminPolicy);
+    app.Lifetime.ApplicationStarted.Register(() => demo.PrintBanner(Console.Out, [$"http://localhost:{port}/"]));
+}
+
 await app.RunAsync();
