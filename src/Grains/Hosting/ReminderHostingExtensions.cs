@@ -9,7 +9,7 @@ public static class ReminderHostingExtensions
     /// <summary>
     /// Keeps reminders in the embedded SQLite database of <see cref="SqliteStorage"/>, so a
     /// single node's reminders survive a restart. The storage must be the one passed to
-    /// <see cref="SiloBuilderExtensions.AddWaSessions"/> (its migrations create the table).
+    /// <c>AddWaSessions</c> (its migrations create the table).
     /// </summary>
     public static ISiloBuilder UseSqliteReminderService(this ISiloBuilder silo)
     {
