@@ -13,6 +13,7 @@ internal static class SessionEventIds
     public const int Resumed = 2006;
     public const int FailoverResuming = 2007;
     public const int HandingOver = 2008;
+    public const int ReclaimingAfterReplaced = 2009;
 }
 
 /// <summary>The session log lines. They name session ids, epochs, states and reasons; never QR strings, keys or message text.</summary>
@@ -41,4 +42,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = SessionEventIds.HandingOver, Level = LogLevel.Information, Message = "Shutting down: handing {Count} sessions over to the {Silos} other silos")]
     public static partial void HandingOver(this ILogger logger, int count, int silos);
+
+    [LoggerMessage(EventId = SessionEventIds.ReclaimingAfterReplaced, Level = LogLevel.Warning, Message = "Session {GrainKey} was replaced (440) but still owns epoch {Epoch}: the other connection was stale; reconnecting (reclaim {Count})")]
+    public static partial void ReclaimingAfterReplaced(this ILogger logger, string grainKey, long epoch, int count);
 }
