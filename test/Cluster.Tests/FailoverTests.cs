@@ -99,6 +99,12 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                     output.WriteLine(line);
                 }
             }
+
+            // The last lines are in the test output; WAORLEANS_KEEP_CLUSTER_LOGS=1 keeps the whole logs.
+            if (Environment.GetEnvironmentVariable("WAORLEANS_KEEP_CLUSTER_LOGS") != "1")
+            {
+                Directory.Delete(_clusterDir, recursive: true);
+            }
         }
 
         _sim.Dispose();
