@@ -171,13 +171,13 @@ public sealed partial class SessionGrain
             return;
         }
 
-        if (!_onWhatsApp.TryGetValue(to.User, out var exists))
+        var now = DateTimeOffset.UtcNow;
+        if (!_onWhatsApp.TryGetValue(to.User, out var known) || (!known.Exists && now - known.At > SessionConstants.NotOnWhatsAppCacheTime))
         {
             try
             {
                 var answer = await client.IsOnWhatsAppAsync([to.User]);
-                exists = answer.Any(r => r.IsOnWhatsApp && r.Jid.User == to.User);
-                _onWhatsApp[to.User] = exists;
+                RememberNumber(to.User, answer.Any(r => r.IsOnWhatsApp && r.Jid.User == to.User));
             }
             catch (Exception e) when (IsTransient(e) || e is IqException)
             {
@@ -186,10 +186,21 @@ public sealed partial class SessionGrain
             }
         }
 
-        if (!exists)
+        if (!_onWhatsApp[to.User].Exists)
         {
             throw new GatewayException(GatewayErrorKind.Unprocessable, "not_on_whatsapp", $"{to.User} is not on WhatsApp", "to");
         }
+    }
+
+    /// <summary>Caches a number check; the cache is bounded, and a "no" is asked again after a while (people install WhatsApp).</summary>
+    private void RememberNumber(string digits, bool exists)
+    {
+        if (_onWhatsApp.Count >= SessionConstants.NumberCacheCapacity)
+        {
+            _onWhatsApp.Clear();
+        }
+
+        _onWhatsApp[digits] = (exists, DateTimeOffset.UtcNow);
     }
 
     /// <summary>Refuses a send once the session's or the tenant's messages of the UTC day reach the limit.</summary>
