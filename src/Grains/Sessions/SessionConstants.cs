@@ -87,4 +87,10 @@ internal static class SessionConstants
 
     /// <summary>The longest session name accepted.</summary>
     public const int MaxNameLength = 200;
+
+    /// <summary>How long a "not on WhatsApp" answer is trusted before the number is asked again: people install WhatsApp.</summary>
+    public static readonly TimeSpan NotOnWhatsAppCacheTime = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many number checks a session remembers: a bound on memory for a session that messages many numbers.</summary>
+    public const int NumberCacheCapacity = 10_000;
 }

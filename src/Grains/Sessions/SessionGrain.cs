@@ -30,7 +30,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private readonly EventOutbox _outbox;
     private readonly MessageTable _messages;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, bool> _onWhatsApp = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (bool Exists, DateTimeOffset At)> _onWhatsApp = new(StringComparer.Ordinal);
     private readonly Channel<WaEvent> _events = Channel.CreateUnbounded<WaEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _deactivating = new();
     private SessionTable _table = null!;
