@@ -12,7 +12,13 @@ public sealed class WebhookDispatchSignal
     /// <summary>Tells the worker that deliveries may be due.</summary>
     public void Wake()
     {
-        // A full semaphore means a wake-up is already pending; one is enough.
+        // A wake-up already pending is enough. The count check keeps the common case free of the
+        // exception; two racing callers can still meet a full semaphore, which is harmless.
+        if (_pending.CurrentCount > 0)
+        {
+            return;
+        }
+
         try
         {
             _pending.Release();

@@ -44,6 +44,34 @@ public sealed class WebhookWorkerTests
     }
 
     [Theory, InlineData(Provider.Sqlite), PostgresData]
+    public async Task A_worker_keeps_at_most_the_configured_number_of_requests_open_per_webhook(Provider provider)
+    {
+        await using var database = await WebhookDatabase.CreateAsync(provider);
+        await using var slow = WebhookReceiver.Start();
+        await using var fast = WebhookReceiver.Start();
+        slow.Delay = TimeSpan.FromMilliseconds(500);
+        var options = WebhookHarness.FastOptions();
+        options.MaxConcurrencyPerWebhook = 3;
+        await InsertWebhookAsync(database.Storage, "t1", "s1", slow.BaseUrl + "hook");
+        await InsertWebhookAsync(database.Storage, "t1", null, fast.BaseUrl + "hook");
+        var (outbox, worker) = StartWorker(database.Storage, options);
+        await using (worker)
+        {
+            const int Count = 24;
+            for (var i = 0; i < Count; i++)
+            {
+                await outbox.PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+            }
+
+            // The slow receiver holds its three slots; the other webhook is not held up behind it.
+            await fast.WaitForAsync(r => r.Count == Count, "every delivery to the fast receiver", TimeSpan.FromSeconds(60));
+            Assert.True(slow.Requests.Count < Count, "the fast receiver finished before the slow one");
+            await slow.WaitForAsync(r => r.Count == Count, "every delivery to the slow receiver", TimeSpan.FromSeconds(120));
+            Assert.InRange(slow.MaxConcurrent, 2, 3);
+        }
+    }
+
+    [Theory, InlineData(Provider.Sqlite), PostgresData]
     public async Task Deliveries_survive_a_restart_and_a_dead_workers_leases_run_out(Provider provider)
     {
         await using var database = await WebhookDatabase.CreateAsync(provider);
