@@ -211,7 +211,38 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
         return options.BackoffBase * step * jitter;
     }
 
-    private static async Task<IReadOnlyList<ClaimedDelivery>> LoadAsync(DbConnection connection, List<ClaimedDelivery> claimed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads what is needed to send deliveries this worker holds; those whose row, webhook or event
+    /// cannot be read (not committed yet, or gone) come back with <see cref="ClaimedDelivery.Loaded"/> false.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedDelivery>> LoadAsync(IReadOnlyList<ClaimedDelivery> claimed, CancellationToken cancellationToken)
+    {
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await LoadAsync(connection, claimed, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Gives up this worker's hold on deliveries it will not send, so any worker's next claim takes them.</summary>
+    public async Task UnlockAsync(string workerId, IReadOnlyList<ClaimedDelivery> deliveries, CancellationToken cancellationToken)
+    {
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            foreach (var delivery in deliveries)
+            {
+                await using var command = connection.CreateCommand(
+                    null,
+                    "UPDATE webhook_deliveries SET locked_by = NULL, locked_until = NULL WHERE delivery_id = @id AND locked_by = @worker")
+                    .With("@id", delivery.DeliveryId)
+                    .With("@worker", workerId);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<IReadOnlyList<ClaimedDelivery>> LoadAsync(DbConnection connection, IReadOnlyList<ClaimedDelivery> claimed, CancellationToken cancellationToken)
     {
         var names = claimed.Select((_, i) => "@d" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         var loaded = new Dictionary<string, ClaimedDelivery>(StringComparer.Ordinal);

@@ -199,7 +199,7 @@ public sealed class WebhookDirectoryGrain : Grain, IWebhookDirectoryGrain
                     await insert.ExecuteNonQueryAsync().ConfigureAwait(true);
                 }
 
-                deliveryId = await WebhookOutbox.QueueAsync(connection, transaction, row.Id, testEvent, now, CancellationToken.None).ConfigureAwait(true);
+                deliveryId = await WebhookOutbox.QueueAsync(connection, transaction, row.Id, testEvent, now, null, CancellationToken.None).ConfigureAwait(true);
                 await transaction.CommitAsync().ConfigureAwait(true);
             }
         }

@@ -28,6 +28,9 @@ public sealed class WebhookDispatchSignal
         }
     }
 
+    /// <summary>Gets or sets the running worker of this silo, which takes deliveries straight from the outbox.</summary>
+    internal WebhookDeliveryWorker? Worker { get; set; }
+
     /// <summary>Waits for a wake-up or the timeout; true when woken.</summary>
     internal Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         _pending.WaitAsync(timeout, cancellationToken);
