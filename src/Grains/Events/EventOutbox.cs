@@ -78,9 +78,21 @@ public sealed class EventOutbox
             return false;
         }
 
-        if (await WebhookOutbox.FanOutAsync(connection, transaction, gatewayEvent, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false) > 0)
+        // The local worker, when it has room, takes the deliveries as they are written: it sends
+        // them once they are committed, with no claim (a database write) in between.
+        var worker = _signal?.Worker;
+        var lease = worker?.OfferLease();
+        var queued = await WebhookOutbox.FanOutAsync(connection, transaction, gatewayEvent, TimeProvider.System.GetUtcNow(), lease, cancellationToken).ConfigureAwait(false);
+        if (queued.Count > 0)
         {
-            _signal?.Wake();
+            if (lease is not null)
+            {
+                worker!.HandOff(queued);
+            }
+            else
+            {
+                _signal?.Wake();
+            }
         }
 
         return true;
