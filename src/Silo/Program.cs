@@ -1,5 +1,6 @@
 using System.Globalization;
 using WaOrleans.Api;
+using WaOrleans.Api.Operations;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
@@ -69,6 +70,11 @@ builder.UseOrleans(silo =>
     }
 
     silo.AddWaSessions(storage, clientOptions);
+    if (settings.OrleansDashboard)
+    {
+        silo.AddWaOrleansDashboard();
+    }
+
     silo.Services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
 });
 builder.Services.AddWaOrleansApi();

@@ -47,6 +47,31 @@ public sealed class OperationsTests(SqliteGatewayFixture gateway)
     }
 
     [Fact]
+    public async Task The_Orleans_dashboard_asks_a_browser_for_the_admin_key_and_refuses_other_keys()
+    {
+        using var anonymous = gateway.Client(null);
+        using (var challenge = await anonymous.GetAsync("orleans/"))
+        {
+            await challenge.AssertErrorAsync(401);
+            Assert.Equal("Basic", challenge.Headers.WwwAuthenticate.Single().Scheme);
+        }
+
+        using var admin = gateway.Client(null);
+        admin.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("admin:" + gateway.AdminKey)));
+        using (var page = await admin.GetAsync("orleans/"))
+        {
+            Assert.Equal(200, (int)page.StatusCode);
+            Assert.Contains("<html", (await page.Content.ReadAsStringAsync()).ToLowerInvariant(), StringComparison.Ordinal);
+        }
+
+        var (_, tenantKey) = await gateway.NewKeyAsync("tenant", await gateway.NewTenantAsync());
+        using var tenant = gateway.Client(null);
+        tenant.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("admin:" + tenantKey)));
+        using var refused = await tenant.GetAsync("orleans/");
+        await refused.AssertErrorAsync(403, "forbidden");
+    }
+
+    [Fact]
     public async Task Health_probes_answer_without_a_key()
     {
         using var anonymous = gateway.Client(null);
