@@ -49,7 +49,8 @@ public static class WaOrleansApi
 
     /// <summary>
     /// Adds the middleware (errors, body limits, authentication) and maps every route: <c>/api/…</c>,
-    /// <c>/openapi/v1.json</c>, <c>/docs</c>, <c>/health/live</c>, <c>/health/ready</c>, <c>/metrics</c>.
+    /// <c>/openapi/v1.json</c>, <c>/docs</c>, <c>/health/live</c>, <c>/health/ready</c>, <c>/metrics</c>, and
+    /// <c>/orleans</c> (admin) when the silo has <see cref="OrleansDashboard.AddWaOrleansDashboard"/>.
     /// </summary>
     public static WebApplication MapWaOrleansApi(this WebApplication app)
     {
@@ -77,6 +78,7 @@ public static class WaOrleansApi
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("WaOrleans API")).AllowAnonymous();
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        OrleansDashboard.MapIfAdded(app);
         return app;
     }
 

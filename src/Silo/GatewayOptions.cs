@@ -33,6 +33,9 @@ public sealed class GatewayOptions
     /// printed once to the console and kept only hashed.
     /// </summary>
     public string? AdminKey { get; init; }
+
+    /// <summary>Gets whether the Orleans dashboard is served to the admin at <c>/orleans</c> (default true).</summary>
+    public bool OrleansDashboard { get; init; } = true;
 }
 
 /// <summary>Where the REST API listens.</summary>

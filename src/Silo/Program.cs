@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using WaOrleans.Api;
 using WaOrleans.Api.Dashboard;
+using WaOrleans.Api.Operations;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
@@ -76,6 +77,11 @@ builder.UseOrleans(silo =>
     }
 
     silo.AddWaSessions(storage, clientOptions);
+    if (settings.OrleansDashboard)
+    {
+        silo.AddWaOrleansDashboard();
+    }
+
     silo.Services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
 });
 builder.Services.AddWaOrleansApi();
