@@ -4,6 +4,9 @@
 #   test/postgres.sh start   starts it (installing the Debian package when initdb is missing) and
 #                            prints its connection string on stdout; everything else goes to stderr
 #   test/postgres.sh env     prints `export WAORLEANS_TEST_POSTGRES=…` for the running cluster
+#   test/postgres.sh restart [SECONDS]  stops it (fast: every client is disconnected), waits
+#                            SECONDS (default 0) and starts it again on the same port and data,
+#                            for the tests that prove the cluster recovers by itself
 #   test/postgres.sh stop    stops it and removes its directory
 # The state file (default test/.postgres.state, override with WAORLEANS_PG_STATE) remembers the
 # directory and port between calls, so each worktree can run its own cluster.
@@ -87,6 +90,19 @@ stop() {
   rm -rf "$dir" "$state"
 }
 
+restart() {
+  [[ -f $state ]] || { log "not running"; exit 1; }
+  local dir port pg_ctl
+  read -r dir port < "$state"
+  pg_ctl=$(find_bin pg_ctl)
+  as_owner "'$pg_ctl' -D '$dir/data' -m fast -w stop" >&2
+  sleep "${1:-0}"
+  as_owner "'$pg_ctl' -D '$dir/data' -w -l '$dir/postgres.log' \
+    -o \"-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c fsync=off\" start" >&2 \
+    || { tail -n 20 "$dir/postgres.log" >&2; exit 1; }
+  log "restarted on 127.0.0.1:$port after ${1:-0} s down"
+}
+
 print_env() {
   [[ -f $state ]] || { log "not running"; exit 1; }
   local dir port
@@ -97,6 +113,7 @@ print_env() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart) restart "${2:-0}" ;;
   env) print_env ;;
-  *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|restart|stop|env" >&2; exit 2 ;;
 esac

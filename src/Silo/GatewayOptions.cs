@@ -78,6 +78,20 @@ public sealed class ClusterSettings
 
     /// <summary>Gets the port clients connect to.</summary>
     public int GatewayPort { get; init; } = 30000;
+
+    /// <summary>
+    /// Gets the address other silos reach this one at: null for loopback (all silos on one machine,
+    /// as deploy/cluster.sh runs them), an IP address, or <c>auto</c> for this host name's first
+    /// IPv4 address (a container). Any value but loopback listens on every interface.
+    /// </summary>
+    public string? AdvertisedAddress { get; init; }
+
+    /// <summary>
+    /// Gets whether the silo runs in Kubernetes (Orleans' Kubernetes hosting): the pod's IP,
+    /// name and namespace come from the POD_* environment variables, and the silos delete the pods
+    /// of silos the cluster declared dead (deploy/k8s has the RBAC role this needs).
+    /// </summary>
+    public bool Kubernetes { get; init; }
 }
 
 /// <summary>Where sessions connect to.</summary>

@@ -15,7 +15,9 @@ using WaOrleans.Silo.Demo;
 // clustering and the embedded SQLite database, nothing else to install. Storage=postgres: a
 // cluster member on the shared PostgreSQL database.
 var demoSwitch = DemoMode.TakeSwitch(ref args);
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json ships beside the executable, so it applies wherever the gateway is started
+// from; relative paths in it (the data directory) still resolve against the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 // --demo: WaSim runs in this process, and the configuration added here points every session at it.
 await using var demo = demoSwitch || builder.Configuration.GetValue<bool>(DemoMode.EnabledKey)
@@ -66,10 +68,7 @@ builder.UseOrleans(silo =>
 {
     if (connectionString is null)
     {
-        silo.UseLocalhostClustering(settings.Cluster.SiloPort, settings.Cluster.GatewayPort);
-        // Orleans has no SQLite reminder table: reminders live in memory, and the sessions table's
-        // should_be_online flag (the startup resume) is what survives a restart.
-        silo.UseInMemoryReminderService();
+        silo.UseSingleNode(settings.Cluster);
     }
     else
     {

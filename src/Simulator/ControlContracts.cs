@@ -19,6 +19,25 @@ public sealed record ScanRequest(string Qr);
 /// <summary>Body of <c>POST /sim/phones/{phone}/pair-code</c>: the 8-character code the companion showed.</summary>
 public sealed record PairCodeRequest(string Code);
 
+/// <summary>
+/// Body of <c>POST /sim/phones/{phone}/forget-session</c>: the phone drops its Signal session with
+/// that device (PN or LID JID), as a phone that lost its state would; its next message from the
+/// device fails to decrypt and the phone answers with a retry receipt carrying its keys.
+/// </summary>
+public sealed record ForgetSessionRequest(string Jid);
+
+/// <summary>
+/// Body of <c>POST /sim/phones/{phone}/retries</c>: whether the phone answers retry receipts for
+/// the messages it sent (default true; false leaves a receiver that cannot decrypt with its own
+/// phone as the only source, for placeholder resend), and whether it sends them.
+/// </summary>
+/// <param name="Answer">Whether the phone answers retry receipts for what it sent.</param>
+/// <param name="Send">Whether the phone and its simulated companions send retry receipts for what they cannot decrypt; unchanged when null.</param>
+public sealed record RetrySettingsRequest(bool Answer, bool? Send = null);
+
+/// <summary>Body of <c>POST /sim/phones/{phone}/companions</c>: how many more simulated companions to link.</summary>
+public sealed record AddCompanionsRequest(int Count);
+
 /// <summary>Body of <c>POST /sim/phones/{phone}/unlink</c>: one device id, or null for every companion.</summary>
 public sealed record UnlinkRequest(int? Device);
 
@@ -33,7 +52,14 @@ public sealed record UnlinkRequest(int? Device);
 public sealed record FaultRequest(string Kind, int? Code, int? Count = null, int? DelayMs = null);
 
 /// <summary>A simulated phone's account as the control API shows it; the identity key is public.</summary>
-public sealed record PhoneInfo(string Phone, string Jid, string Lid, string PushName, string IdentityKey, IReadOnlyList<DeviceInfo> Devices);
+public sealed record PhoneInfo(string Phone, string Jid, string Lid, string PushName, string IdentityKey, IReadOnlyList<DeviceInfo> Devices, int BundlesServed = 0);
+
+/// <summary>
+/// One logged-in connection of a phone's companion, as <c>GET /sim/phones/{phone}/connections</c>
+/// shows it: a connection the server is closing (replaced, faulted) says so until its socket ends,
+/// so two entries that are not closing mean two live connections for one device.
+/// </summary>
+public sealed record ConnectionInfo(string Device, DateTimeOffset LoggedInAt, bool Closing);
 
 /// <summary>A linked companion device as the control API shows it.</summary>
 public sealed record DeviceInfo(string Jid, string Lid, int DeviceId, long KeyIndex, bool Online, int PreKeys, int Undelivered, bool Simulated = false);
@@ -44,14 +70,19 @@ public sealed record RootKeyInfo(string RootKey, string WebSocketUrl);
 /// <summary>What a simulated phone received: decrypted messages and receipts for what it sent.</summary>
 public sealed record PhoneInbox(IReadOnlyList<InboxEntry> Messages, IReadOnlyList<ReceiptInfo> Receipts);
 
-/// <summary>A message the phone received: its text if it has one, the whole message as protobuf JSON, or why it did not decrypt.</summary>
-public sealed record InboxEntry(string From, string Id, string EncType, string? Text, string? Message, string? Error, DateTimeOffset Received, MediaInfo? Media);
+/// <summary>
+/// A message the phone received: its text if it has one, the whole message as protobuf JSON, or why
+/// it did not decrypt; <see cref="TcToken"/> is <c>valid</c> or <c>invalid</c> when the stanza carried a
+/// privacy token (checked against the one this phone issued to the sender), null when it had none.
+/// </summary>
+public sealed record InboxEntry(string From, string Id, string EncType, string? Text, string? Message, string? Error, DateTimeOffset Received, MediaInfo? Media,
+    string? TcToken = null);
 
 /// <summary>The phone's check of a message's media: fetched from the media host, hashes and MAC verified, decrypted.</summary>
 public sealed record MediaInfo(string Kind, int Size, bool Verified, string? Error);
 
-/// <summary>A receipt for a message the phone sent: who sent it and its type (<c>delivery</c>, <c>read</c>, <c>inactive</c>…).</summary>
-public sealed record ReceiptInfo(string From, string Id, string Type);
+/// <summary>A receipt for a message the phone sent: who sent it, its type (<c>delivery</c>, <c>read</c>, <c>inactive</c>, <c>retry</c>…), and whether a retry carried the sender's keys.</summary>
+public sealed record ReceiptInfo(string From, string Id, string Type, bool WithKeys = false);
 
 /// <summary>Body of <c>POST /sim/groups</c>: a subject, the creating phone and the other member phones.</summary>
 public sealed record CreateGroupRequest(string Subject, string Creator, IReadOnlyList<string>? Participants);

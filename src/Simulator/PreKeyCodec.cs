@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Crypto;
+using WaOrleans.Protocol.Signal;
 
 namespace WaOrleans.Simulator;
 
@@ -53,6 +54,45 @@ internal static class PreKeyCodec
         }
 
         return Stanza.Make("user", NodeContent.FromChildren(children), ("jid", jid));
+    }
+
+    /// <summary>
+    /// Writes the <c>keys</c> of a retry receipt (PROTOCOL.md §7.5): type, identity, the one-time
+    /// prekey when one is left, and the signed prekey. A primary phone has no device identity to add.
+    /// </summary>
+    public static Node WriteRetryKeys(SignalRegistration registration, (uint Id, byte[] Key)? preKey)
+    {
+        var children = new List<Node>
+        {
+            Stanza.Make("type", new byte[] { KeyTypeByte }),
+            Stanza.Make("identity", registration.IdentityKey),
+        };
+        if (preKey is { } key)
+        {
+            children.Add(Stanza.Make("key", NodeContent.FromChildren(Stanza.Make("id", WriteId(key.Id)), Stanza.Make("value", key.Key))));
+        }
+
+        children.Add(Stanza.Make("skey", NodeContent.FromChildren(
+            Stanza.Make("id", WriteId(registration.SignedPreKeyId)),
+            Stanza.Make("value", registration.SignedPreKey),
+            Stanza.Make("signature", registration.SignedPreKeySignature))));
+        return Stanza.Make("keys", NodeContent.FromChildren(children));
+    }
+
+    /// <summary>Reads the bundle a retry receipt carries (its <c>registration</c> and <c>keys</c>); null when it has none or it is malformed.</summary>
+    public static PreKeyBundle? ReadRetryBundle(Node receipt, ushort deviceId)
+    {
+        var registration = Stanza.ChildBytes(receipt, "registration");
+        if (receipt.GetChild("keys") is not { } keys || registration is not { Length: 4 }
+            || Stanza.ChildBytes(keys, "identity") is not { Length: Curve25519.KeySize } identity
+            || keys.GetChild("skey") is not { } skey || ReadSignedPreKey(skey) is not { } signed)
+        {
+            return null;
+        }
+
+        var preKey = keys.GetChild("key") is { } key && ReadPreKey(key) is { } oneTime ? new BundlePreKey(new PreKeyId(oneTime.Id), oneTime.Key) : (BundlePreKey?)null;
+        return new PreKeyBundle(new RegistrationId(BinaryPrimitives.ReadUInt32BigEndian(registration)), new DeviceId(deviceId),
+            new SignedPreKeyId(signed.Id), signed.Key, signed.Signature, IdentityKey.FromBytes(identity), preKey);
     }
 
     /// <summary>Writes a per-user error for a JID the server has no keys for.</summary>

@@ -55,6 +55,18 @@ internal sealed class SimAccount
     /// <summary>Gets what the phone (device 0) received, in arrival order.</summary>
     public List<PhoneInboxEntry> Inbox { get; } = [];
 
+    /// <summary>Gets how many key bundles of the phone (device 0) the server handed out, so a test can tell a fetched bundle from one sent in a retry receipt.</summary>
+    public int BundlesServed { get; set; }
+
+    /// <summary>Gets the privacy tokens the phone issued, by the LID user of the account it issued each to.</summary>
+    public Dictionary<string, byte[]> IssuedTokens { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets whether the phone ignores retry receipts for what it sent, as a phone that went offline would; set through the control API.</summary>
+    public bool IgnoreRetries { get; set; }
+
+    /// <summary>Gets or sets whether the phone and its simulated companions stay silent about what they cannot decrypt (no retry receipts); set through the control API.</summary>
+    public bool SendNoRetries { get; set; }
+
     /// <summary>Gets the account's PN JID without a device.</summary>
     public Jid PhoneJid => new(Phone, JidServer.PhoneNumber);
 
@@ -99,7 +111,9 @@ internal sealed class SimAccount
 /// <param name="Error">Why it did not decrypt, or null.</param>
 /// <param name="Received">When the server routed it.</param>
 /// <param name="Media">What the phone found when it fetched and decrypted the message's media, if it has any.</param>
-internal sealed record PhoneInboxEntry(Jid From, string Id, string EncType, Protocol.Proto.Message? Message, string? Error, DateTimeOffset Received, MediaCheck? Media = null);
+/// <param name="TcToken"><c>valid</c> or <c>invalid</c> when the stanza carried a privacy token, else null.</param>
+internal sealed record PhoneInboxEntry(Jid From, string Id, string EncType, Protocol.Proto.Message? Message, string? Error, DateTimeOffset Received, MediaCheck? Media = null,
+    string? TcToken = null);
 
 /// <summary>The phone's check of a media message: the kind, the decrypted size, and why it failed if it did.</summary>
 /// <param name="Kind">image, video, audio, document or sticker.</param>
@@ -116,4 +130,5 @@ internal sealed record PhoneSentMessage(Protocol.Proto.Message Content, Jid? Gro
 /// <param name="From">The device that sent the receipt.</param>
 /// <param name="Id">The message id.</param>
 /// <param name="Type">The receipt type (absent means delivered).</param>
-internal sealed record PhoneReceipt(Jid From, string Id, string? Type);
+/// <param name="WithKeys">Whether a retry receipt carried the sender's key bundle.</param>
+internal sealed record PhoneReceipt(Jid From, string Id, string? Type, bool WithKeys = false);

@@ -54,6 +54,7 @@ internal sealed partial class SimConnection
 
         await SendNodeAsync(Stanza.Make("ib", NodeContent.FromChildren(Stanza.Make("offline", default, ("count", Stanza.Number(backlog.Count)))),
             ("from", Jid.ServerJid)), cancellationToken).ConfigureAwait(false);
+        LoggedInAt = now;
         LogMessages.DeviceLoggedIn(_server.Logger, Device.Jid);
         return true;
     }

@@ -25,6 +25,7 @@ internal sealed partial class SimConnection
     private int _dropOutgoing;
     private int _nackIncoming;
     private long _delayTicks;
+    private int _closing;
     private Task _delayedSends = Task.CompletedTask;
 
     /// <summary>Wraps an accepted Noise socket and the client's decoded payload.</summary>
@@ -39,6 +40,12 @@ internal sealed partial class SimConnection
 
     /// <summary>Gets the logged-in device, or null while registering.</summary>
     public SimDevice? Device { get; private set; }
+
+    /// <summary>Gets when the device logged in on this connection, or null before (or without) a login.</summary>
+    public DateTimeOffset? LoggedInAt { get; private set; }
+
+    /// <summary>Gets whether the server began closing this connection (its socket may still be open).</summary>
+    public bool IsClosing => Volatile.Read(ref _closing) != 0;
 
     /// <summary>Gets the client's Noise static public key.</summary>
     public ReadOnlySpan<byte> NoiseKey => _noiseKey;
@@ -145,6 +152,7 @@ internal sealed partial class SimConnection
     /// <summary>Sends a final stanza (a stream error, a failure) and closes the connection.</summary>
     public async Task CloseWithAsync(Node? last)
     {
+        Volatile.Write(ref _closing, 1);
         try
         {
             if (last is not null)
@@ -166,6 +174,7 @@ internal sealed partial class SimConnection
     /// <summary>Closes the connection without a goodbye stanza.</summary>
     public async Task CloseAsync()
     {
+        Volatile.Write(ref _closing, 1);
         try
         {
             await _socket.CloseAsync().ConfigureAwait(false);

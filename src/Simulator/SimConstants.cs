@@ -59,4 +59,13 @@ internal static class SimConstants
 
     /// <summary>Minimum prekey stock before the server tells a device to upload more: Baileys and whatsmeow both use 5 (PROTOCOL.md §5.4).</summary>
     public const int MinPreKeys = 5;
+
+    /// <summary>A phone stops asking for a message again after this many retry receipts: Baileys' and whatsmeow's limit of 5 (PROTOCOL.md §7.5).</summary>
+    public const int MaxRetryCount = 5;
+
+    /// <summary>How many (device, message) retry counts the simulated phones remember; cleared past it, which only allows a few extra retries.</summary>
+    public const int RememberedRetries = 10_000;
+
+    /// <summary>Size of a privacy token a simulated phone issues; WhatsApp's are opaque, a few dozen bytes.</summary>
+    public const int PrivacyTokenSize = 24;
 }

@@ -39,6 +39,11 @@ public sealed partial class WaSimServer
             (IResult)TypedResults.Ok(Describe(await ScanQrAsync(RequireAccount(phone), request.Qr, cancellationToken).ConfigureAwait(false)))));
         sim.MapPost("/phones/{phone}/pair-code", (string phone, PairCodeRequest request, CancellationToken cancellationToken) => Handle(async () =>
             (IResult)TypedResults.Ok(Describe(await EnterPairingCodeAsync(RequireAccount(phone), request.Code, cancellationToken).ConfigureAwait(false)))));
+        sim.MapGet("/phones/{phone}/connections", (string phone) => Handle(() =>
+        {
+            var account = RequireAccount(phone);
+            return Task.FromResult<IResult>(TypedResults.Ok(DescribeConnections(account)));
+        }));
         sim.MapGet("/phones/{phone}/inbox", (string phone) => Handle(() =>
         {
             var account = RequireAccount(phone);
@@ -46,7 +51,7 @@ public sealed partial class WaSimServer
             {
                 return Task.FromResult<IResult>(TypedResults.Ok(new PhoneInbox(
                     [.. account.Inbox.Select(Describe)],
-                    [.. account.Receipts.Select(r => new ReceiptInfo(r.From.ToString(), r.Id, r.Type ?? "delivery"))])));
+                    [.. account.Receipts.Select(r => new ReceiptInfo(r.From.ToString(), r.Id, r.Type ?? "delivery", r.WithKeys))])));
             }
         }));
         sim.MapGet("/phones/{phone}/companions/{device}/inbox", (string phone, int device) => Handle(() =>
@@ -56,6 +61,48 @@ public sealed partial class WaSimServer
             {
                 return Task.FromResult<IResult>(TypedResults.Ok(new PhoneInbox([.. peer.Inbox.Select(Describe)], [])));
             }
+        }));
+        sim.MapPost("/phones/{phone}/forget-session", (string phone, ForgetSessionRequest request) => Handle(async () =>
+        {
+            var account = RequireAccount(phone);
+            if (!Jid.TryParse(request.Jid, out var device) || State.FindAccount(device) is not { } owner)
+            {
+                throw new SimRequestException(400, "jid must be a device JID of a known account");
+            }
+
+            // Both spellings: the phone keys sessions by the LID, but a PN session may exist too.
+            await account.Signal.ResetSessionAsync(PhoneSignalAddress(owner.Lid.WithDevice(device.Device))).ConfigureAwait(false);
+            await account.Signal.ResetSessionAsync(PhoneSignalAddress(owner.PhoneJid.WithDevice(device.Device))).ConfigureAwait(false);
+            return (IResult)TypedResults.NoContent();
+        }));
+        sim.MapPost("/phones/{phone}/retries", (string phone, RetrySettingsRequest request) => Handle(() =>
+        {
+            var account = RequireAccount(phone);
+            lock (State.Sync)
+            {
+                account.IgnoreRetries = !request.Answer;
+                account.SendNoRetries = request.Send is { } send ? !send : account.SendNoRetries;
+            }
+
+            return Task.FromResult<IResult>(TypedResults.NoContent());
+        }));
+        sim.MapPost("/phones/{phone}/companions", (string phone, AddCompanionsRequest request) => Handle(async () =>
+        {
+            var account = RequireAccount(phone);
+            int existing;
+            lock (State.Sync)
+            {
+                existing = account.Companions.Count(d => d.Peer is not null);
+            }
+
+            if (request.Count < 1 || existing + request.Count > MaxSimulatedCompanions)
+            {
+                throw new SimRequestException(400, $"a phone has at most {MaxSimulatedCompanions} simulated companions");
+            }
+
+            // No devices notification goes out: clients learn of the device from USync or a phash.
+            await AddSimulatedCompanionsAsync(account, request.Count).ConfigureAwait(false);
+            return (IResult)TypedResults.Ok(Describe(account));
         }));
         sim.MapPost("/phones/{phone}/unlink", (string phone, UnlinkRequest? request) => Handle(async () =>
         {
@@ -158,7 +205,7 @@ public sealed partial class WaSimServer
         {
             return new PhoneInfo(account.Phone, account.PhoneJid.ToString(), account.Lid.ToString(), account.PushName,
                 Convert.ToBase64String(account.Identity.PublicKey),
-                [.. account.Companions.OrderBy(d => d.DeviceId).Select(DescribeDevice)]);
+                [.. account.Companions.OrderBy(d => d.DeviceId).Select(DescribeDevice)], account.BundlesServed);
         }
     }
 
@@ -180,7 +227,7 @@ public sealed partial class WaSimServer
 
     private static InboxEntry Describe(PhoneInboxEntry e) =>
         new(e.From.ToString(), e.Id, e.EncType, TextOf(e.Message), e.Message?.ToString(), e.Error, e.Received,
-            e.Media is { } m ? new MediaInfo(m.Kind, m.Size, m.Error is null, m.Error) : null);
+            e.Media is { } m ? new MediaInfo(m.Kind, m.Size, m.Error is null, m.Error) : null, e.TcToken);
 
     private static string? TextOf(Protocol.Proto.Message? message)
     {

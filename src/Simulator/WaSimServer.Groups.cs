@@ -35,8 +35,30 @@ public sealed partial class WaSimServer
     internal async Task RouteGroupMessageAsync(SimDevice sender, SimGroup group, string id, Node message)
     {
         var now = Options.TimeProvider.GetUtcNow();
+        if (message.Attrs.TryGetValue("participant", out var participantValue) && participantValue.TryGetJid(out var participant))
+        {
+            // A resend to one member device (a retry answer): only that device gets it (PROTOCOL.md §6.4).
+            await SendToAsync(sender, Stanza.Make("ack", default,
+                ("class", "message"), ("id", id), ("from", group.Jid), ("t", Stanza.Number(now.ToUnixTimeSeconds())))).ConfigureAwait(false);
+            if (State.FindAccount(participant) is { } member && group.Members.Contains(member))
+            {
+                var single = message.Children.Where(c => c.Tag is "enc" or "device-identity").ToList();
+                await FanOutAsync(group, sender.Account, sender.DeviceId, id, message.GetAttr("type") ?? "text", now, _ => [], single, sender.Lid, sender.Jid,
+                    only: (member, participant.Device)).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        // The server's participant hash: every member device, as the LID-addressed group names them.
+        string phash;
+        lock (State.Sync)
+        {
+            phash = Protocol.Client.ParticipantHash.Compute(group.Members.SelectMany(m => m.Companions.Select(d => d.DeviceId).Prepend((ushort)0).Select(d => m.Lid.WithDevice(d))));
+        }
+
         await SendToAsync(sender, Stanza.Make("ack", default,
-            ("class", "message"), ("id", id), ("from", group.Jid), ("t", Stanza.Number(now.ToUnixTimeSeconds())))).ConfigureAwait(false);
+            ("class", "message"), ("id", id), ("from", group.Jid), ("t", Stanza.Number(now.ToUnixTimeSeconds())), ("phash", phash))).ConfigureAwait(false);
         RememberSender(id, sender.Jid);
         var shares = (message.GetChild("participants")?.GetChildren("to") ?? [])
             .Select(t => (Jid: Jid.TryParse(t.GetAttr("jid"), out var j) ? j : default, t.Children))
@@ -49,13 +71,15 @@ public sealed partial class WaSimServer
     }
 
     private async Task FanOutAsync(SimGroup group, SimAccount senderAccount, ushort senderDevice, string id, string type, DateTimeOffset now,
-        Func<(SimAccount Account, ushort DeviceId), IReadOnlyList<Node>> shareOf, IReadOnlyList<Node> common, Jid participantLid, Jid participantPn)
+        Func<(SimAccount Account, ushort DeviceId), IReadOnlyList<Node>> shareOf, IReadOnlyList<Node> common, Jid participantLid, Jid participantPn,
+        (SimAccount Account, ushort DeviceId)? only = null)
     {
         List<(SimAccount Account, ushort DeviceId)> targets;
         lock (State.Sync)
         {
             targets = [.. group.Members.SelectMany(m => m.Companions.Select(d => (m, d.DeviceId)).Prepend((m, (ushort)0)))
-                .Where(t => t.m != senderAccount || t.Item2 != senderDevice)];
+                .Where(t => t.m != senderAccount || t.Item2 != senderDevice)
+                .Where(t => only is null || (t.m == only.Value.Account && t.Item2 == only.Value.DeviceId))];
         }
 
         foreach (var target in targets)

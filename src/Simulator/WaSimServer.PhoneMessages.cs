@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using WaOrleans.Protocol.Binary;
@@ -14,6 +16,9 @@ public sealed partial class WaSimServer
 
     /// <summary>How many sent 1:1 messages a phone keeps for resending on a retry receipt; phones keep recent messages only.</summary>
     private const int KeptSentMessages = 1000;
+
+    /// <summary>How many retry receipts phones and simulated companions sent, per receiving device and message id.</summary>
+    private readonly ConcurrentDictionary<string, int> _peerRetryCounts = new(StringComparer.Ordinal);
 
     /// <summary>Sends a message from <paramref name="account"/>'s phone to a group it belongs to: a sender-key <c>skmsg</c> for all, with the key in a <c>pkmsg</c> per device.</summary>
     internal async Task<string> SendGroupFromPhoneAsync(SimAccount account, Jid groupJid, Message content)
@@ -94,7 +99,11 @@ public sealed partial class WaSimServer
     /// <c>pkmsg</c> carrying the phone's current sender key, as WhatsApp phones (and Baileys) resend
     /// it: the old <c>skmsg</c> is behind the chain a fresh distribution message starts from.
     /// </summary>
-    internal async Task ResendFromPhoneAsync(SimAccount account, SimDevice device, string id)
+    /// <remarks>
+    /// When the receipt carries the device's keys (PROTOCOL.md §7.5), the new session is built from
+    /// them, as whatsmeow does; otherwise from a bundle of the device's uploaded prekeys.
+    /// </remarks>
+    internal async Task ResendFromPhoneAsync(SimAccount account, SimDevice device, string id, Node receipt)
     {
         PhoneSentMessage? sent;
         lock (State.Sync)
@@ -108,9 +117,10 @@ public sealed partial class WaSimServer
         }
 
         await account.Signal.ResetSessionAsync(LidAddress(device)).ConfigureAwait(false);
+        var bundle = PreKeyCodec.ReadRetryBundle(receipt, device.DeviceId);
         if (sent.Group is not { } group)
         {
-            await SendToDeviceAsync(account, device, id, sent.Content).ConfigureAwait(false);
+            await SendToDeviceAsync(account, device, id, sent.Content, bundle: bundle).ConfigureAwait(false);
             return;
         }
 
@@ -122,7 +132,7 @@ public sealed partial class WaSimServer
             GroupId = group.ToString(),
             AxolotlSenderKeyDistributionMessage = ByteString.CopyFrom(distribution),
         };
-        await SendToDeviceAsync(account, device, id, content, group).ConfigureAwait(false);
+        await SendToDeviceAsync(account, device, id, content, group, bundle: bundle).ConfigureAwait(false);
     }
 
     private void RememberSent(SimAccount account, string id, PhoneSentMessage sent)
@@ -137,13 +147,14 @@ public sealed partial class WaSimServer
         }
     }
 
-    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content, Jid? group = null, Jid? recipient = null)
+    private async Task SendToDeviceAsync(SimAccount account, SimDevice device, string id, Message content, Jid? group = null, Jid? recipient = null,
+        PreKeyBundle? bundle = null, bool peer = false)
     {
         var now = Options.TimeProvider.GetUtcNow();
         EncryptedMessage encrypted;
         try
         {
-            encrypted = await account.Signal.EncryptAsync(LidAddress(device), () => TakeBundle(device), content.ToByteArray()).ConfigureAwait(false);
+            encrypted = await account.Signal.EncryptAsync(LidAddress(device), () => bundle ?? TakeBundle(device), content.ToByteArray()).ConfigureAwait(false);
         }
         catch (SignalProtocolException ex)
         {
@@ -160,6 +171,12 @@ public sealed partial class WaSimServer
             : Stanza.Make("message", NodeContent.FromChildren(EncNode(encrypted)),
                 ("from", account.Lid), ("id", id), ("type", StanzaType(content)), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
                 ("notify", account.PushName), ("sender_pn", account.PhoneJid));
+        if (peer)
+        {
+            // A phone's protocol message to its own companion (PROTOCOL.md §7.3 peer_msg).
+            message = message with { Attrs = new Dictionary<string, AttrValue>(message.Attrs) { ["category"] = "peer" } };
+        }
+
         if (recipient is { } chat)
         {
             // A copy for the sender's own device names the chat it went to, as the server relays it.
@@ -172,8 +189,15 @@ public sealed partial class WaSimServer
     private static SignalAddress LidAddress(SimDevice device) =>
         SignalAddress.ForUser(device.Account.LidUser, SignalUserDomain.Lid, new DeviceId(device.DeviceId));
 
-    /// <summary>Decrypts a message for the phone or a simulated companion (<paramref name="signal"/>) and records it in <paramref name="inbox"/>.</summary>
-    private async Task ReceiveOnPeerAsync(PhoneSignal signal, List<PhoneInboxEntry> inbox, Node message, DateTimeOffset now)
+    /// <summary>The Signal address a phone keys a device's session by: the JID's user, domain and device.</summary>
+    private static SignalAddress PhoneSignalAddress(Jid device) =>
+        SignalAddress.ForUser(device.User, device.IsLid ? SignalUserDomain.Lid : SignalUserDomain.WhatsApp, new DeviceId(device.Device));
+
+    /// <summary>
+    /// Decrypts a message for the phone or a simulated companion (<paramref name="signal"/>) and
+    /// records it in <paramref name="inbox"/>; what does not decrypt is answered with a retry receipt.
+    /// </summary>
+    private async Task ReceiveOnPeerAsync(PhoneSignal signal, List<PhoneInboxEntry> inbox, Node message, DateTimeOffset now, SimAccount owner, ushort deviceId)
     {
         if (!message.Attrs.TryGetValue("from", out var fromValue) || !fromValue.TryGetJid(out var from))
         {
@@ -182,9 +206,15 @@ public sealed partial class WaSimServer
 
         // In a group the author is the participant; the chat is the group.
         var author = from.IsGroup && message.Attrs.TryGetValue("participant", out var participant) && participant.TryGetJid(out var p) ? p : from;
-        var address = SignalAddress.ForUser(author.User, author.IsLid ? SignalUserDomain.Lid : SignalUserDomain.WhatsApp, new DeviceId(author.Device));
+        // A companion's peer message to its phone is addressed to the number but encrypted for the
+        // LID session, as whatsmeow sends it: decrypt it under the LID the server names.
+        var sessionJid = message.GetAttr("category") == "peer" && message.Attrs.TryGetValue("sender_lid", out var senderLid) && senderLid.TryGetJid(out var lidJid)
+            ? lidJid
+            : author;
+        var address = PhoneSignalAddress(sessionJid);
         var senderKey = new SenderKeyName(from.ToString(), address);
         var id = message.GetAttr("id") ?? "";
+        (bool Failed, bool NoSession) retry = (false, false);
         foreach (var enc in message.GetChildren("enc"))
         {
             var type = enc.GetAttr("type") ?? "";
@@ -197,6 +227,7 @@ public sealed partial class WaSimServer
             catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException or NotSupportedException)
             {
                 error = ex.Message;
+                retry = (true, retry.NoSession || (ex is SignalProtocolException { Kind: SignalErrorKind.NoSession } && type is "msg" or "pkmsg"));
             }
 
             if (decrypted is not null && decrypted.CalculateSize() == 0)
@@ -206,11 +237,114 @@ public sealed partial class WaSimServer
             }
 
             var media = decrypted is null ? null : CheckMedia(decrypted.DeviceSentMessage?.Message ?? decrypted);
+            string? tcToken = null;
             lock (State.Sync)
             {
-                inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media));
+                if (Stanza.ChildBytes(message, "tctoken") is { } presented && State.FindAccount(author) is { } presenter)
+                {
+                    tcToken = owner.IssuedTokens.TryGetValue(presenter.LidUser, out var issued) && issued.AsSpan().SequenceEqual(presented) ? "valid" : "invalid";
+                }
+
+                inbox.Add(new PhoneInboxEntry(author, id, type, decrypted, error, now, media, tcToken));
+            }
+
+            if (deviceId == 0 && decrypted?.ProtocolMessage?.PeerDataOperationRequestMessage is { } request && State.FindDevice(author) is { } companion
+                && companion.Account == owner)
+            {
+                await AnswerPeerDataRequestAsync(owner, companion, id, request).ConfigureAwait(false);
             }
         }
+
+        if (deviceId == 0 && !from.IsGroup && !retry.Failed && message.GetAttr("category") != "peer")
+        {
+            await IssuePrivacyTokenAsync(owner, author, now).ConfigureAwait(false);
+        }
+
+        if (retry.Failed)
+        {
+            await SendPeerRetryAsync(signal, owner, deviceId, message, from, author, retry.NoSession, now).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Issues the phone's trusted-contact token to a companion of another account that messaged it,
+    /// once per account, with a <c>privacy_token</c> notification (PROTOCOL.md §7.7); the sender
+    /// attaches it to its later messages and presence subscriptions.
+    /// </summary>
+    private async Task IssuePrivacyTokenAsync(SimAccount owner, Jid author, DateTimeOffset now)
+    {
+        byte[] token;
+        lock (State.Sync)
+        {
+            if (State.FindDevice(author) is not { } sender || sender.Account == owner || owner.IssuedTokens.ContainsKey(sender.Account.LidUser))
+            {
+                return;
+            }
+
+            token = RandomNumberGenerator.GetBytes(SimConstants.PrivacyTokenSize);
+            owner.IssuedTokens[sender.Account.LidUser] = token;
+            State.MarkChanged();
+        }
+
+        var issuer = author.IsLid ? owner.Lid : owner.PhoneJid;
+        var t = Stanza.Number(now.ToUnixTimeSeconds());
+        var notification = Stanza.Make("notification", NodeContent.FromChildren(Stanza.Make("tokens", NodeContent.FromChildren(
+                Stanza.Make("token", token, ("jid", issuer), ("t", t), ("type", "trusted_contact"))))),
+            ("from", issuer), ("type", "privacy_token"), ("id", "sim-token-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4))), ("t", t));
+        if (State.FindDevice(author) is { } device)
+        {
+            await DeliverAsync(device.Account, device.DeviceId, notification, now).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Asks the sending device to encrypt a message again (PROTOCOL.md §7.5), as a phone does: with
+    /// its keys from the second retry on or when it has no session with the sender, at most
+    /// <see cref="SimConstants.MaxRetryCount"/> times per message.
+    /// </summary>
+    private async Task SendPeerRetryAsync(PhoneSignal signal, SimAccount owner, ushort deviceId, Node message, Jid from, Jid author, bool noSession, DateTimeOffset now)
+    {
+        var id = message.GetAttr("id") ?? "";
+        if (owner.SendNoRetries || State.FindDevice(author) is not { } sender)
+        {
+            // Only companions are asked: a phone sender is the simulator itself.
+            return;
+        }
+
+        if (_peerRetryCounts.Count >= SimConstants.RememberedRetries)
+        {
+            _peerRetryCounts.Clear();
+        }
+
+        var count = _peerRetryCounts.AddOrUpdate($"{owner.Lid.WithDevice(deviceId)}/{id}", 1, (_, c) => c + 1);
+        if (count > SimConstants.MaxRetryCount)
+        {
+            return;
+        }
+
+        var self = author.IsLid ? owner.Lid.WithDevice(deviceId) : owner.PhoneJid.WithDevice(deviceId);
+        var registration = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(registration, signal.Registration.RegistrationId);
+        var children = new List<Node>
+        {
+            Stanza.Make("retry", default, ("count", Stanza.Number(count)), ("id", id), ("t", message.GetAttr("t") ?? Stanza.Number(now.ToUnixTimeSeconds())), ("v", "1")),
+            Stanza.Make("registration", registration),
+        };
+        if (count >= 2 || noSession)
+        {
+            (uint, byte[])? preKey;
+            lock (State.Sync)
+            {
+                preKey = signal.TakePreKey();
+            }
+
+            children.Add(PreKeyCodec.WriteRetryKeys(signal.Registration, preKey));
+        }
+
+        var receipt = from.IsGroup
+            ? Stanza.Make("receipt", NodeContent.FromChildren(children), ("from", from), ("participant", self), ("id", id), ("type", "retry"), ("t", Stanza.Number(now.ToUnixTimeSeconds())))
+            : Stanza.Make("receipt", NodeContent.FromChildren(children), ("from", self), ("id", id), ("type", "retry"), ("t", Stanza.Number(now.ToUnixTimeSeconds())));
+        await DeliverAsync(sender.Account, sender.DeviceId, receipt, now).ConfigureAwait(false);
     }
 
     /// <summary>Fetches and decrypts a media message's blob as the phone would, checking both hashes and the MAC.</summary>

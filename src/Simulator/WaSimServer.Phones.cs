@@ -122,6 +122,7 @@ public sealed partial class WaSimServer
         var account = State.FindAccount(jid);
         if (account is not null && jid.Device == 0)
         {
+            account.BundlesServed++;
             return PreKeyCodec.WriteBundle(jid, account.Signal.Registration, account.Signal.TakePreKey());
         }
 

@@ -62,6 +62,12 @@ public sealed partial class WaSimServer
 
             var from = targetJid.IsLid ? sender.Lid : sender.Jid;
             var children = deviceIdentity is null ? content : [.. content, deviceIdentity];
+            if (targetJid.Device == 0 && message.GetChild("tctoken") is { } tctoken)
+            {
+                // Only the simulated phone sees the token, to check it; the real server keeps it too.
+                children = [.. children, tctoken];
+            }
+
             var attrs = new List<(string, AttrValue)>
             {
                 ("from", from), ("id", id), ("type", message.GetAttr("type") ?? "text"), ("t", Stanza.Number(now.ToUnixTimeSeconds())),
@@ -71,6 +77,12 @@ public sealed partial class WaSimServer
             if (account == sender.Account)
             {
                 attrs.Add(("recipient", chat));
+            }
+
+            if (message.GetAttr("category") is { } category)
+            {
+                // Peer messages between a user's own devices keep their category (PROTOCOL.md §7.3 peer_msg).
+                attrs.Add(("category", category));
             }
 
             var delivery = Stanza.Make("message", NodeContent.FromChildren(children), [.. attrs]);
@@ -97,12 +109,12 @@ public sealed partial class WaSimServer
         {
             lock (State.Sync)
             {
-                phone.Receipts.Add(new PhoneReceipt(author.Jid, id, receipt.GetAttr("type")));
+                phone.Receipts.Add(new PhoneReceipt(author.Jid, id, receipt.GetAttr("type"), receipt.GetChild("keys") is not null));
             }
 
-            if (receipt.GetAttr("type") == "retry")
+            if (receipt.GetAttr("type") == "retry" && !phone.IgnoreRetries)
             {
-                await ResendFromPhoneAsync(phone, author, id).ConfigureAwait(false);
+                await ResendFromPhoneAsync(phone, author, id, receipt).ConfigureAwait(false);
             }
 
             return;
@@ -157,7 +169,7 @@ public sealed partial class WaSimServer
         {
             if (stanza.Tag == "message")
             {
-                await ReceiveOnPeerAsync(account.Signal, account.Inbox, stanza, now).ConfigureAwait(false);
+                await ReceiveOnPeerAsync(account.Signal, account.Inbox, stanza, now, account, 0).ConfigureAwait(false);
             }
 
             return;
@@ -187,7 +199,7 @@ public sealed partial class WaSimServer
             // A companion the simulator runs itself takes its messages at once, as an always-online device.
             if (stanza.Tag == "message")
             {
-                await ReceiveOnPeerAsync(peer.Signal, peer.Inbox, stanza, now).ConfigureAwait(false);
+                await ReceiveOnPeerAsync(peer.Signal, peer.Inbox, stanza, now, account, deviceId).ConfigureAwait(false);
             }
 
             return;

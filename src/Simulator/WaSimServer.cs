@@ -168,6 +168,13 @@ public sealed partial class WaSimServer : IAsyncDisposable
         await connection.RunAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Lists the logged-in connections of <paramref name="account"/>'s companions, oldest first.</summary>
+    private List<ConnectionInfo> DescribeConnections(SimAccount account) =>
+        [.. _connections.Keys
+            .Where(c => c.Device is { } device && device.Account == account && c.LoggedInAt is not null)
+            .Select(c => new ConnectionInfo(c.Device!.Jid.ToString(), c.LoggedInAt!.Value, c.IsClosing))
+            .OrderBy(c => c.LoggedInAt)];
+
     private async Task DropAllConnectionsAsync()
     {
         foreach (var connection in _connections.Keys)

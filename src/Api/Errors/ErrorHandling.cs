@@ -65,6 +65,8 @@ public static class ErrorHandling
                 // A JSON route refuses a body-less request as 415 before binding: say what is missing.
                 415 when !hasBody => new ApiError { Status = 400, Code = "missing_body", Message = "a JSON body is required" },
                 404 => new ApiError { Status = 404, Code = "not_found", Message = $"no route {context.Request.Method} {context.Request.Path}" },
+                // Kestrel answers a body over the route's limit itself, before any handler runs.
+                413 => new ApiError { Status = 413, Code = "body_too_large", Message = "the request body is larger than this route accepts" },
                 405 => new ApiError { Status = 405, Code = "method_not_allowed", Message = $"{context.Request.Method} is not allowed on {context.Request.Path}" },
                 415 => new ApiError { Status = 415, Code = "unsupported_media_type", Message = "send the body as application/json" },
                 _ => new ApiError { Status = status, Code = "http_" + status.ToString(CultureInfo.InvariantCulture), Message = "the request failed" },

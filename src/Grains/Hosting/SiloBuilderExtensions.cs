@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using WaOrleans.Grains.Broadcasts;
 using WaOrleans.Grains.Events;
 using WaOrleans.Grains.Sessions;
 using WaOrleans.Grains.Storage;
@@ -39,8 +40,12 @@ public static class SiloBuilderExtensions
         silo.AddWaWebhooks();
         silo.Services.AddSingleton<SessionResumer>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionResumer>());
+        silo.Services.AddSingleton<BroadcastResumer>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BroadcastResumer>());
         silo.Services.AddSingleton<SessionFailoverSupervisor>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionFailoverSupervisor>());
+        silo.Services.AddSingleton<SessionHandover>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionHandover>());
         return silo;
     }
 

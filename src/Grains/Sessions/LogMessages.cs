@@ -16,6 +16,7 @@ internal static class SessionEventIds
     public const int EventFailed = 2009;
     public const int SendRetrying = 2010;
     public const int Deleted = 2011;
+    public const int HandingOver = 2012;
 }
 
 /// <summary>The session log lines. They name session ids, epochs, states and reasons; never QR strings, keys or message text.</summary>
@@ -53,4 +54,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = SessionEventIds.Deleted, Level = LogLevel.Information, Message = "Session {GrainKey} deleted with its messages")]
     public static partial void Deleted(this ILogger logger, string grainKey);
+
+    [LoggerMessage(EventId = SessionEventIds.HandingOver, Level = LogLevel.Information, Message = "Shutting down: handing {Count} sessions over to the {Silos} other silos")]
+    public static partial void HandingOver(this ILogger logger, int count, int silos);
 }

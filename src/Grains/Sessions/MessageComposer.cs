@@ -73,6 +73,11 @@ internal static class MessageComposer
                     throw Invalid("invalid_media", "content.media", "give either url or data, not both");
                 }
 
+                if (media.Url is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+                {
+                    throw Invalid("invalid_media_url", "content.media.url", $"'{url}' is not an absolute http(s) URL");
+                }
+
                 if (content.Text is { Length: > MaxTextLength })
                 {
                     throw Invalid("text_too_long", "content.text", $"a caption is at most {MaxTextLength} characters");

@@ -43,6 +43,12 @@ internal static class SessionConstants
     /// </summary>
     public const int FailoverParallelism = 32;
 
+    /// <summary>
+    /// How long a shutting-down silo spends handing its sessions over: a re-activation is a
+    /// database read and a login (about a second), and shutdown must not wait on a stuck one.
+    /// </summary>
+    public static readonly TimeSpan HandoverTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>The 32-bit FNV-1a offset basis: the failover share must hash the same on every silo.</summary>
     public const uint FnvOffsetBasis = 2166136261;
 

@@ -198,6 +198,8 @@ public sealed partial class SessionGrain
         var now = DateTimeOffset.UtcNow;
         var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
         var retryAfter = midnight.AddDays(1) - now;
+        // Read for every send, so a limit the API changes applies at once.
+        _dailyLimit = (await _table.LoadAsync(SessionId, default))?.DailyLimit;
         if ((_dailyLimit ?? _limits.DefaultSessionDailyLimit) is { } sessionLimit)
         {
             var used = await _messages.CountSentAsync(_tenantId, SessionId, midnight, default);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WaOrleans.Grains.Events;
 using WaOrleans.Grains.Messages;
@@ -84,6 +85,11 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     /// <inheritdoc/>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && _shouldBeOnline && !_fenced && !_replaced)
+        {
+            ServiceProvider.GetService<SessionHandover>()?.Leaving(SessionId);
+        }
+
         await _deactivating.CancelAsync();
         await CloseClientAsync();
         await _eventLoop.WaitAsync(cancellationToken);

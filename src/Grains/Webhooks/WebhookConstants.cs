@@ -63,6 +63,13 @@ internal static class WebhookConstants
     /// <summary>How many due deliveries one claim takes at most, so one claim never holds many rows for long.</summary>
     public const int MaxClaimBatch = 64;
 
+    /// <summary>
+    /// How many deliveries per send slot a worker holds for one webhook: a few queued behind each
+    /// slot keep a busy receiver fed without a claim (a database write) per delivery. One that
+    /// waited so long that its lease would run out mid-send is left to be claimed again instead.
+    /// </summary>
+    public const int ClaimAheadPerSlot = 4;
+
     /// <summary>How long a stopping worker waits for deliveries in flight before abandoning them to their leases.</summary>
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 

@@ -27,6 +27,9 @@ internal sealed record ClaimedDelivery
 
     public DateTimeOffset RoundStartedAt { get; init; }
 
+    /// <summary>When the worker claimed it; its lease runs out <see cref="WebhookOptions.Lease"/> later.</summary>
+    public DateTimeOffset ClaimedAt { get; init; }
+
     public string Url { get; init; } = string.Empty;
 
     public string Secret { get; init; } = string.Empty;
@@ -59,6 +62,10 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
 {
     private const string ReturnedColumns = "delivery_id, webhook_id, event_id, event_type, attempts, round_attempts, round_started_at";
 
+    private const string LoadColumns = "w.url, w.secret, e.session_id, e.created_at, e.data";
+
+    private const string LoadJoins = "LEFT JOIN webhooks w ON w.id = claimed.webhook_id LEFT JOIN events e ON e.event_id = claimed.event_id";
+
     private readonly bool _postgres = storage is PostgresStorage;
 
     /// <summary>
@@ -86,7 +93,30 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
         var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await using (var command = connection.CreateCommand(null, sql)
+            // SQLite looks before it claims: a read never waits (WAL), while the claim needs the
+            // write lock and waits for it in a blocking busy loop; a wake-up from inside a
+            // publisher's transaction would otherwise block a thread until that commits.
+            if (!_postgres)
+            {
+                await using var look = connection.CreateCommand(
+                    null,
+                    $"SELECT 1 FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE {due} LIMIT 1")
+                    .With("@now", now.ToUnixTimeMilliseconds());
+                var i = 0;
+                foreach (var webhookId in skipWebhooks)
+                {
+                    look.With(skipNames[i++], webhookId);
+                }
+
+                if (await look.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+                {
+                    return claimed;
+                }
+            }
+
+            // PostgreSQL claims and reads what to send in one round trip (a data-modifying CTE);
+            // SQLite's RETURNING cannot join, so it reads the webhooks and events after the claim.
+            await using (var command = connection.CreateCommand(null, _postgres ? $"WITH claimed AS ({sql}) SELECT claimed.*, {LoadColumns} FROM claimed {LoadJoins}" : sql)
                 .With("@worker", workerId)
                 .With("@until", (now + options.Lease).ToUnixTimeMilliseconds())
                 .With("@now", now.ToUnixTimeMilliseconds())
@@ -102,7 +132,7 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    claimed.Add(new ClaimedDelivery
+                    var delivery = new ClaimedDelivery
                     {
                         DeliveryId = reader.GetString(0),
                         WebhookId = reader.GetString(1),
@@ -111,11 +141,13 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
                         Attempts = (int)Db.Int64(reader, 4),
                         RoundAttempts = (int)Db.Int64(reader, 5),
                         RoundStartedAt = Db.Time(reader, 6),
-                    });
+                        ClaimedAt = now,
+                    };
+                    claimed.Add(_postgres ? WithLoaded(delivery, reader, 7) : delivery);
                 }
             }
 
-            return claimed.Count == 0 ? claimed : await LoadAsync(connection, claimed, cancellationToken).ConfigureAwait(false);
+            return claimed.Count == 0 || _postgres ? claimed : await LoadAsync(connection, claimed, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -168,8 +200,7 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
         var loaded = new Dictionary<string, ClaimedDelivery>(StringComparer.Ordinal);
         await using (var command = connection.CreateCommand(
             null,
-            "SELECT d.delivery_id, w.url, w.secret, e.session_id, e.created_at, e.data FROM webhook_deliveries d " +
-            $"JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.event_id = d.event_id WHERE d.delivery_id IN ({string.Join(", ", names)})"))
+            $"SELECT claimed.delivery_id, {LoadColumns} FROM webhook_deliveries claimed {LoadJoins} WHERE claimed.delivery_id IN ({string.Join(", ", names)})"))
         {
             for (var i = 0; i < names.Length; i++)
             {
@@ -177,28 +208,30 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
             }
 
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var byId = claimed.ToDictionary(c => c.DeliveryId, StringComparer.Ordinal);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                loaded[reader.GetString(0)] = new ClaimedDelivery
-                {
-                    DeliveryId = reader.GetString(0),
-                    WebhookId = string.Empty,
-                    EventId = string.Empty,
-                    EventType = string.Empty,
-                    Url = reader.GetString(1),
-                    Secret = reader.GetString(2),
-                    SessionId = Db.NullableString(reader, 3),
-                    EventTime = Db.Time(reader, 4),
-                    DataJson = reader.GetString(5),
-                    Loaded = true,
-                };
+                var id = reader.GetString(0);
+                loaded[id] = WithLoaded(byId[id], reader, 1);
             }
         }
 
-        return claimed.Select(c => loaded.TryGetValue(c.DeliveryId, out var l)
-            ? c with { Url = l.Url, Secret = l.Secret, SessionId = l.SessionId, EventTime = l.EventTime, DataJson = l.DataJson, Loaded = true }
-            : c).ToList();
+        return claimed.Select(c => loaded.GetValueOrDefault(c.DeliveryId, c)).ToList();
     }
+
+    /// <summary>Adds the webhook's and the event's columns (<see cref="LoadColumns"/> from <paramref name="first"/>); left as is when either is gone.</summary>
+    private static ClaimedDelivery WithLoaded(ClaimedDelivery delivery, DbDataReader reader, int first) =>
+        reader.IsDBNull(first) || reader.IsDBNull(first + 4)
+            ? delivery
+            : delivery with
+            {
+                Url = reader.GetString(first),
+                Secret = reader.GetString(first + 1),
+                SessionId = Db.NullableString(reader, first + 2),
+                EventTime = Db.Time(reader, first + 3),
+                DataJson = reader.GetString(first + 4),
+                Loaded = true,
+            };
 
     private static async Task LogAttemptAsync(DbConnection connection, DbTransaction transaction, ClaimedDelivery delivery, AttemptOutcome outcome, CancellationToken cancellationToken)
     {

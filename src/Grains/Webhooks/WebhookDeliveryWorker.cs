@@ -36,6 +36,7 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private int _inFlight;
+    private long _attemptsMade;
     private Task _claimLoop = Task.CompletedTask;
     private Task _writeLoop = Task.CompletedTask;
     private bool _started;
@@ -49,6 +50,12 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
     /// <summary>Creates a worker (tests run several on one database).</summary>
     public WebhookDeliveryWorker(DeviceStorage storage, EventOutbox outbox, WebhookDispatchSignal signal, WebhookOptions options, TimeProvider time, ILogger logger)
     {
+        if (options.Lease <= options.Timeout)
+        {
+            // A delivery is sent only while its lease outlasts the attempt; this would send none.
+            throw new ArgumentException($"WaOrleans:Webhooks:Lease ({options.Lease}) must be longer than Timeout ({options.Timeout})", nameof(options));
+        }
+
         _options = options;
         _store = new WebhookDeliveryStore(storage, outbox, options);
         _sender = new WebhookSender(options, time);
@@ -60,6 +67,9 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
 
     /// <summary>Gets the id written into the rows this worker claims.</summary>
     public string WorkerId { get; }
+
+    /// <summary>Gets how many HTTP attempts this worker made.</summary>
+    public long AttemptsMade => Interlocked.Read(ref _attemptsMade);
 
     /// <inheritdoc/>
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -130,16 +140,17 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             {
                 int free;
                 List<string> saturated;
+                var claimAhead = _options.MaxConcurrencyPerWebhook * WebhookConstants.ClaimAheadPerSlot;
                 lock (_gate)
                 {
                     free = _options.MaxConcurrency - _inFlight;
-                    saturated = [.. _perWebhook.Where(p => p.Value.Claimed >= _options.MaxConcurrencyPerWebhook).Select(p => p.Key)];
+                    saturated = [.. _perWebhook.Where(p => p.Value.Claimed >= claimAhead).Select(p => p.Key)];
                 }
 
                 if (free > 0)
                 {
                     requested = Math.Min(free, WebhookConstants.MaxClaimBatch);
-                    var deliveries = await _store.ClaimAsync(WorkerId, _time.GetUtcNow(), requested, _options.MaxConcurrencyPerWebhook, saturated, stopping).ConfigureAwait(false);
+                    var deliveries = await _store.ClaimAsync(WorkerId, _time.GetUtcNow(), requested, claimAhead, saturated, stopping).ConfigureAwait(false);
                     claimed = deliveries.Count;
                     foreach (var delivery in deliveries)
                     {
@@ -236,6 +247,16 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             await slots.Sending.WaitAsync(_abort.Token).ConfigureAwait(false);
             try
             {
+                if (_time.GetUtcNow() + _options.Timeout > delivery.ClaimedAt + _options.Lease)
+                {
+                    // It waited for a slot so long that another worker may take it mid-send: leave
+                    // it to its lease (it is claimed again, by whichever worker is first).
+                    SendDone(delivery);
+                    Release([delivery]);
+                    return;
+                }
+
+                Interlocked.Increment(ref _attemptsMade);
                 outcome = await _sender.SendAsync(delivery, _abort.Token).ConfigureAwait(false);
             }
             finally
@@ -245,6 +266,7 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
+            SendDone(delivery);
             Release([delivery]);
             return;
         }
@@ -253,6 +275,8 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             outcome = new AttemptOutcome(_time.GetUtcNow(), null, TimeSpan.Zero, e.GetType().Name + ": " + e.Message);
         }
 
+        // The receiver is free for the next delivery now; writing this outcome back is the write loop's.
+        SendDone(delivery);
         if (!outcome.Succeeded)
         {
             _logger.AttemptFailed(delivery.DeliveryId, delivery.EventType, delivery.WebhookId, outcome.StatusCode, delivery.Attempts + 1);
@@ -302,21 +326,27 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
         }
     }
 
+    private void SendDone(ClaimedDelivery delivery)
+    {
+        lock (_gate)
+        {
+            if (_perWebhook.TryGetValue(delivery.WebhookId, out var slots) && --slots.Claimed == 0)
+            {
+                _perWebhook.Remove(delivery.WebhookId);
+            }
+        }
+
+        // A freed webhook slot may let the claim loop take more.
+        _signal.Wake();
+    }
+
     private void Release(IEnumerable<ClaimedDelivery> deliveries)
     {
         lock (_gate)
         {
-            foreach (var delivery in deliveries)
-            {
-                _inFlight--;
-                if (_perWebhook.TryGetValue(delivery.WebhookId, out var slots) && --slots.Claimed == 0)
-                {
-                    _perWebhook.Remove(delivery.WebhookId);
-                }
-            }
+            _inFlight -= deliveries.Count();
         }
 
-        // Freed slots may let the claim loop take more.
         _signal.Wake();
     }
 
@@ -333,7 +363,7 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
         }
     }
 
-    /// <summary>One webhook's share of this worker: rows claimed and not yet written back, and the gate on concurrent sends.</summary>
+    /// <summary>One webhook's share of this worker: rows claimed and not yet sent, and the gate on concurrent sends.</summary>
     private sealed class WebhookSlots(int concurrency)
     {
         public int Claimed { get; set; }

@@ -42,8 +42,11 @@ public sealed class WebhookOptions
     /// <summary>Gets or sets how many deliveries one silo sends to one webhook at the same time (default 4).</summary>
     public int MaxConcurrencyPerWebhook { get; set; } = 4;
 
-    /// <summary>Gets or sets how many deliveries one silo sends at the same time (default 64).</summary>
-    public int MaxConcurrency { get; set; } = 64;
+    /// <summary>
+    /// Gets or sets how many deliveries one silo holds at the same time, sending or queued behind a
+    /// webhook's send slots (default 256): this bounds the memory and the open requests of a silo.
+    /// </summary>
+    public int MaxConcurrency { get; set; } = 256;
 
     /// <summary>
     /// Gets or sets how long a claimed delivery stays locked to its worker. By default two attempt

@@ -33,6 +33,12 @@ public static class ClientConstants
     /// <summary>The QR string prefix of Baileys rc14 and whatsmeow HEAD (PROTOCOL.md §4.1).</summary>
     public const string QrPrefix = "https://wa.me/settings/linked_devices#";
 
+    /// <summary>
+    /// How long after the first retry receipt an undecryptable message is asked from our own phone:
+    /// whatsmeow's <c>RequestFromPhoneDelay</c>, time for the sender's resend to arrive first.
+    /// </summary>
+    public static readonly TimeSpan DefaultPlaceholderResendDelay = TimeSpan.FromSeconds(5);
+
     /// <summary>How many prekeys a device uploads when the server has none: 812 in both clients (PROTOCOL.md §4.5).</summary>
     public const int InitialPreKeyCount = 812;
 

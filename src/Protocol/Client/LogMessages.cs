@@ -23,6 +23,9 @@ internal static class ClientEventIds
     public const int StateChanged = 1016;
     public const int DecryptFailed = 1017;
     public const int RetryAnswered = 1018;
+    public const int RetryRequested = 1019;
+    public const int PlaceholderResendRequested = 1020;
+    public const int PhashMismatch = 1021;
 }
 
 /// <summary>The client's log lines. They name JIDs, codes and reasons; never keys, QR strings or payloads.</summary>
@@ -79,6 +82,15 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = ClientEventIds.DecryptFailed, Level = LogLevel.Warning, Message = "Could not decrypt message {Id} from {Sender}: {Reason}")]
     public static partial void DecryptFailed(ILogger logger, string id, string sender, string reason);
 
-    [LoggerMessage(EventId = ClientEventIds.RetryAnswered, Level = LogLevel.Information, Message = "Resent message {Id} to {Device} (retry {Count})")]
-    public static partial void RetryAnswered(ILogger logger, string id, string device, int count);
+    [LoggerMessage(EventId = ClientEventIds.RetryAnswered, Level = LogLevel.Information, Message = "Resent message {Id} to {Device} (retry {Count}, session from the receipt's keys: {FromReceiptKeys})")]
+    public static partial void RetryAnswered(ILogger logger, string id, string device, int count, bool fromReceiptKeys);
+
+    [LoggerMessage(EventId = ClientEventIds.RetryRequested, Level = LogLevel.Information, Message = "Asked {Sender} to resend message {Id} (retry {Count}, with keys: {WithKeys})")]
+    public static partial void RetryRequested(ILogger logger, string id, string sender, int count, bool withKeys);
+
+    [LoggerMessage(EventId = ClientEventIds.PlaceholderResendRequested, Level = LogLevel.Information, Message = "Asked our phone to resend message {Id} from {Chat}")]
+    public static partial void PlaceholderResendRequested(ILogger logger, string id, string chat);
+
+    [LoggerMessage(EventId = ClientEventIds.PhashMismatch, Level = LogLevel.Information, Message = "The server's participant hash for message {Id} to {Chat} differs from ours; device lists dropped")]
+    public static partial void PhashMismatch(ILogger logger, string id, string chat);
 }

@@ -72,6 +72,11 @@ public sealed partial class WaClient
             reader.GetOptionalString("addressing_mode") ?? "pn", participants);
     }
 
+    /// <summary>
+    /// Builds the group stanza: one <c>skmsg</c> for all, our sender key 1:1 to the devices that
+    /// lack it, and the <c>phash</c> of every member device we know (ours included), so the
+    /// server can tell us when our device lists are stale.
+    /// </summary>
     private async Task<Node> BuildGroupStanzaAsync(Jid group, string id, Message message, CancellationToken cancellationToken)
     {
         var credentials = Credentials ?? throw new InvalidOperationException("the client is not paired");
@@ -116,6 +121,45 @@ public sealed partial class WaClient
         }
 
         List<Node> content = shares.Count == 0 ? [skmsg] : [skmsg, new Node("participants", content: NodeContent.FromChildren(shares))];
-        return MessageStanza(group, id, message, content, credentials, ("addressing_mode", lidMode ? "lid" : "pn"));
+        var phash = ParticipantHash.Compute(allDevices.Append(ownDevice));
+        return MessageStanza(group, id, message, content, credentials, ("addressing_mode", lidMode ? "lid" : "pn"), ("phash", phash));
+    }
+
+    /// <summary>
+    /// After the server's <c>phash</c> differed from ours (whatsmeow drops its caches here): drops
+    /// the members' device lists, asks for them again, and sends the message to each device we
+    /// did not know of, 1:1 with our sender key, so it is not left with an skmsg it cannot read.
+    /// </summary>
+    private async Task ResendToUnknownGroupDevicesAsync(ClientConnection connection, Jid group, string id, string sentPhash, CancellationToken cancellationToken)
+    {
+        if (!_recentSends.TryGetValue(id, out var sent) || Credentials is not { } credentials)
+        {
+            return;
+        }
+
+        var metadata = await GetGroupMetadataAsync(group, cancellationToken).ConfigureAwait(false);
+        var lidMode = metadata.AddressingMode == "lid" && credentials.MeLid is not null;
+        var ownDevice = lidMode ? credentials.MeLid!.Value : credentials.Me!.Value;
+        var members = metadata.Participants.Select(p => p.Jid.WithoutDevice()).Append(ownDevice.WithoutDevice()).Distinct().ToList();
+        var memory = _senderKeyMemory.GetOrAdd(group, _ => new ConcurrentDictionary<Jid, bool>());
+        var before = members.SelectMany(m => _deviceCache.TryGetValue(m, out var cached) ? cached.Devices.Select(d => m.WithDevice(d)) : [])
+            .Concat(memory.Keys)
+            .ToHashSet();
+        foreach (var member in members)
+        {
+            _deviceCache.TryRemove(member, out _);
+        }
+
+        var devices = await GetDevicesAsync(members, cancellationToken).ConfigureAwait(false);
+        var fresh = devices.SelectMany(kv => kv.Value.Select(d => kv.Key.WithDevice(d))).Where(d => d != ownDevice).ToList();
+        if (ParticipantHash.Compute(fresh.Append(ownDevice)) == sentPhash)
+        {
+            return;
+        }
+
+        foreach (var device in fresh.Where(d => !before.Contains(d)))
+        {
+            await ResendToDeviceAsync(connection, id, sent, device, retryCount: null, bundle: null, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -56,6 +56,20 @@ public sealed partial class WaClient
         foreach (var content in contents)
         {
             var (message, chat) = Unwrap(content, source.Chat);
+            var recovered = await RecoveredMessagesAsync(source, message, connection.Token).ConfigureAwait(false);
+            if (recovered.Count > 0)
+            {
+                foreach (var recoveredEvent in recovered)
+                {
+                    if (!await RaiseCheckedAsync(recoveredEvent).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+
+                continue;
+            }
+
             var evt = new MessageReceivedEvent(source.Id, chat, source.Sender, source.PhoneNumber, source.Lid, source.PushName,
                 chat.IsGroup, source.IsFromMe, offline, source.Timestamp, message);
             if (!await RaiseCheckedAsync(evt).ConfigureAwait(false))
@@ -64,7 +78,7 @@ public sealed partial class WaClient
                 return;
             }
 
-            RememberPoll(source.Id, source.IsFromMe ? Credentials?.Me ?? source.Author : source.Author, content, message);
+            await RememberPollAsync(source.Id, source.IsFromMe ? Credentials?.Me ?? source.Author : source.Author, content, message, connection.Token).ConfigureAwait(false);
             if (message.PollUpdateMessage is { } update && await DecryptPollVoteAsync(chat, source, update, connection.Token).ConfigureAwait(false) is { } vote
                 && !await RaiseCheckedAsync(vote).ConfigureAwait(false))
             {
@@ -73,6 +87,7 @@ public sealed partial class WaClient
         }
 
         _retryCounts.TryRemove(source.Id, out _);
+        CancelPhoneRequest(source.Id);
         await SendMessageReceiptAsync(connection, node, source).ConfigureAwait(false);
         await SendAckAsync(connection, node).ConfigureAwait(false);
         await ForgetPendingAsync(key, connection.Token).ConfigureAwait(false);
@@ -88,6 +103,7 @@ public sealed partial class WaClient
         var contents = new List<Message>();
         var author = AddressOf(source.Author);
         Exception? failure = null;
+        string? failedType = null;
         await _signalGate.WaitAsync(connection.Token).ConfigureAwait(false);
         var real = Signal;
         var deferred = new DeferredSignalStore(real);
@@ -101,6 +117,7 @@ public sealed partial class WaClient
                     continue;
                 }
 
+                failedType = enc.GetAttr("type");
                 var unpadded = enc.GetAttr("v") == "3";
                 var pairwise = await PairwiseAddressAsync(source.Author, source.Lid, enc.GetAttr("type") == "pkmsg", connection.Token).ConfigureAwait(false);
                 byte[] plaintext = enc.GetAttr("type") switch
@@ -126,6 +143,7 @@ public sealed partial class WaClient
                 }
             }
 
+            failedType = null;
             await CommitDecryptedAsync(real, deferred.Changes, node, key, contents, connection.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException)
@@ -150,7 +168,14 @@ public sealed partial class WaClient
         if (failure is not null)
         {
             LogMessages.DecryptFailed(_logger, source.Id, source.Author.ToString(), failure.Message);
-            await SendRetryReceiptAsync(connection, node, source).ConfigureAwait(false);
+            // Without a session (or without the prekey a pkmsg names) nothing the sender has can
+            // reach us: it needs our keys at once (whatsmeow's forceIncludeIdentity).
+            var noSession = failure is SignalProtocolException { Kind: SignalErrorKind.NoSession or SignalErrorKind.InvalidPreKeyId } && failedType is "msg" or "pkmsg";
+            if (await SendRetryReceiptAsync(connection, node, source, includeKeys: noSession).ConfigureAwait(false) == 1 && node.GetAttr("category") != "peer")
+            {
+                SchedulePhoneRequest(connection, source);
+            }
+
             await SendAckAsync(connection, node).ConfigureAwait(false);
             await RaiseAsync(new UndecryptableMessageEvent(source.Id, source.Chat, source.Author, failure.Message)).ConfigureAwait(false);
             return null;

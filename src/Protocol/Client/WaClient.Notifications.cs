@@ -1,5 +1,6 @@
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Events;
+using WaOrleans.Protocol.Store;
 
 namespace WaOrleans.Protocol.Client;
 
@@ -20,15 +21,7 @@ public sealed partial class WaClient
             case "w:gp2":
                 return RaiseGroupChangesAsync(node, from, reader.GetOptionalJid("participant"));
             case "privacy_token":
-                foreach (var token in node.GetChild("tokens")?.GetChildren("token") ?? [])
-                {
-                    if (token.Content.TryGetBytes(out var bytes) && (new AttrReader(token).GetOptionalJid("jid") ?? from) is var owner)
-                    {
-                        _privacyTokens[owner.WithoutDevice()] = bytes.ToArray();
-                    }
-                }
-
-                return Task.CompletedTask;
+                return StorePrivacyTokensAsync(node, from);
             default:
                 var change = node.GetChild("set") ?? node.GetChild("delete");
                 if (change is null)
@@ -56,6 +49,57 @@ public sealed partial class WaClient
         }
     }
 
+    /// <summary>
+    /// Keeps the trusted-contact tokens of a <c>privacy_token</c> notification (PROTOCOL.md §7.7):
+    /// in the store when it is an <see cref="IPrivacyTokenStore"/>, and in memory. An older token
+    /// never replaces a newer one.
+    /// </summary>
+    private async Task StorePrivacyTokensAsync(Node node, Jid from)
+    {
+        var sent = new AttrReader(node).GetOptionalInt64("t");
+        foreach (var child in node.GetChild("tokens")?.GetChildren("token") ?? [])
+        {
+            var reader = new AttrReader(child);
+            if (!child.Content.TryGetBytes(out var bytes) || bytes.Length == 0 || reader.GetOptionalString("type") is not (null or "trusted_contact"))
+            {
+                continue;
+            }
+
+            var owner = (reader.GetOptionalJid("jid") ?? from).WithoutDevice();
+            var issued = DateTimeOffset.FromUnixTimeSeconds(reader.GetOptionalInt64("t") ?? sent ?? _time.GetUtcNow().ToUnixTimeSeconds());
+            if (await GetPrivacyTokenAsync(owner, CancellationToken.None).ConfigureAwait(false) is { } known && known.Timestamp > issued)
+            {
+                continue;
+            }
+
+            var token = new PrivacyToken(bytes.ToArray(), issued);
+            if (_store is IPrivacyTokenStore tokens)
+            {
+                await tokens.StorePrivacyTokenAsync(owner, token).ConfigureAwait(false);
+            }
+
+            _privacyTokens[owner] = token;
+        }
+    }
+
+    /// <summary>Gets a contact's privacy token from memory or the store, or null.</summary>
+    private async Task<PrivacyToken?> GetPrivacyTokenAsync(Jid contact, CancellationToken cancellationToken)
+    {
+        var user = contact.WithoutDevice();
+        if (_privacyTokens.TryGetValue(user, out var token))
+        {
+            return token;
+        }
+
+        if (_store is IPrivacyTokenStore tokens && await tokens.LoadPrivacyTokenAsync(user, cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            _privacyTokens[user] = stored;
+            return stored;
+        }
+
+        return null;
+    }
+
     /// <summary>Gets whether a privacy token is known for a contact (for tests).</summary>
-    internal bool HasPrivacyToken(Jid contact) => _privacyTokens.ContainsKey(contact.WithoutDevice());
+    internal bool HasPrivacyToken(Jid contact) => GetPrivacyTokenAsync(contact, CancellationToken.None).GetAwaiter().GetResult() is not null;
 }

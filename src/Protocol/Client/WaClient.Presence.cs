@@ -13,7 +13,7 @@ public sealed partial class WaClient
 {
     // Privacy tokens by contact (PROTOCOL.md §7.7): WhatsApp Web attaches one to a presence
     // subscription so the contact's privacy settings let it through.
-    private readonly ConcurrentDictionary<Jid, byte[]> _privacyTokens = new();
+    private readonly ConcurrentDictionary<Jid, Store.PrivacyToken> _privacyTokens = new();
 
     /// <summary>
     /// Tells the server whether we are online (<c>&lt;presence name type/&gt;</c>). WhatsApp shows
@@ -33,13 +33,14 @@ public sealed partial class WaClient
 
     /// <summary>Subscribes to a user's presence: a <see cref="PresenceEvent"/> follows now and on every change.</summary>
     /// <exception cref="TransportException">The client is not connected.</exception>
-    public Task SubscribePresenceAsync(Jid jid, CancellationToken cancellationToken = default)
+    public async Task SubscribePresenceAsync(Jid jid, CancellationToken cancellationToken = default)
     {
         var target = jid.WithoutDevice();
-        var content = _privacyTokens.TryGetValue(target, out var token)
-            ? NodeContent.FromChildren(new Node("tctoken", content: token))
+        var connection = CurrentConnection();
+        var content = await GetPrivacyTokenAsync(target, cancellationToken).ConfigureAwait(false) is { } token
+            ? NodeContent.FromChildren(new Node("tctoken", content: token.Token.ToArray()))
             : default;
-        return SendNodeAsync(CurrentConnection(), new Node("presence", Attrs(("type", "subscribe"), ("to", target), ("id", NextId())), content), cancellationToken);
+        await SendNodeAsync(connection, new Node("presence", Attrs(("type", "subscribe"), ("to", target), ("id", NextId())), content), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Tells a chat that we are typing, recording, or stopped (<c>&lt;chatstate&gt;</c>).</summary>

@@ -46,6 +46,7 @@ public sealed partial class WaClient
             ? await BuildGroupStanzaAsync(to.WithoutDevice(), id, message, cancellationToken).ConfigureAwait(false)
             : await BuildDirectStanzaAsync(to.WithoutDevice(), id, message, cancellationToken).ConfigureAwait(false);
         RememberSend(id, new RecentSend(to.WithoutDevice(), message));
+        await RememberPollAsync(id, me, message, message, cancellationToken).ConfigureAwait(false);
         var ack = await SendAndAwaitAckAsync(connection, id, stanza, options?.AckTimeout, cancellationToken).ConfigureAwait(false);
         var reader = new AttrReader(ack);
         if (reader.GetOptionalInt32("error") is { } error)
@@ -53,8 +54,42 @@ public sealed partial class WaClient
             throw new SendException($"the server refused message {id} with error {error}", error);
         }
 
+        if (reader.GetOptionalString("phash") is { Length: > 0 } serverHash && stanza.GetAttr("phash") is var ourHash && serverHash != ourHash)
+        {
+            await HandlePhashMismatchAsync(connection, to.WithoutDevice(), id, ourHash, cancellationToken).ConfigureAwait(false);
+        }
+
         var timestamp = reader.GetOptionalInt64("t") is { } t ? DateTimeOffset.FromUnixTimeSeconds(t) : _time.GetUtcNow();
         return new SendResult(id, timestamp);
+    }
+
+    /// <summary>
+    /// The server saw other devices than we encrypted for (PROTOCOL.md §6.4). For a group, the
+    /// devices we missed get the message now; for a user, the cached lists are dropped so the
+    /// next send asks again. The send itself succeeded, so a failure here is only logged.
+    /// </summary>
+    private async Task HandlePhashMismatchAsync(ClientConnection connection, Jid to, string id, string? ourHash, CancellationToken cancellationToken)
+    {
+        LogMessages.PhashMismatch(_logger, id, to.ToString());
+        if (!to.IsGroup || ourHash is null)
+        {
+            _deviceCache.TryRemove(to, out _);
+            if (to.IsPhoneNumber && await _store.Lids.GetLidAsync(to, cancellationToken).ConfigureAwait(false) is { } lid)
+            {
+                _deviceCache.TryRemove(lid, out _);
+            }
+
+            return;
+        }
+
+        try
+        {
+            await ResendToUnknownGroupDevicesAsync(connection, to, id, ourHash, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IqException or TransportException or WaOrleans.Protocol.Signal.SignalProtocolException)
+        {
+            LogMessages.HandlerFailed(_logger, ex, "phash-resend");
+        }
     }
 
     /// <summary>Generates a message id in WhatsApp's format: <c>3EB0</c> and 18 hex characters of a hash (PROTOCOL.md §6.1).</summary>
@@ -92,7 +127,14 @@ public sealed partial class WaClient
         };
         var participants = await EncryptForDevicesAsync([(targets, message.ToByteArray()), (ownDevices, deviceSent.ToByteArray())], cancellationToken)
             .ConfigureAwait(false);
-        return MessageStanza(to, id, message, [new Node("participants", content: NodeContent.FromChildren(participants))], credentials);
+        var stanza = MessageStanza(to, id, message, [new Node("participants", content: NodeContent.FromChildren(participants))], credentials);
+
+        // The contact's privacy token goes with the message, as WhatsApp Web sends it (PROTOCOL.md §6.4).
+        var token = await GetPrivacyTokenAsync(target, cancellationToken).ConfigureAwait(false)
+            ?? (target != to ? await GetPrivacyTokenAsync(to, cancellationToken).ConfigureAwait(false) : null);
+        return token is null
+            ? stanza
+            : new Node(stanza.Tag, stanza.Attrs, NodeContent.FromChildren([.. stanza.Children, new Node("tctoken", content: token.Token.ToArray())]));
     }
 
     /// <summary>Ensures sessions and encrypts each plaintext for its devices under the Signal gate; returns one <c>to</c> node per device.</summary>

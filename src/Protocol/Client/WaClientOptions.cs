@@ -61,6 +61,12 @@ public sealed record WaClientOptions
     /// <summary>Gets how long an iq waits for its answer.</summary>
     public TimeSpan QueryTimeout { get; init; } = ClientConstants.DefaultQueryTimeout;
 
+    /// <summary>
+    /// Gets how long after the first retry receipt a still undecryptable message is asked from our
+    /// own phone (placeholder resend); <see cref="Timeout.InfiniteTimeSpan"/> never asks.
+    /// </summary>
+    public TimeSpan PlaceholderResendDelay { get; init; } = ClientConstants.DefaultPlaceholderResendDelay;
+
     /// <summary>Gets how long the first QR code is shown.</summary>
     public TimeSpan FirstQrLifetime { get; init; } = ClientConstants.DefaultFirstQrLifetime;
 

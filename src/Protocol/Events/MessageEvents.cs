@@ -33,6 +33,12 @@ public sealed record MessageReceivedEvent(
     DateTimeOffset Timestamp,
     Message Message) : WaEvent
 {
+    /// <summary>
+    /// Gets the id of our request to our primary phone when the message could not be decrypted
+    /// and the phone resent its copy (placeholder resend); null for a message decrypted as sent.
+    /// </summary>
+    public string? RecoveredByRequestId { get; init; }
+
     /// <summary>Describes the event without its content.</summary>
     public override string ToString() => $"MessageReceivedEvent({Id} in {Chat} from {Sender})";
 }

@@ -9,10 +9,12 @@ namespace WaOrleans.Protocol.Store;
 /// load is an independent copy, as from a database), an <see cref="InMemorySignalProtocolStore"/>,
 /// and an in-memory LID map. For tests and single-process tools; nothing survives the process.
 /// </summary>
-public sealed class InMemoryDeviceStore : IDeviceStore
+public sealed class InMemoryDeviceStore : IDeviceStore, IMessageSecretStore, IPrivacyTokenStore
 {
     private readonly Lock _lock = new();
     private readonly InMemoryLidStore _lids = new();
+    private readonly Dictionary<string, byte[]> _messageSecrets = new(StringComparer.Ordinal);
+    private readonly Dictionary<Jid, PrivacyToken> _privacyTokens = [];
     private byte[]? _credentials;
     private InMemorySignalProtocolStore? _signal;
 
@@ -59,10 +61,55 @@ public sealed class InMemoryDeviceStore : IDeviceStore
         {
             _credentials = null;
             _signal = null;
+            _messageSecrets.Clear();
+            _privacyTokens.Clear();
         }
 
         _lids.Clear();
         return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask StoreMessageSecretAsync(string messageId, byte[] record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        ArgumentNullException.ThrowIfNull(record);
+        lock (_lock)
+        {
+            _messageSecrets[messageId] = [.. record];
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<byte[]?> LoadMessageSecretAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return new(_messageSecrets.TryGetValue(messageId, out var record) ? [.. record] : null);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask StorePrivacyTokenAsync(Jid user, PrivacyToken token, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        lock (_lock)
+        {
+            _privacyTokens[user.WithoutDevice()] = token with { Token = token.Token.ToArray() };
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<PrivacyToken?> LoadPrivacyTokenAsync(Jid user, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return new(_privacyTokens.GetValueOrDefault(user.WithoutDevice()));
+        }
     }
 
     /// <summary>Describes the store by whether it holds credentials.</summary>

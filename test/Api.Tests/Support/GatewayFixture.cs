@@ -47,6 +47,10 @@ public abstract class GatewayFixture : IAsyncLifetime
             ["WAORLEANS__ADMINKEY"] = AdminKey,
             ["WAORLEANS__WHATSAPP__ENDPOINT"] = Server.WebSocketUri.ToString(),
             ["WAORLEANS__WHATSAPP__ROOTKEY"] = Convert.ToHexString(Server.RootPublicKey),
+            // The webhook receivers of the tests listen on loopback.
+            ["WAORLEANS__WEBHOOKS__ALLOWPRIVATETARGETS"] = "true",
+            ["WAORLEANS__WEBHOOKS__POLLINTERVAL"] = "00:00:00.200",
+            ["WAORLEANS__WHATSAPP__MEDIACERTIFICATESHA256"] = Convert.ToHexString(Server.MediaCertificateSha256.Span),
         };
         Gateway = await GatewayProcess.StartAsync(_directory, settings);
         Admin = Client(AdminKey);

@@ -36,4 +36,38 @@ public sealed class PollVoteTests : IAsyncLifetime
         await alice.VotePollAsync(bobJid, poll.MessageId, ["pizza"]);
         Assert.Equal(["pizza"], (await bobEvents.NextAsync<PollVoteEvent>()).SelectedOptions);
     }
+
+    [Fact]
+    public async Task Votes_in_a_group_decrypt_and_the_polls_secret_survives_a_restart_of_its_creator()
+    {
+        const string Carol = "15550108003";
+        var (alice, aliceEvents, aliceStore) = await _sim.PairByQrAsync(Alice);
+        var (bob, bobEvents, _) = await _sim.PairByQrAsync(Bob);
+        await _sim.Sim.CreatePhoneAsync(Carol);
+        var created = await _sim.Sim.PostOkAsync("sim/groups", new { subject = "Lunch club", creator = Carol, participants = new[] { Alice, Bob } }, 201);
+        var group = Jid.Parse(created!["jid"]!.GetValue<string>());
+
+        var poll = await alice.SendMessageAsync(group, MessageBuilder.Poll("Where?", ["park", "office"], 1));
+        var received = await bobEvents.NextAsync<MessageReceivedEvent>(e => e.Id == poll.MessageId);
+        Assert.True(received.IsGroup);
+        await bob.VotePollAsync(group, poll.MessageId, ["park"]);
+        var vote = await aliceEvents.NextAsync<PollVoteEvent>();
+        Assert.Equal(group, vote.Chat);
+        Assert.Equal(["park"], vote.SelectedOptions);
+
+        // Alice restarts: a new client on her store still reads votes on her poll.
+        await alice.StopAsync();
+        var (restarted, events) = _sim.NewClient(aliceStore);
+        await restarted.StartAsync();
+        await events.NextAsync<ConnectedEvent>();
+        // (The first vote may come again first: it is redelivered if the stop beat its ack.)
+        await bob.VotePollAsync(group, poll.MessageId, ["office"]);
+        var later = await events.NextAsync<PollVoteEvent>(v => v.SelectedOptions.Contains("office"));
+        Assert.Equal(poll.MessageId, later.PollMessageId);
+        Assert.Equal(["office"], later.SelectedOptions);
+
+        // And she can still vote on it herself: the secret came from the store.
+        await restarted.VotePollAsync(group, poll.MessageId, ["park"]);
+        Assert.Equal(["park"], (await bobEvents.NextAsync<PollVoteEvent>(v => v.Voter.User != Bob && v.Voter.User != bob.Credentials!.MeLid!.Value.User)).SelectedOptions);
+    }
 }

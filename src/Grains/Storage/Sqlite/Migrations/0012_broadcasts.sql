@@ -24,12 +24,12 @@ CREATE INDEX broadcasts_session ON broadcasts (session_id, created_at);
 
 CREATE TABLE broadcast_recipients (
     job_id     TEXT    NOT NULL,
-    position   INTEGER NOT NULL,
+    recipient_index INTEGER NOT NULL,
     phone      TEXT    NOT NULL,
     name       TEXT,
     status     TEXT    NOT NULL,
     message_id TEXT,
     reason     TEXT,
     updated_at BIGINT  NOT NULL,
-    PRIMARY KEY (job_id, position)
+    PRIMARY KEY (job_id, recipient_index)
 );
