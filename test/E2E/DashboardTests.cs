@@ -224,6 +224,29 @@ public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLif
         await Assertions.Expect(page.Locator("#ov-today")).ToHaveTextAsync("1");
         await Assertions.Expect(page.Locator("#ov-failing")).ToHaveTextAsync("0");
         await ShotAsync("overview");
+
+        // The demo endpoints refuse what cannot work with the API's error shape, never a 500.
+        await ExpectDemoErrorAsync("api/demo/sessions/no-such-session/scan", "{}", 404, "session_not_found");
+        await ExpectDemoErrorAsync($"api/demo/sessions/{SessionId}/scan", "{}", 409, "no_qr");
+        await ExpectDemoErrorAsync($"api/demo/sessions/{SessionId}/incoming", "{\"text\":\"\"}", 400, "invalid_text");
+        await ExpectDemoErrorAsync($"api/demo/sessions/{SessionId}/incoming", "{\"text\":\"hi\",\"from\":\"../root-key\"}", 400, "invalid_phone");
+        await ExpectDemoErrorAsync("api/demo/sessions/no-such-session/incoming", "{\"text\":\"hi\"}", 404, "session_not_found");
+        await ExpectDemoErrorAsync($"api/demo/sessions/{SessionId}/incoming", "{\"text\":", 400, null);
+    }
+
+    private async Task ExpectDemoErrorAsync(string path, string json, int status, string? code)
+    {
+        using var http = new HttpClient { BaseAddress = _gateway.BaseUri };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _gateway.AdminKey);
+        using var response = await http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"POST {path} {json}: expected {status}, got {(int)response.StatusCode} {body}");
+        var error = System.Text.Json.Nodes.JsonNode.Parse(body)!["error"]!;
+        Assert.Equal(status, (int)error["status"]!);
+        if (code is not null)
+        {
+            Assert.Equal(code, (string?)error["code"]);
+        }
     }
 
     private async Task<System.Net.HttpStatusCode> StatusWithKeyAsync(HttpMethod method, string path, string key)
