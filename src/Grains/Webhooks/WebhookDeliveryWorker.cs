@@ -14,9 +14,10 @@ namespace WaOrleans.Grains.Webhooks;
 /// dead silo's leases run out and another worker takes the rows.
 /// </summary>
 /// <remarks>
-/// It is woken by <see cref="WebhookDispatchSignal"/> when this silo queues deliveries, and polls
-/// every <see cref="WebhookOptions.PollInterval"/> for retries and for events queued on other
-/// silos. It runs as a silo lifecycle participant rather than a grain timer: a grain timer's
+/// Deliveries of events published on this silo are handed to it by the outbox already leased to
+/// it (<see cref="OfferLease"/>, <see cref="HandOff"/>), so the first attempt needs no claim; it is
+/// woken by <see cref="WebhookDispatchSignal"/> for the rest, and polls every
+/// <see cref="WebhookOptions.PollInterval"/> for retries and for events queued on other silos. It runs as a silo lifecycle participant rather than a grain timer: a grain timer's
 /// activation could be collected or placed twice on one silo, while this is one loop per process.
 /// </remarks>
 internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable

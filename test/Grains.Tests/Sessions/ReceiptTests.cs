@@ -80,7 +80,21 @@ public sealed class ReceiptTests
             Content = new MessageContent { Kind = MessageKind.Poll, Text = "Lunch?", Options = ["pizza", "sushi"] },
         });
         var arrived = await polls.Task.WaitAsync(GatewayHarness.WaitTimeout);
-        await peer.VotePollAsync(arrived.Chat, poll.MessageId, ["sushi"]);
+        // The client learns the poll around the handler that reported it: vote once it knows it.
+        await GatewayHarness.WaitUntilAsync(
+            async () =>
+            {
+                try
+                {
+                    await peer.VotePollAsync(arrived.Chat, poll.MessageId, ["sushi"]);
+                    return true;
+                }
+                catch (InvalidOperationException)
+                {
+                    return false;
+                }
+            },
+            "the peer to know the poll");
 
         MessageRecord? vote = null;
         await GatewayHarness.WaitUntilAsync(
