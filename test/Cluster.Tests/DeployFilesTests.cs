@@ -98,9 +98,10 @@ public sealed partial class DeployFilesTests
         Assert.Contains(lines, l => l.Contains("dotnet publish src/Silo/Silo.csproj", StringComparison.Ordinal));
         Assert.Equal("USER $APP_UID", lines.Last(l => l.StartsWith("USER ", StringComparison.Ordinal)));
         var entrypoint = lines.Single(l => l.StartsWith("ENTRYPOINT", StringComparison.Ordinal));
-        Assert.Contains("${PORT", entrypoint, StringComparison.Ordinal);
+        // The gateway reads PORT itself (HttpOptions.PortVariable), so the image only has to set it.
+        Assert.Contains(lines, l => l.StartsWith("ENV PORT=8080", StringComparison.Ordinal));
         Assert.Contains("WaOrleans.Silo.dll", entrypoint, StringComparison.Ordinal);
-        Assert.Matches(@"^web: .*\$\{?PORT", File.ReadAllText(Path.Combine(Deploy, "Procfile")));
+        Assert.Matches(@"^web: dotnet WaOrleans\.Silo\.dll", File.ReadAllText(Path.Combine(Deploy, "Procfile")));
         Assert.Contains("ExecStart=/usr/bin/dotnet /opt/waorleans/WaOrleans.Silo.dll", File.ReadAllText(Path.Combine(Deploy, "systemd", "waorleans.service")), StringComparison.Ordinal);
     }
 
