@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs the interop harness (Baileys, libsignal-node) from its lock
-# file, starts a throwaway PostgreSQL (test/postgres.sh; installs the Debian package if needed),
-# builds the solution and runs every test project. Ends with "N passed, N failed".
+# file, installs Chromium for the browser tests (test/e2e-deps.sh), starts a throwaway PostgreSQL
+# (test/postgres.sh; installs the Debian package if needed), builds the solution and runs every test project. Ends with "N passed, N failed".
 # Extra arguments go to `dotnet test` (e.g. --filter Category!=Interop).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 (cd test/Interop && npm ci --silent)
+# The browser tests drive Debian's Chromium (installed here when missing).
+test/e2e-deps.sh
 
 log=$(mktemp)
 trap 'test/postgres.sh stop >/dev/null 2>&1 || true; rm -f "$log"' EXIT

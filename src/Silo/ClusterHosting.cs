@@ -1,6 +1,8 @@
 using System.Net;
+using System.Net.Sockets;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using WaOrleans.Grains.Hosting;
 
 namespace WaOrleans.Silo;
 
@@ -43,8 +45,22 @@ internal static class ClusterHosting
     /// </summary>
     public static readonly TimeSpan DirectoryRangeLease = TimeSpan.Zero;
 
+    /// <summary>The <c>AdvertisedAddress</c> value that picks this host's own IPv4 address (a container's).</summary>
+    public const string AutoAddress = "auto";
+
     /// <summary>The grain storage name, the default provider of every grain that declares state.</summary>
     public const string GrainStorageName = "Default";
+
+    /// <summary>
+    /// Configures the single node on the embedded database: localhost clustering on the configured
+    /// ports (so a test or a second installation can pick free ones), and reminders in the SQLite
+    /// file (migration 0014), so they survive a restart like the sessions do.
+    /// </summary>
+    public static void UseSingleNode(this ISiloBuilder silo, ClusterSettings cluster)
+    {
+        silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort);
+        silo.UseSqliteReminderService();
+    }
 
     /// <summary>Configures the silo as a member of the PostgreSQL cluster.</summary>
     public static void UsePostgresCluster(this ISiloBuilder silo, string connectionString, ClusterSettings cluster)
@@ -54,7 +70,7 @@ internal static class ClusterHosting
             o.ClusterId = cluster.ClusterId;
             o.ServiceId = cluster.ServiceId;
         });
-        silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+        ConfigureEndpoints(silo, cluster);
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = NpgsqlInvariant;
@@ -86,5 +102,30 @@ internal static class ClusterHosting
         silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
         silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = DirectoryRangeLease);
+    }
+
+    private static void ConfigureEndpoints(ISiloBuilder silo, ClusterSettings cluster)
+    {
+        if (cluster.Kubernetes)
+        {
+            // The Kubernetes hosting advertises the pod IP (POD_IP) and listens on every interface;
+            // only the ports are ours.
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.SiloPort = cluster.SiloPort;
+                o.GatewayPort = cluster.GatewayPort;
+            });
+            silo.UseKubernetesHosting();
+            return;
+        }
+
+        var advertised = cluster.AdvertisedAddress switch
+        {
+            null or "" => IPAddress.Loopback,
+            AutoAddress => Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+                ?? throw new InvalidOperationException($"WaOrleans:Cluster:AdvertisedAddress=auto found no IPv4 address for host {Dns.GetHostName()}"),
+            var value => IPAddress.Parse(value),
+        };
+        silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
     }
 }

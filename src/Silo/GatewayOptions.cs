@@ -81,6 +81,20 @@ public sealed class ClusterSettings
 
     /// <summary>Gets the port clients connect to.</summary>
     public int GatewayPort { get; init; } = 30000;
+
+    /// <summary>
+    /// Gets the address other silos reach this one at: null for loopback (all silos on one machine,
+    /// as deploy/cluster.sh runs them), an IP address, or <c>auto</c> for this host name's first
+    /// IPv4 address (a container). Any value but loopback listens on every interface.
+    /// </summary>
+    public string? AdvertisedAddress { get; init; }
+
+    /// <summary>
+    /// Gets whether the silo runs in Kubernetes (Orleans' Kubernetes hosting): the pod's IP,
+    /// name and namespace come from the POD_* environment variables, and the silos delete the pods
+    /// of silos the cluster declared dead (deploy/k8s has the RBAC role this needs).
+    /// </summary>
+    public bool Kubernetes { get; init; }
 }
 
 /// <summary>Where sessions connect to.</summary>
@@ -93,8 +107,8 @@ public sealed class WhatsAppOptions
     public string? RootKey { get; init; }
 
     /// <summary>
-    /// Gets the SHA-256 (hex) of a media host certificate to trust although no authority signed it:
-    /// WaSim's self-signed one, for tests and demos. Null (the default) trusts only valid certificates.
+    /// Gets the SHA-256 (hex) of the media host's certificate to accept in place of a trusted chain,
+    /// or null to require a trusted one (WhatsApp's CDN). Only for a self-signed WaSim media host.
     /// </summary>
     public string? MediaCertificateSha256 { get; init; }
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
 using WaOrleans.Api;
+using WaOrleans.Api.Dashboard;
 using WaOrleans.Api.Operations;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
@@ -8,11 +10,25 @@ using WaOrleans.Grains.Storage.Sqlite;
 using WaOrleans.Grains.Webhooks;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Silo;
+using WaOrleans.Silo.Demo;
 
 // One process: the Orleans silo and the REST API. Storage=sqlite (default): one node, localhost
 // clustering and the embedded SQLite database, nothing else to install. Storage=postgres: a
 // cluster member on the shared PostgreSQL database.
-var builder = WebApplication.CreateBuilder(args);
+var demoSwitch = DemoMode.TakeSwitch(ref args);
+// appsettings.json ships beside the executable, so it applies wherever the gateway is started
+// from; relative paths in it (the data directory) still resolve against the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+// --demo: WaSim runs in this process, and the configuration added here points every session at it.
+await using var demo = demoSwitch || builder.Configuration.GetValue<bool>(DemoMode.EnabledKey)
+    ? await DemoMode.StartAsync(builder.Configuration[DemoMode.DataDirectoryKey] ?? new StorageOptions().DataDirectory, NullLoggerFactory.Instance)
+    : null;
+if (demo is not null)
+{
+    builder.Configuration.AddInMemoryCollection(demo.Configuration);
+}
+
 var settings = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
 string? connectionString = null;
 if (settings.Storage.IsPostgres)
@@ -39,15 +55,9 @@ if (settings.WhatsApp.RootKey is { } rootKey)
     clientOptions = clientOptions with { RootKey = Convert.FromHexString(rootKey) };
 }
 
-if (settings.WhatsApp.MediaCertificateSha256 is { } pinned)
+if (settings.WhatsApp.MediaCertificateSha256 is { } pin)
 {
-    var pin = Convert.FromHexString(pinned);
-    clientOptions = clientOptions with
-    {
-        MediaCertificateValidation = (_, certificate, _, errors) =>
-            errors == System.Net.Security.SslPolicyErrors.None
-            || certificate is not null && certificate.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256).AsSpan().SequenceEqual(pin),
-    };
+    clientOptions = clientOptions with { MediaCertificateValidation = MediaCertificatePin.Create(pin) };
 }
 
 var port = Environment.GetEnvironmentVariable(HttpOptions.PortVariable) is { Length: > 0 } paasPort
@@ -59,10 +69,7 @@ builder.UseOrleans(silo =>
 {
     if (connectionString is null)
     {
-        silo.UseLocalhostClustering(settings.Cluster.SiloPort, settings.Cluster.GatewayPort);
-        // Orleans has no SQLite reminder table: reminders live in memory, and the sessions table's
-        // should_be_online flag (the startup resume) is what survives a restart.
-        silo.UseInMemoryReminderService();
+        silo.UseSingleNode(settings.Cluster);
     }
     else
     {
@@ -81,4 +88,11 @@ builder.Services.AddWaOrleansApi();
 
 var app = builder.Build();
 app.MapWaOrleansApi();
+app.MapDashboard();
+if (demo is not null)
+{
+    app.MapDemoEndpoints(demo).RequireAuthorization(WaOrleansApi.AdminPolicy);
+    app.Lifetime.ApplicationStarted.Register(() => demo.PrintBanner(Console.Out, [$"http://localhost:{port}/"]));
+}
+
 await app.RunAsync();

@@ -8,7 +8,7 @@ namespace WaOrleans.Grains.Storage;
 /// credentials as their serialized bytes, a <see cref="SqlSignalProtocolStore"/> and a LID store,
 /// all keyed by the session id.
 /// </summary>
-public sealed class SqlDeviceStore : IDeviceStore
+public sealed partial class SqlDeviceStore : IDeviceStore
 {
     private const string LoadSql = "SELECT credentials FROM device_credentials WHERE session_id = @session";
 
@@ -28,6 +28,8 @@ public sealed class SqlDeviceStore : IDeviceStore
         "DELETE FROM signal_sender_keys WHERE session_id = @session",
         "DELETE FROM signal_pending_inbound WHERE session_id = @session",
         "DELETE FROM lid_mappings WHERE session_id = @session",
+        "DELETE FROM message_secrets WHERE session_id = @session",
+        "DELETE FROM privacy_tokens WHERE session_id = @session",
     ];
 
     private readonly SessionDatabase _database;

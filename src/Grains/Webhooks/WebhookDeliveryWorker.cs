@@ -36,6 +36,7 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private int _inFlight;
+    private long _attemptsMade;
     private Task _claimLoop = Task.CompletedTask;
     private Task _writeLoop = Task.CompletedTask;
     private bool _started;
@@ -49,6 +50,12 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
     /// <summary>Creates a worker (tests run several on one database).</summary>
     public WebhookDeliveryWorker(DeviceStorage storage, EventOutbox outbox, WebhookDispatchSignal signal, WebhookOptions options, TimeProvider time, ILogger logger)
     {
+        if (options.Lease <= options.Timeout)
+        {
+            // A delivery is sent only while its lease outlasts the attempt; this would send none.
+            throw new ArgumentException($"WaOrleans:Webhooks:Lease ({options.Lease}) must be longer than Timeout ({options.Timeout})", nameof(options));
+        }
+
         _options = options;
         _store = new WebhookDeliveryStore(storage, outbox, options);
         _sender = new WebhookSender(options, time);
@@ -60,6 +67,9 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
 
     /// <summary>Gets the id written into the rows this worker claims.</summary>
     public string WorkerId { get; }
+
+    /// <summary>Gets how many HTTP attempts this worker made.</summary>
+    public long AttemptsMade => Interlocked.Read(ref _attemptsMade);
 
     /// <inheritdoc/>
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -246,6 +256,7 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
                     return;
                 }
 
+                Interlocked.Increment(ref _attemptsMade);
                 outcome = await _sender.SendAsync(delivery, _abort.Token).ConfigureAwait(false);
             }
             finally

@@ -29,10 +29,12 @@ public sealed partial class WaClient
         var poll = await FindPollAsync(pollMessageId, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"poll {pollMessageId} is not known to this device");
         var fromMe = poll.Creator.User == me.User || poll.Creator.User == Credentials?.MeLid?.User;
+        // We name ourselves as the poll names its creator, PN or LID, as whatsmeow's EncryptPollVote does.
+        var voter = poll.Creator.IsLid && Credentials?.MeLid is { } myLid ? myLid.WithoutDevice() : me;
         var update = new Message.Types.PollUpdateMessage
         {
             PollCreationMessageKey = new MessageKey { RemoteJid = chat.WithoutDevice().ToString(), FromMe = fromMe, Id = pollMessageId },
-            Vote = PollVoteCrypto.Encrypt(poll.Secret, pollMessageId, poll.Creator.ToString(), me.ToString(), optionNames, _options.Random),
+            Vote = PollVoteCrypto.Encrypt(poll.Secret, pollMessageId, poll.Creator.ToString(), voter.ToString(), optionNames, _options.Random),
             SenderTimestampMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         if (!fromMe && chat.IsGroup)

@@ -98,6 +98,36 @@ public sealed class BaileysPeerInteropTests(InteropHarness harness) : IAsyncLife
     }
 
     [Fact]
+    public async Task Poll_votes_built_by_each_side_decrypt_on_the_other()
+    {
+        var (client, events, _) = await _sim.PairByQrAsync(Me);
+        await using var baileys = await BaileysPeer.LinkAsync(harness, _sim, Them);
+        var them = new Jid(Them, JidServer.PhoneNumber);
+        var meJid = Me + "@s.whatsapp.net";
+
+        // Baileys' poll, Baileys' vote: decrypted by the WaClient as a PollVoteEvent.
+        var theirPoll = await baileys.SendAsync(meJid, new { content = new { poll = new { name = "Lunch?", values = new[] { "Pizza", "Salad", "Soup" }, selectableCount = 2 } } });
+        await events.NextAsync<MessageReceivedEvent>(e => e.Id == theirPoll);
+        await baileys.VoteAsync(meJid, theirPoll, ["Salad", "Soup"]);
+        var theirVote = await events.NextAsync<PollVoteEvent>(v => v.PollMessageId == theirPoll);
+        Assert.Equal(["Salad", "Soup"], theirVote.SelectedOptions);
+
+        // Our vote on their poll: decrypted by Baileys' decryptPollVote.
+        var ourVoteOnTheirs = await client.VotePollAsync(them, theirPoll, ["Pizza"]);
+        await baileys.WaitForMessageAsync(ourVoteOnTheirs.MessageId);
+        Assert.Equal(["Pizza"], await baileys.DecryptVoteAsync(theirPoll, ourVoteOnTheirs.MessageId));
+
+        // Our poll: Baileys votes on it, and our vote on it decrypts in Baileys too.
+        var ourPoll = await client.SendMessageAsync(them, MessageBuilder.Poll("Dinner?", ["Soup", "Stew"], 1));
+        await baileys.WaitForMessageAsync(ourPoll.MessageId);
+        await baileys.VoteAsync(meJid, ourPoll.MessageId, ["Stew"]);
+        Assert.Equal(["Stew"], (await events.NextAsync<PollVoteEvent>(v => v.PollMessageId == ourPoll.MessageId)).SelectedOptions);
+        var ourVoteOnOurs = await client.VotePollAsync(them, ourPoll.MessageId, ["Soup"]);
+        await baileys.WaitForMessageAsync(ourVoteOnOurs.MessageId);
+        Assert.Equal(["Soup"], await baileys.DecryptVoteAsync(ourPoll.MessageId, ourVoteOnOurs.MessageId));
+    }
+
+    [Fact]
     public async Task A_Baileys_auth_folder_imported_into_a_store_logs_in_without_a_scan_and_messages_flow()
     {
         string auth;

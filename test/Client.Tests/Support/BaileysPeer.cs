@@ -58,6 +58,14 @@ public sealed class BaileysPeer : IAsyncDisposable
     public async Task<byte[]> DownloadAsync(string messageId) =>
         Convert.FromBase64String((await _harness.CallAsync("peer.download", new { id = _id, messageId }))!.GetValue<string>());
 
+    /// <summary>Votes on a poll Baileys sent or received (<c>peer.vote</c>: encrypted with Baileys' crypto, sent with its <c>relayMessage</c>); returns the vote's message id.</summary>
+    public async Task<string> VoteAsync(string to, string pollId, IReadOnlyList<string> options) =>
+        (await _harness.CallAsync("peer.vote", new { id = _id, to, pollId, options }))!["id"]!.GetValue<string>();
+
+    /// <summary>Decrypts a received vote with Baileys' <c>decryptPollVote</c>; returns the selected option names.</summary>
+    public async Task<IReadOnlyList<string>> DecryptVoteAsync(string pollId, string voteId) =>
+        [.. (await _harness.CallAsync("peer.decryptVote", new { id = _id, pollId, voteId }))!["options"]!.AsArray().Select(o => o!.GetValue<string>())];
+
     /// <summary>Ends the socket.</summary>
     public async ValueTask DisposeAsync() => await _harness.CallAsync("peer.stop", new { id = _id });
 }

@@ -97,6 +97,41 @@ public sealed class BroadcastTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_broadcast_finishes_exactly_once_when_the_silo_of_its_session_is_killed()
+    {
+        await using var harness = await GatewayHarness.StartAsync(silos: 2);
+        var victim = harness.Cluster.Silos[1];
+        // Random placement: pick a session id that landed on the silo to be killed.
+        string? sessionId = null;
+        for (var i = 0; i < 40 && sessionId is null; i++)
+        {
+            var candidate = "fo-" + Guid.NewGuid().ToString("N");
+            if ((await harness.Grains.GetGrain<ISessionGrain>(candidate).GetSiloAsync()).Contains(victim.SiloAddress.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
+            {
+                sessionId = candidate;
+            }
+        }
+
+        Assert.NotNull(sessionId);
+        await harness.PairSessionAsync(sessionId, Me);
+        var phones = await CreatePhonesAsync(harness, 8);
+        var jobId = "job-" + Guid.NewGuid().ToString("N");
+        await harness.Grains.GetGrain<IBroadcastGrain>(jobId).StartAsync(Spec(sessionId, [.. phones.Select(p => new BroadcastRecipient { Phone = p })], 700, 1200));
+        await GatewayHarness.WaitUntilAsync(async () => (await harness.Grains.GetGrain<IBroadcastGrain>(jobId).GetAsync())!.Processed >= 2, "two recipients");
+
+        var killedAt = DateTime.UtcNow;
+        await harness.Cluster.KillSiloAsync(victim);
+        var beforeFailover = await CountsAsync(harness, phones);
+        var done = await WaitForEndAsync(harness.Grains.GetGrain<IBroadcastGrain>(jobId));
+
+        var counts = await CountsAsync(harness, phones);
+        output.WriteLine($"killed the session's silo with [{string.Join(", ", beforeFailover)}] at the phones; " +
+            $"after failover [{string.Join(", ", counts)}], job {done.Status} {done.Succeeded}/{done.Total} {(DateTime.UtcNow - killedAt).TotalSeconds:0} s after the kill");
+        Assert.Equal(("completed", 8, 8), (done.Status, done.Processed, done.Succeeded));
+        Assert.All(counts, c => Assert.Equal(1, c));
+    }
+
+    [Fact]
     public async Task Bad_jobs_are_refused_with_the_field()
     {
         await using var harness = await GatewayHarness.StartAsync();

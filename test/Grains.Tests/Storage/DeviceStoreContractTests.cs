@@ -120,6 +120,36 @@ public abstract class DeviceStoreContractTests
         Assert.Equal(Lid, await first.Lids.GetLidAsync(Phone));
     }
 
+    [Fact]
+    public async Task Message_secrets_and_privacy_tokens_persist_per_session_and_are_wiped_with_it()
+    {
+        var sessionId = NewSessionId();
+        var store = await CreateStoreAsync(sessionId);
+        var secrets = Assert.IsAssignableFrom<IMessageSecretStore>(store);
+        var tokens = Assert.IsAssignableFrom<IPrivacyTokenStore>(store);
+        Assert.Null(await secrets.LoadMessageSecretAsync("3EB0AAAA"));
+        Assert.Null(await tokens.LoadPrivacyTokenAsync(Lid));
+
+        await secrets.StoreMessageSecretAsync("3EB0AAAA", [1, 2, 3]);
+        await secrets.StoreMessageSecretAsync("3EB0AAAA", [4, 5]);
+        var issued = DateTimeOffset.FromUnixTimeSeconds(1_760_000_000);
+        await tokens.StorePrivacyTokenAsync(Jid.Parse("123456789012345:4@lid"), new PrivacyToken(new byte[] { 9, 8, 7 }, issued));
+
+        // Another instance over the same session sees them (device parts dropped); another session does not.
+        var again = await CreateStoreAsync(sessionId);
+        Assert.Equal([4, 5], await ((IMessageSecretStore)again).LoadMessageSecretAsync("3EB0AAAA"));
+        var token = (await ((IPrivacyTokenStore)again).LoadPrivacyTokenAsync(Lid))!;
+        Assert.Equal([9, 8, 7], token.Token.ToArray());
+        Assert.Equal(issued, token.Timestamp);
+        var other = await CreateStoreAsync(NewSessionId());
+        Assert.Null(await ((IMessageSecretStore)other).LoadMessageSecretAsync("3EB0AAAA"));
+        Assert.Null(await ((IPrivacyTokenStore)other).LoadPrivacyTokenAsync(Lid));
+
+        await again.WipeAsync();
+        Assert.Null(await secrets.LoadMessageSecretAsync("3EB0AAAA"));
+        Assert.Null(await tokens.LoadPrivacyTokenAsync(Lid));
+    }
+
     /// <summary>Creates fresh, unpaired credentials.</summary>
     protected static DeviceCredentials NewCredentials() => DeviceCredentials.Create(SystemSignalRandom.Instance, TimeProvider.System);
 

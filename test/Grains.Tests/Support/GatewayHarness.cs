@@ -31,17 +31,19 @@ public sealed class GatewayHarness : IAsyncDisposable
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "waorleans-gateway-" + Guid.NewGuid().ToString("N"));
     private readonly bool _postgres;
+    private readonly int _silos;
     private readonly SessionLimits _limits;
     private readonly List<WaClient> _clients = [];
     private InProcessTestCluster? _cluster;
     private DeviceStorage? _storage;
 
-    private GatewayHarness(WaSimServer server, bool postgres, SessionLimits limits)
+    private GatewayHarness(WaSimServer server, bool postgres, SessionLimits limits, int silos)
     {
         Server = server;
         Sim = new SimClient(server);
         _postgres = postgres;
         _limits = limits;
+        _silos = silos;
     }
 
     /// <summary>Gets the simulator.</summary>
@@ -54,12 +56,15 @@ public sealed class GatewayHarness : IAsyncDisposable
     public DeviceStorage Storage => _storage ?? throw new InvalidOperationException("the silo is not running");
 
     /// <summary>Gets the cluster's grain factory.</summary>
-    public IGrainFactory Grains => _cluster?.Client ?? throw new InvalidOperationException("the silo is not running");
+    public IGrainFactory Grains => Cluster.Client;
 
-    /// <summary>Starts WaSim and the silo.</summary>
-    public static async Task<GatewayHarness> StartAsync(bool postgres = false, SessionLimits? limits = null)
+    /// <summary>Gets the running test cluster.</summary>
+    public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("the silo is not running");
+
+    /// <summary>Starts WaSim and the silos (one unless told otherwise), all on the same storage.</summary>
+    public static async Task<GatewayHarness> StartAsync(bool postgres = false, SessionLimits? limits = null, int silos = 1)
     {
-        var harness = new GatewayHarness(await WaSimServer.StartAsync(new WaSimOptions()), postgres, limits ?? new SessionLimits());
+        var harness = new GatewayHarness(await WaSimServer.StartAsync(new WaSimOptions()), postgres, limits ?? new SessionLimits(), silos);
         await harness.StartSiloAsync();
         return harness;
     }
@@ -83,7 +88,7 @@ public sealed class GatewayHarness : IAsyncDisposable
             : await SqliteStorage.OpenAsync(_directory);
         _storage = storage;
         var options = ClientOptions();
-        var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);
+        var builder = new InProcessTestClusterBuilder(initialSilosCount: (short)_silos);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddWaSessions(storage, options, _limits);

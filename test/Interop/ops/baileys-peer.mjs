@@ -10,7 +10,11 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import makeWASocket, { Browsers, downloadMediaMessage, useMultiFileAuthState } from 'baileys';
+import { randomBytes } from 'node:crypto';
+import makeWASocket, {
+  Browsers, aesEncryptGCM, decryptPollVote, downloadMediaMessage, generateMessageIDV2, getKeyAuthor, hmacSign,
+  jidNormalizedUser, proto, sha256, useMultiFileAuthState,
+} from 'baileys';
 
 const logger = pino({ level: 'silent' });
 const RestartRequired = 515;
@@ -58,7 +62,7 @@ export const ops = {
   'peer.start': async ({ url, auth }) => {
     const folder = auth ?? await mkdtemp(path.join(tmpdir(), 'waclient-baileys-'));
     const id = nextId++;
-    const peer = { sock: null, events: [], received: new Map(), stopped: false };
+    const peer = { sock: null, events: [], received: new Map(), sent: new Map(), stopped: false };
     peers.set(id, peer);
     // An app reconnects with the saved credentials when the server asks for a restart after pairing (515).
     const connect = async () => {
@@ -118,7 +122,62 @@ export const ops = {
     if (reactTo) body = { react: { text: emoji, key: received(peer, reactTo).key } };
     const options = quotedId ? { quoted: received(peer, quotedId) } : {};
     const sent = await withoutTlsChecks(() => peer.sock.sendMessage(to, body, options));
+    peer.sent.set(sent.key.id, sent);
     return sent.key.id;
+  },
+
+  // A poll vote built on Baileys' side. Baileys exports decryptPollVote but no encrypt counterpart,
+  // so this is its inverse with Baileys' own hmacSign/aesEncryptGCM and the JIDs Baileys' getKeyAuthor
+  // gives (phone numbers when known), sent through Baileys' relayMessage.
+  'peer.vote': async ({ id, to, pollId, options }) => {
+    const peer = peers.get(id);
+    const poll = peer.received.get(pollId) ?? peer.sent.get(pollId);
+    if (!poll) throw new Error(`no poll ${pollId}`);
+    const me = jidNormalizedUser(peer.sock.user.id);
+    const secret = poll.message.messageContextInfo.messageSecret;
+    const creator = jidNormalizedUser(getKeyAuthor(poll.key, me));
+    const voter = me;
+    const plaintext = proto.Message.PollVoteMessage.encode({ selectedOptions: options.map(o => sha256(Buffer.from(o))) }).finish();
+    const sign = Buffer.concat([Buffer.from(pollId), Buffer.from(creator), Buffer.from(voter), Buffer.from('Poll Vote'), new Uint8Array([1])]);
+    const key = hmacSign(sign, hmacSign(secret, new Uint8Array(32)));
+    const iv = randomBytes(12);
+    const encPayload = aesEncryptGCM(plaintext, key, iv, Buffer.from(`${pollId}\u0000${voter}`));
+    const pollKey = { remoteJid: poll.key.remoteJid, fromMe: !!poll.key.fromMe, id: pollId, ...(poll.key.participant ? { participant: poll.key.participant } : {}) };
+    const messageId = generateMessageIDV2(peer.sock.user.id);
+    const message = { pollUpdateMessage: { pollCreationMessageKey: pollKey, vote: { encPayload, encIv: iv }, senderTimestampMs: Date.now() } };
+    await peer.sock.relayMessage(to, message, { messageId });
+    return { id: messageId, creator, voter };
+  },
+
+  // Decrypts a received vote with Baileys' decryptPollVote. The creator and voter JIDs are what
+  // Baileys' getKeyAuthor gives, then the keys' LID spellings, as whatsmeow tries both while
+  // WhatsApp migrates to LIDs; returns the selected option names and the spelling that worked.
+  'peer.decryptVote': ({ id, pollId, voteId }) => {
+    const peer = peers.get(id);
+    const poll = peer.sent.get(pollId) ?? peer.received.get(pollId);
+    const vote = peer.received.get(voteId);
+    if (!poll || !vote) throw new Error(`no poll ${pollId} or vote ${voteId}`);
+    const me = jidNormalizedUser(peer.sock.user.id);
+    const meLid = peer.sock.user.lid ? jidNormalizedUser(peer.sock.user.lid) : null;
+    const pollMessage = poll.message.pollCreationMessage ?? poll.message.pollCreationMessageV2 ?? poll.message.pollCreationMessageV3;
+    const normal = jid => (jid ? jidNormalizedUser(jid) : null);
+    const creators = [...new Set([normal(getKeyAuthor(poll.key, me)), poll.key.fromMe ? meLid : normal(poll.key.participant ?? poll.key.remoteJid)].filter(Boolean))];
+    const voters = [...new Set([normal(getKeyAuthor(vote.key, me)), normal(vote.key.participant ?? vote.key.remoteJid)].filter(Boolean))];
+    for (const pollCreatorJid of creators) {
+      for (const voterJid of voters) {
+        try {
+          const decrypted = decryptPollVote(vote.message.pollUpdateMessage.vote, {
+            pollEncKey: poll.message.messageContextInfo.messageSecret, pollCreatorJid, pollMsgId: pollId, voterJid,
+          });
+          const hashes = decrypted.selectedOptions.map(h => Buffer.from(h).toString('hex'));
+          const names = pollMessage.options.map(o => o.optionName).filter(n => hashes.includes(sha256(Buffer.from(n)).toString('hex')));
+          return { options: names, creator: pollCreatorJid, voter: voterJid };
+        } catch {
+          // The wrong spelling fails the GCM tag; try the next.
+        }
+      }
+    }
+    throw new Error(`the vote did not decrypt with creators ${creators} and voters ${voters}`);
   },
 
   'peer.download': async ({ id, messageId }) => {

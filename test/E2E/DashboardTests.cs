@@ -1,0 +1,280 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using WaOrleans.E2E.Support;
+using Xunit.Abstractions;
+
+namespace WaOrleans.E2E;
+
+/// <summary>
+/// The dashboard in a real browser (Debian's Chromium, headless) against the real gateway in demo
+/// mode: sign in, create a session, see its QR, pair it with the simulated phone, see it connect,
+/// send a message and see it in the log, receive one from the simulated contact, and create a
+/// webhook whose test delivery reaches a receiver in this process. Screenshots of each step are
+/// kept under the test's bin folder, in <c>artifacts/</c>.
+/// </summary>
+[Trait("Category", "E2E")]
+public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+    private const string SessionId = "e2e-demo";
+    private const string DemoContact = "15550100001";
+    private const float StepTimeoutMs = 60_000;
+
+    private readonly string _artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts",
+        DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+    private GatewayProcess _gateway = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+    private IPage _page = null!;
+    private int _shot;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_artifacts);
+        output.WriteLine($"artifacts: {_artifacts}");
+        _gateway = await GatewayProcess.StartAsync(Path.Combine(_artifacts, "gateway.log"));
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = File.Exists(ChromiumPath) ? ChromiumPath : throw new InvalidOperationException($"{ChromiumPath} is missing: run test/e2e-deps.sh"),
+            Headless = true,
+            // Root in a container has no user namespaces for Chromium's sandbox.
+            Args = ["--no-sandbox"],
+        });
+        _page = await _browser.NewPageAsync(new BrowserNewPageOptions
+        {
+            BaseURL = _gateway.BaseUri.ToString(),
+            ViewportSize = new ViewportSize { Width = 1280, Height = 1000 },
+        });
+        _page.Console += (_, message) => output.WriteLine($"browser console {message.Type}: {message.Text}");
+        _page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        Assertions.SetDefaultExpectTimeout(StepTimeoutMs);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
+        output.WriteLine($"screenshots and gateway.log: {_artifacts}");
+    }
+
+    [Fact]
+    public async Task Demo_walkthrough_signs_in_pairs_by_qr_sends_receives_and_delivers_a_webhook_test()
+    {
+        using var receiver = new WebhookReceiver();
+        try
+        {
+            await WalkThroughAsync(receiver);
+        }
+        catch
+        {
+            await ShotAsync("failure");
+            output.WriteLine("--- gateway output (last lines)");
+            foreach (var line in _gateway.Output.Split('\n').TakeLast(60))
+            {
+                output.WriteLine(line);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task WalkThroughAsync(WebhookReceiver receiver)
+    {
+        var page = _page;
+
+        // The configured user and password sign in (a wrong password does not), and signing out
+        // revokes the admin key that sign-in minted.
+        await page.GotoAsync("/");
+        await page.FillAsync("#signin-user", GatewayProcess.DashboardUser);
+        await page.FillAsync("#signin-pass", "wrong password");
+        await page.ClickAsync("#signin-password button[type=submit]");
+        await Assertions.Expect(page.Locator("#signin-error")).ToHaveTextAsync("Wrong user or password.");
+        await Assertions.Expect(page.Locator("#nav")).ToBeHiddenAsync();
+        await page.FillAsync("#signin-pass", GatewayProcess.DashboardPassword);
+        await page.ClickAsync("#signin-password button[type=submit]");
+        await Assertions.Expect(page.Locator("#nav")).ToBeVisibleAsync();
+        var loginKeyId = await page.EvaluateAsync<string>("() => sessionStorage.getItem('waorleans.loginKeyId')");
+        Assert.StartsWith("key_", loginKeyId, StringComparison.Ordinal);
+        await page.ClickAsync("#sign-out");
+        await Assertions.Expect(page.Locator("#view-signin")).ToBeVisibleAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('waorleans.key')"));
+        await UntilAsync(async () => await IsRevokedAsync(loginKeyId), $"the sign-in key {loginKeyId} to be revoked");
+
+        // Sign in with the admin key; the demo badge says what is running.
+        await page.GotoAsync("/");
+        await page.FillAsync("#signin-key-input", _gateway.AdminKey);
+        await page.ClickAsync("#signin-key button[type=submit]");
+        await Assertions.Expect(page.Locator("#nav")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#demo-badge")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#view-overview")).ToBeVisibleAsync();
+        await ShotAsync("signed-in");
+
+        // Create a session and connect it by QR: the QR image comes from the API, live.
+        await page.ClickAsync("#nav a[href='#sessions']");
+        await page.FillAsync("#session-create-id", SessionId);
+        await page.FillAsync("#session-create-name", "E2E demo");
+        await page.ClickAsync("#session-create button[type=submit]");
+        await Assertions.Expect(page.Locator("#sd-id")).ToHaveTextAsync(SessionId);
+        await Assertions.Expect(page.Locator($"#sessions-table tr[data-session='{SessionId}']")).ToBeVisibleAsync();
+        await page.ClickAsync("#sd-connect");
+        await Assertions.Expect(page.Locator("#sd-status")).ToHaveTextAsync("qr");
+        await Assertions.Expect(page.Locator("#sd-qr-box")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#sd-qr")).ToHaveAttributeAsync("src", DataUrlPattern());
+        // The status change arrived through the event stream (fetch() with the Authorization header).
+        await Assertions.Expect(page.Locator("#sd-events")).ToContainTextAsync("session.");
+        await ShotAsync("qr");
+
+        // The simulated phone scans the QR: the session pairs and connects.
+        await page.ClickAsync("#sd-demo-scan");
+        await Assertions.Expect(page.Locator("#sd-status")).ToHaveTextAsync("connected");
+        await Assertions.Expect(page.Locator("#sd-me")).ToContainTextAsync("Linked to");
+        await Assertions.Expect(page.Locator("#sd-qr-box")).ToBeHiddenAsync();
+        await ShotAsync("connected");
+
+        // Send a text to the demo contact and find it in the message log.
+        var sent = "Hello from the E2E test " + Guid.NewGuid().ToString("N")[..6];
+        await page.ClickAsync("#nav a[href='#messages']");
+        await page.SelectOptionAsync("#send-session", SessionId);
+        await page.FillAsync("#send-to", "+" + DemoContact);
+        await page.FillAsync("#send-text", sent);
+        await page.ClickAsync("#send-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#send-result")).ToContainTextAsync("Message");
+        await page.SelectOptionAsync("#log-session", SessionId);
+        await UntilLogShowsAsync(sent, "out");
+        await ShotAsync("sent-in-log");
+
+        // The simulated contact sends the session a message; it shows in the log as inbound.
+        var received = "Hi from the simulated phone " + Guid.NewGuid().ToString("N")[..6];
+        await page.ClickAsync("#nav a[href='#sessions']");
+        await page.ClickAsync($"#sessions-table tr[data-session='{SessionId}'] a");
+        await Assertions.Expect(page.Locator("#sd-demo-incoming")).ToBeEnabledAsync();
+        await page.FillAsync("#sd-demo-text", received);
+        await page.ClickAsync("#sd-demo-incoming");
+        await Assertions.Expect(page.Locator("#sd-events")).ToContainTextAsync("message.received");
+        await page.ClickAsync("#nav a[href='#messages']");
+        await page.SelectOptionAsync("#log-session", SessionId);
+        await UntilLogShowsAsync(received, "in");
+        await ShotAsync("received-in-log");
+
+        // A webhook to a receiver in this process: the secret is shown once, and a test delivery succeeds.
+        await page.ClickAsync("#nav a[href='#webhooks']");
+        await page.SelectOptionAsync("#webhook-session", SessionId);
+        await page.FillAsync("#webhook-url", receiver.Url.ToString());
+        await page.ClickAsync("#webhook-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#webhook-secret")).ToContainTextAsync("whsec_");
+        var row = page.Locator("#webhooks-table tbody tr", new PageLocatorOptions { HasText = receiver.Url.ToString() });
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Send test" }).ClickAsync();
+        var test = page.Locator("#deliveries-table tbody tr[data-event='webhook.test']");
+        await UntilAsync(async () =>
+        {
+            await page.ClickAsync("#deliveries-refresh");
+            return await test.Locator(".delivery-status").TextContentAsync() is { } text && text.Contains("succeeded", StringComparison.Ordinal);
+        }, "the webhook.test delivery to succeed in the deliveries list");
+        await Assertions.Expect(test.First).ToContainTextAsync("ok from the e2e receiver");
+        var delivered = Assert.Single(receiver.Received, r => r.Method == "POST" && r.Event == "webhook.test");
+        await ShotAsync("webhook-test-delivered");
+
+        // Redeliver sends the same delivery again, under the same delivery id.
+        await test.First.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Redeliver" }).ClickAsync();
+        await UntilAsync(() => Task.FromResult(receiver.Received.Count(r => r.DeliveryId == delivered.DeliveryId) == 2),
+            "the redelivery to reach the receiver with the same webhook-id");
+
+        // The number checker tells the simulated contact (on WhatsApp) from a number WaSim does not know.
+        await page.ClickAsync("#nav a[href='#numbers']");
+        await page.SelectOptionAsync("#numbers-session", SessionId);
+        await page.FillAsync("#numbers-input", $"+{DemoContact}\n+15550199999");
+        await page.ClickAsync("#numbers-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#numbers-table tbody tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#numbers-table tbody tr", new PageLocatorOptions { HasText = DemoContact })).ToContainTextAsync("yes");
+        await Assertions.Expect(page.Locator("#numbers-table tbody tr", new PageLocatorOptions { HasText = "15550199999" })).ToContainTextAsync("no");
+        await ShotAsync("numbers");
+
+        // An API key is shown once; the demo endpoints refuse it (admin only); revoking it from the page ends it.
+        await page.ClickAsync("#nav a[href='#keys']");
+        await page.SelectOptionAsync("#key-kind", "tenant");
+        await page.FillAsync("#key-name", "e2e tenant key");
+        await page.ClickAsync("#key-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#key-secret")).ToContainTextAsync("wao_");
+        var tenantKey = (await page.Locator("#key-secret").TextContentAsync())!.Split(": ", 2)[1].Trim();
+        Assert.Equal(System.Net.HttpStatusCode.OK, await StatusWithKeyAsync(HttpMethod.Get, "api/sessions", tenantKey));
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, await StatusWithKeyAsync(HttpMethod.Post, $"api/demo/sessions/{SessionId}/scan", tenantKey));
+        var keyRow = page.Locator("#keys-table tbody tr", new PageLocatorOptions { HasText = "e2e tenant key" });
+        await keyRow.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Revoke" }).ClickAsync();
+        await Assertions.Expect(keyRow).ToContainTextAsync("revoked");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, await StatusWithKeyAsync(HttpMethod.Get, "api/sessions", tenantKey));
+        await ShotAsync("keys");
+
+        // The overview counts what happened: one connected session, messages sent today.
+        await page.ClickAsync("#nav a[href='#overview']");
+        await Assertions.Expect(page.Locator("#ov-sessions")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.Locator("#ov-by-status")).ToContainTextAsync("connected");
+        await Assertions.Expect(page.Locator("#ov-today")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.Locator("#ov-failing")).ToHaveTextAsync("0");
+        await ShotAsync("overview");
+    }
+
+    private async Task<System.Net.HttpStatusCode> StatusWithKeyAsync(HttpMethod method, string path, string key)
+    {
+        using var http = new HttpClient { BaseAddress = _gateway.BaseUri };
+        using var request = new HttpRequestMessage(method, path) { Content = method == HttpMethod.Post ? JsonContent.Create(new { }) : null };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private async Task<bool> IsRevokedAsync(string keyId)
+    {
+        using var http = new HttpClient { BaseAddress = _gateway.BaseUri };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _gateway.AdminKey);
+        var keys = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("api/keys"))!["items"]!.AsArray();
+        var key = keys.FirstOrDefault(k => (string?)k!["id"] == keyId);
+        return key is null || key["revokedAt"] is not null;
+    }
+
+    private async Task UntilLogShowsAsync(string text, string direction)
+    {
+        var row = _page.Locator($"#log-table tbody tr[data-direction='{direction}']", new PageLocatorOptions { HasText = text });
+        await UntilAsync(async () =>
+        {
+            await _page.ClickAsync("#log-form button[type=submit]");
+            return await row.CountAsync() == 1;
+        }, $"the {direction} message \"{text}\" in the log");
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(StepTimeoutMs);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    private async Task ShotAsync(string name)
+    {
+        var path = Path.Combine(_artifacts, $"{++_shot:D2}-{name}.png");
+        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        output.WriteLine($"screenshot: {path}");
+    }
+
+    [GeneratedRegex("^data:image/png;base64,")]
+    private static partial Regex DataUrlPattern();
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Storage;
+using WaOrleans.Grains.Webhooks;
+
+namespace WaOrleans.Grains.Tests.Webhooks;
+
+/// <summary>Delivery workers as the silos run them, several on one database: leases, restarts, node loss.</summary>
+public sealed class WebhookWorkerTests
+{
+    [Theory, InlineData(Provider.Sqlite), PostgresData]
+    public async Task Two_workers_on_one_database_send_every_delivery_once(Provider provider)
+    {
+        await using var database = await WebhookDatabase.CreateAsync(provider);
+        await using var receiver = WebhookReceiver.Start();
+        receiver.Delay = TimeSpan.FromMilliseconds(50);
+        var options = WebhookHarness.FastOptions();
+        // Slow enough that one worker cannot keep up alone, so both must claim.
+        options.MaxConcurrencyPerWebhook = 2;
+        var webhook = await InsertWebhookAsync(database.Storage, "t1", "s1", receiver.BaseUrl + "hook");
+
+        var second = await database.OpenAsync();
+        var (outboxA, workerA) = StartWorker(database.Storage, options);
+        var (outboxB, workerB) = StartWorker(second, options);
+        await using (workerA)
+        await using (workerB)
+        {
+            const int Count = 120;
+            for (var i = 0; i < Count; i++)
+            {
+                await (i % 2 == 0 ? outboxA : outboxB).PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+            }
+
+            await receiver.WaitForAsync(r => r.Select(x => x.DeliveryId).Distinct().Count() >= Count, "every delivery", TimeSpan.FromSeconds(120));
+            await Task.Delay(options.PollInterval * 3);
+
+            Assert.Equal(Count, receiver.Requests.Count);
+            Assert.Equal(Count, receiver.Requests.Select(r => r.DeliveryId).Distinct().Count());
+            Assert.All(receiver.Requests, r => ReceiverSignatures.AssertSigned(r, webhook.Secret));
+            Assert.True(workerA.AttemptsMade > 0 && workerB.AttemptsMade > 0, $"both workers sent ({workerA.AttemptsMade} and {workerB.AttemptsMade})");
+            Assert.Equal(Count, workerA.AttemptsMade + workerB.AttemptsMade);
+        }
+    }
+
+    [Theory, InlineData(Provider.Sqlite), PostgresData]
+    public async Task Deliveries_survive_a_restart_and_a_dead_workers_leases_run_out(Provider provider)
+    {
+        await using var database = await WebhookDatabase.CreateAsync(provider);
+        await using var receiver = WebhookReceiver.Start();
+        var options = WebhookHarness.FastOptions();
+        options.Timeout = TimeSpan.FromSeconds(1);
+        options.Lease = TimeSpan.FromSeconds(2);
+        var first = database.Storage;
+        await InsertWebhookAsync(first, "t1", "s1", receiver.BaseUrl + "hook");
+
+        // No worker runs: the deliveries wait in the database.
+        var outbox = new EventOutbox(first);
+        const int Count = 10;
+        for (var i = 0; i < Count; i++)
+        {
+            await outbox.PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+        }
+
+        // A worker claims half of them and dies before sending.
+        var claimedAt = Stopwatch.GetTimestamp();
+        var store = new WebhookDeliveryStore(first, outbox, options);
+        var orphans = await store.ClaimAsync("dead-worker", DateTimeOffset.UtcNow, 5, 16, [], CancellationToken.None);
+        Assert.Equal(5, orphans.Count);
+        Assert.Empty(receiver.Requests);
+
+        // The process restarts: a new storage, a new worker.
+        await first.DisposeAsync();
+        var (_, worker) = StartWorker(await database.OpenAsync(), options);
+        await using (worker)
+        {
+            var requests = await receiver.WaitForAsync(r => r.Count >= Count, "every delivery");
+            await Task.Delay(options.PollInterval * 3);
+
+            Assert.Equal(Count, receiver.Requests.Count);
+            Assert.Equal(Count, requests.Select(r => r.DeliveryId).Distinct().Count());
+            var orphanIds = orphans.Select(o => o.DeliveryId).ToHashSet();
+            Assert.All(
+                requests.Where(r => orphanIds.Contains(r.DeliveryId)),
+                r => Assert.True(Stopwatch.GetElapsedTime(claimedAt, r.ArrivedTimestamp) >= options.Lease - TimeSpan.FromMilliseconds(100), "a leased delivery waits for its lease to run out"));
+        }
+    }
+
+    [Theory, InlineData(Provider.Sqlite), PostgresData]
+    public async Task A_stopped_worker_leaves_nothing_half_done(Provider provider)
+    {
+        await using var database = await WebhookDatabase.CreateAsync(provider);
+        await using var receiver = WebhookReceiver.Start();
+        var options = WebhookHarness.FastOptions();
+        var webhook = await InsertWebhookAsync(database.Storage, "t1", "s1", receiver.BaseUrl + "hook");
+        var (outbox, worker) = StartWorker(database.Storage, options);
+        await using (worker)
+        {
+            await outbox.PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+            await receiver.WaitForAsync(r => r.Count == 1, "the delivery");
+            await worker.StopAsync(CancellationToken.None);
+        }
+
+        // Its outcome was written before the stop returned: succeeded, one attempt, no lease left.
+        var delivery = Assert.Single(await new WebhookTable(database.Storage).ListDeliveriesAsync(webhook.Id, null, 10, CancellationToken.None));
+        Assert.Equal(WebhookDeliveryStatus.Succeeded, delivery.Status);
+        Assert.Equal(200, Assert.Single(delivery.AttemptLog).StatusCode);
+    }
+
+    internal static (EventOutbox Outbox, WebhookDeliveryWorker Worker) StartWorker(DeviceStorage storage, WebhookOptions options)
+    {
+        var signal = new WebhookDispatchSignal();
+        var outbox = new EventOutbox(storage, signal);
+        var worker = new WebhookDeliveryWorker(storage, outbox, signal, options, TimeProvider.System, NullLogger.Instance);
+        worker.Start();
+        return (outbox, worker);
+    }
+
+    internal static async Task<WebhookRow> InsertWebhookAsync(DeviceStorage storage, string tenant, string? session, string url)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var row = new WebhookRow
+        {
+            Id = "wh_" + Guid.NewGuid().ToString("N")[..24],
+            TenantId = tenant,
+            SessionId = session,
+            Url = url,
+            UrlNormalized = new Uri(url).AbsoluteUri,
+            Events = ["*"],
+            Secret = WebhookValidation.SecretOrGenerate(null),
+            Enabled = true,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        Assert.True(await new WebhookTable(storage).InsertAsync(row, CancellationToken.None));
+        return row;
+    }
+}
