@@ -25,4 +25,23 @@ public static class GatewayMetrics
 
     /// <summary>Gets the count of webhook delivery attempts that failed (non-2xx, timeout, refused).</summary>
     public static Counter<long> WebhookFailures { get; } = Meter.CreateCounter<long>("waorleans.webhook.failures", "{attempt}", "Webhook delivery attempts that failed");
+
+    /// <summary>Gets how long sends take, from the grain call to WhatsApp's ack (tag <c>outcome</c>: <c>sent</c> or <c>failed</c>).</summary>
+    public static Histogram<double> SendDuration { get; } = Meter.CreateHistogram<double>("waorleans.send.duration", "s", "Time from a send request to WhatsApp's ack");
+
+    /// <summary>Gets how long webhook attempts take, until the receiver's status line or the timeout.</summary>
+    public static Histogram<double> WebhookDuration { get; } = Meter.CreateHistogram<double>("waorleans.webhook.duration", "s", "Webhook attempt duration");
+
+    /// <summary>Counts one webhook attempt and its duration: a 2xx answer succeeded, anything else failed.</summary>
+    internal static void RecordWebhookAttempt(int? statusCode, TimeSpan latency)
+    {
+        var succeeded = statusCode is >= 200 and < 300;
+        WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", succeeded ? "succeeded" : "failed"));
+        if (!succeeded)
+        {
+            WebhookFailures.Add(1);
+        }
+
+        WebhookDuration.Record(latency.TotalSeconds);
+    }
 }

@@ -96,6 +96,28 @@ public sealed class OperationsTests(SqliteGatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_sent_message_shows_in_the_gateway_counters_and_the_send_latency_histogram()
+    {
+        var (session, _) = await gateway.NewPairedSessionAsync();
+        var peer = await gateway.NewPhoneAsync();
+        using var anonymous = gateway.Client(null);
+        var before = SentCount(await anonymous.GetStringAsync("metrics"));
+        await gateway.Admin.PostJsonOkAsync($"api/sessions/{session}/messages", new { to = peer, text = "counted" }, 201);
+        string text = "";
+        await GatewayFixture.WaitUntilAsync(async () =>
+        {
+            text = await anonymous.GetStringAsync("metrics");
+            return SentCount(text) > before;
+        }, "the sent message in waorleans_messages_sent_total");
+        Assert.Contains("waorleans_send_duration_seconds_bucket", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>Sums <c>waorleans_messages_sent_total</c> over its series (one per message type).</summary>
+    private static double SentCount(string metrics) => metrics.Split('\n')
+        .Where(l => l.StartsWith("waorleans_messages_sent_total", StringComparison.Ordinal))
+        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
+    [Fact]
     public async Task Keys_webhook_secrets_and_QR_strings_never_reach_the_logs()
     {
         var tenant = await gateway.NewTenantAsync();

@@ -86,6 +86,7 @@ public sealed partial class SessionGrain
         IReadOnlyList<Jid> mentions, References references, bool replayed)
     {
         var id = row.Record.MessageId;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var content = row.Content is { } stored ? Message.Parser.ParseFrom(stored) : null;
         string? failure = null;
         for (var attempt = 1; attempt <= SessionConstants.SendAttempts; attempt++)
@@ -103,6 +104,8 @@ public sealed partial class SessionGrain
 
                 var sent = await client.SendMessageAsync(to, content, new SendOptions { MessageId = id });
                 await CompleteAsync(row, MessageWords.Sent, null, GatewayEventTypes.MessageSent);
+                GatewayMetrics.MessagesSent.Add(1, new KeyValuePair<string, object?>("type", row.Record.Type));
+                GatewayMetrics.SendDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", MessageWords.Sent));
                 return Result(row.Record with { Status = MessageWords.Sent, UpdatedAt = sent.Timestamp }, replayed);
             }
             catch (Exception e) when (IsTransient(e) && attempt < SessionConstants.SendAttempts)
@@ -126,6 +129,7 @@ public sealed partial class SessionGrain
 
         failure ??= "the send did not complete";
         await CompleteAsync(row, MessageWords.Failed, failure, GatewayEventTypes.MessageFailed);
+        GatewayMetrics.SendDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", MessageWords.Failed));
         return Result(row.Record with { Status = MessageWords.Failed, Reason = failure }, replayed);
     }
 

@@ -72,8 +72,15 @@ internal sealed class WebhookSender : IDisposable
         return buffer.ToArray();
     }
 
-    /// <summary>Makes the attempt.</summary>
+    /// <summary>Makes the attempt and counts it in <see cref="GatewayMetrics"/>.</summary>
     public async Task<AttemptOutcome> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
+    {
+        var outcome = await AttemptAsync(delivery, cancellationToken).ConfigureAwait(false);
+        GatewayMetrics.RecordWebhookAttempt(outcome.StatusCode, outcome.Latency);
+        return outcome;
+    }
+
+    private async Task<AttemptOutcome> AttemptAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
         var at = _time.GetUtcNow();
         var started = Stopwatch.GetTimestamp();
