@@ -277,8 +277,10 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
 
         // The receiver is free for the next delivery now; writing this outcome back is the write loop's.
         SendDone(delivery);
+        GatewayMetrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Succeeded ? "succeeded" : "failed"));
         if (!outcome.Succeeded)
         {
+            GatewayMetrics.WebhookFailures.Add(1);
             _logger.AttemptFailed(delivery.DeliveryId, delivery.EventType, delivery.WebhookId, outcome.StatusCode, delivery.Attempts + 1);
         }
 
