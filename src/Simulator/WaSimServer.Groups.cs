@@ -42,7 +42,9 @@ public sealed partial class WaSimServer
                 ("class", "message"), ("id", id), ("from", group.Jid), ("t", Stanza.Number(now.ToUnixTimeSeconds())))).ConfigureAwait(false);
             if (State.FindAccount(participant) is { } member && group.Members.Contains(member))
             {
-                var single = message.Children.Where(c => c.Tag is "enc" or "device-identity").ToList();
+                // The share may sit in the stanza itself (whatsmeow, WaClient) or in participants/to (Baileys).
+                var wrapped = message.GetChild("participants")?.GetChildren("to").FirstOrDefault(t => t.GetAttr("jid") is { } j && Jid.TryParse(j, out var to) && to.Device == participant.Device);
+                var single = (wrapped?.Children ?? []).Concat(message.Children.Where(c => c.Tag is "enc" or "device-identity")).ToList();
                 await FanOutAsync(group, sender.Account, sender.DeviceId, id, message.GetAttr("type") ?? "text", now, _ => [], single, sender.Lid, sender.Jid,
                     only: (member, participant.Device)).ConfigureAwait(false);
             }

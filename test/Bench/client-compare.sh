@@ -11,7 +11,9 @@
 #   RATIO client.send_per_cpu <cs msgs/cpu-s> <baileys msgs/cpu-s> <ratio>
 #   RATIO client.memory_per_session <cs rss bytes> <baileys rss bytes> <baileys/cs>
 # Usage: test/Bench/client-compare.sh   (env: MESSAGES=10000 RECIPIENTS=100 WINDOW=32
-#        CS_SESSIONS=1000 BAILEYS_SESSIONS=200 PORT=17890)
+#        CS_SESSIONS=1000 BAILEYS_SESSIONS=200 PORT=17890 CS_STORE=memory|sqlite)
+# CS_STORE=sqlite keeps the C# sessions' state in the gateway's SQLite store (as deployed) instead
+# of InMemoryDeviceStore, whose 812 initial prekeys per session stay on the managed heap.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 messages=${MESSAGES:-10000}
@@ -20,6 +22,7 @@ window=${WINDOW:-32}
 cs_sessions=${CS_SESSIONS:-1000}
 baileys_sessions=${BAILEYS_SESSIONS:-200}
 port=${PORT:-17890}
+cs_store=${CS_STORE:-memory}
 url="http://127.0.0.1:$port/"
 # Phone number blocks, one per role, so every account in the shared WaSim is distinct.
 recipient_base=15551000000
@@ -52,7 +55,7 @@ baileys() { node --expose-gc test/Interop/bench-client/baileys-bench.mjs "$@"; }
 
 cs send "$url" "$cs_sender" "$recipient_base" "$recipients" "$messages" "$window" >"$work/cs-send.json"
 baileys send "$url" "$baileys_sender" "$recipient_base" "$recipients" "$messages" "$window" >"$work/baileys-send.json"
-cs idle "$url" "$cs_idle_base" "$cs_sessions" >"$work/cs-idle.json"
+cs idle "$url" "$cs_idle_base" "$cs_sessions" "$cs_store" >"$work/cs-idle.json"
 baileys idle "$url" "$baileys_idle_base" "$baileys_sessions" >"$work/baileys-idle.json"
 
 node - "$work" <<'JS'

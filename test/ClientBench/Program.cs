@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using WaOrleans.Grains.Storage.Sqlite;
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Protocol.Events;
@@ -12,16 +13,20 @@ using WaOrleans.Protocol.Store;
 
 // The WaClient side of test/Bench/client-compare.sh, against a WaSim started separately:
 //   ClientBench send <sim-url> <sender-phone> <recipient-base> <recipients> <messages> <window>
-//   ClientBench idle <sim-url> <phone-base> <sessions>
+//   ClientBench idle <sim-url> <phone-base> <sessions> [memory|sqlite]
+// (idle sessions keep their device state in InMemoryDeviceStore by default; "sqlite" uses the
+// gateway's SQLite store in a temporary folder, as a deployed session does)
 // Sessions are linked through WaSim's POST /sim/phones/{phone}/devices (no pairing). Each mode
 // prints one JSON line; CPU is this process's user+sys time over the measured phase only.
 const int ArgsSend = 7;
 const int ArgsIdle = 4;
+const int ArgsIdleWithStore = 5;
 var settle = TimeSpan.FromSeconds(3);
 
-if (args.Length < 1 || args[0] is not ("send" or "idle") || (args[0] == "send" && args.Length != ArgsSend) || (args[0] == "idle" && args.Length != ArgsIdle))
+if (args.Length < 1 || args[0] is not ("send" or "idle") || (args[0] == "send" && args.Length != ArgsSend) || (args[0] == "idle" && args.Length is not (ArgsIdle or ArgsIdleWithStore))
+    || (args.Length == ArgsIdleWithStore && args[0] == "idle" && args[4] is not ("memory" or "sqlite")))
 {
-    await Console.Error.WriteLineAsync("usage: ClientBench send URL SENDER RECIPIENT_BASE RECIPIENTS MESSAGES WINDOW | idle URL PHONE_BASE SESSIONS");
+    await Console.Error.WriteLineAsync("usage: ClientBench send URL SENDER RECIPIENT_BASE RECIPIENTS MESSAGES WINDOW | idle URL PHONE_BASE SESSIONS [memory|sqlite]");
     return 2;
 }
 
@@ -62,12 +67,16 @@ else
 {
     var phoneBase = long.Parse(args[2], CultureInfo.InvariantCulture);
     var count = int.Parse(args[3], CultureInfo.InvariantCulture);
+    var storeKind = args.Length == ArgsIdleWithStore ? args[4] : "memory";
+    var folder = Path.Combine(Path.GetTempPath(), "waclient-bench-" + Guid.NewGuid().ToString("N"));
+    await using var storage = storeKind == "sqlite" ? await SqliteStorage.OpenAsync(folder) : null;
     var (rssBefore, heapBefore) = Footprint();
     var sessions = new List<WaClient>(count);
     var clock = Stopwatch.StartNew();
     for (var i = 0; i < count; i++)
     {
-        sessions.Add(await Session.LinkAsync(http, options, (phoneBase + i).ToString(CultureInfo.InvariantCulture)));
+        var phone = (phoneBase + i).ToString(CultureInfo.InvariantCulture);
+        sessions.Add(await Session.LinkAsync(http, options, phone, storage?.ForSession(phone)));
     }
 
     var opened = clock.Elapsed.TotalSeconds;
@@ -78,6 +87,7 @@ else
     Console.WriteLine(new JsonObject
     {
         ["sessions"] = count,
+        ["store"] = storeKind,
         ["openSeconds"] = opened,
         ["rssBefore"] = rssBefore,
         ["rssAfter"] = rssAfter,
@@ -89,6 +99,12 @@ else
     foreach (var session in sessions)
     {
         await session.DisposeAsync();
+    }
+
+    if (storage is not null)
+    {
+        await storage.DisposeAsync();
+        Directory.Delete(folder, recursive: true);
     }
 }
 
@@ -148,7 +164,7 @@ internal static class Session
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(60);
 
-    public static async Task<WaClient> LinkAsync(HttpClient http, WaClientOptions options, string phone)
+    public static async Task<WaClient> LinkAsync(HttpClient http, WaClientOptions options, string phone, IDeviceStore? durable = null)
     {
         using (var created = await http.PostAsJsonAsync("sim/phones", new { phone }))
         {
@@ -164,7 +180,7 @@ internal static class Session
         });
         linked.EnsureSuccessStatusCode();
         var device = await linked.Content.ReadFromJsonAsync<JsonObject>() ?? throw new InvalidOperationException("no device");
-        var store = new InMemoryDeviceStore();
+        var store = durable ?? new InMemoryDeviceStore();
         await store.SaveCredentialsAsync(credentials with
         {
             Me = Jid.Parse(device["jid"]!.GetValue<string>()),

@@ -99,6 +99,12 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                     output.WriteLine(line);
                 }
             }
+
+            // The last lines are in the test output; WAORLEANS_KEEP_CLUSTER_LOGS=1 keeps the whole logs.
+            if (Environment.GetEnvironmentVariable("WAORLEANS_KEEP_CLUSTER_LOGS") != "1")
+            {
+                Directory.Delete(_clusterDir, recursive: true);
+            }
         }
 
         _sim.Dispose();
@@ -201,7 +207,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(duplicates[phone] < DuplicateTolerance, $"{phone} had two live connections at WaSim for {duplicates[phone].TotalSeconds:F1} s");
             var live = await LiveConnectionsAsync(phone);
             Assert.True(live == 1, $"{phone} has {live} live connections at WaSim after the thaw");
-            Assert.Equal(SessionState.Connected, (await grains.GetGrain<ISessionGrain>(phone).GetStatusAsync()).State);
+            Assert.Equal(SessionState.Connected, (await RetryAsync(() => grains.GetGrain<ISessionGrain>(phone).GetStatusAsync())).State);
         }
 
         output.WriteLine($"longest two-live-connection span per device: {string.Join(", ", duplicates.Values.Select(d => d.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)))} s");
@@ -226,7 +232,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                 var logins = _logins.LoginsOf(phone, stoppedAt);
                 Assert.True(logins.Count == 1, $"round {round}: {phone} logged in {logins.Count} times after the stop");
                 handovers.Add((logins[0] - stoppedAt).TotalSeconds);
-                var silo = SiloIndexOf(await grains.GetGrain<ISessionGrain>(phone).GetSiloAsync());
+                var silo = SiloIndexOf(await RetryAsync(() => grains.GetGrain<ISessionGrain>(phone).GetSiloAsync()));
                 Assert.NotEqual(victim, silo);
             }
 
@@ -544,6 +550,26 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         return directory?.FullName ?? throw new InvalidOperationException("WaOrleans.sln not found above the test assembly");
     }
 
+    /// <summary>Calls the cluster, retrying while the client still tries the gateway of a silo that just left.</summary>
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
+    {
+        var deadline = DateTime.UtcNow + StartupTimeout;
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (IsTransient(e) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(PollInterval);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception e) =>
+        e is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException or OrleansMessageRejectionException;
+
     private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
         WaitUntilAsync(() => Task.FromResult(condition()), timeout, what);
 
@@ -568,7 +594,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             {
                 return await condition();
             }
-            catch (Exception e) when (e is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException or OrleansMessageRejectionException)
+            catch (Exception e) when (IsTransient(e))
             {
                 return false;
             }

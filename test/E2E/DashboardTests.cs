@@ -202,6 +202,23 @@ public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLif
         await Assertions.Expect(page.Locator("#numbers-table tbody tr", new PageLocatorOptions { HasText = "15550199999" })).ToContainTextAsync("no");
         await ShotAsync("numbers");
 
+        // A broadcast to the contact (templated) and to a number not on WhatsApp: the progress bar fills
+        // and each recipient's outcome shows.
+        await page.ClickAsync("#nav a[href='#broadcasts']");
+        await page.SelectOptionAsync("#broadcast-session", SessionId);
+        await page.FillAsync("#broadcast-recipients", $"{DemoContact}, Demo\n15550199999");
+        await page.FillAsync("#broadcast-text", "Hi {{name}}, this is the E2E broadcast");
+        await page.FillAsync("#broadcast-min", "0");
+        await page.FillAsync("#broadcast-max", "100");
+        await page.ClickAsync("#broadcast-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#bj-status")).ToHaveTextAsync("completed");
+        await Assertions.Expect(page.Locator("#bj-progress")).ToHaveJSPropertyAsync("value", 2);
+        await Assertions.Expect(page.Locator("#bj-counts")).ToHaveTextAsync("2 of 2 processed: 1 sent, 1 failed");
+        await Assertions.Expect(page.Locator("#bj-results tbody tr", new PageLocatorOptions { HasText = DemoContact })).ToContainTextAsync("sent");
+        await Assertions.Expect(page.Locator("#bj-results tbody tr", new PageLocatorOptions { HasText = "15550199999" })).ToContainTextAsync("failed");
+        await Assertions.Expect(page.Locator("#bj-cancel")).ToBeDisabledAsync();
+        await ShotAsync("broadcast");
+
         // An API key is shown once; the demo endpoints refuse it (admin only); revoking it from the page ends it.
         await page.ClickAsync("#nav a[href='#keys']");
         await page.SelectOptionAsync("#key-kind", "tenant");
@@ -221,9 +238,41 @@ public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLif
         await page.ClickAsync("#nav a[href='#overview']");
         await Assertions.Expect(page.Locator("#ov-sessions")).ToHaveTextAsync("1");
         await Assertions.Expect(page.Locator("#ov-by-status")).ToContainTextAsync("connected");
-        await Assertions.Expect(page.Locator("#ov-today")).ToHaveTextAsync("1");
+        var sentToday = System.Text.Json.Nodes.JsonNode.Parse(await AdminGetAsync("api/usage"))!["messagesToday"]!["used"]!.GetValue<long>();
+        Assert.True(sentToday >= 2, $"the usage counts {sentToday} messages sent today after a send and a broadcast");
+        await Assertions.Expect(page.Locator("#ov-today")).ToHaveTextAsync(sentToday.ToString(CultureInfo.InvariantCulture));
         await Assertions.Expect(page.Locator("#ov-failing")).ToHaveTextAsync("0");
         await ShotAsync("overview");
+
+        // The demo endpoints refuse what cannot work with the API's error shape, never a 500.
+        await ExpectDemoErrorAsync("api/demo/sessions/no-such-session/scan", "{}", 404, "session_not_found");
+        await ExpectDemoErrorAsync($"api/demo/sessions/{SessionId}/scan", "{}", 409, "no_qr");
+        await ExpectDemoErrorAsync($"api/demo/sessions/{SessionId}/incoming", "{\"text\":\"\"}", 400, "invalid_text");
+        await ExpectDemoErrorAsync($"api/demo/sessions/{SessionId}/incoming", "{\"text\":\"hi\",\"from\":\"../root-key\"}", 400, "invalid_phone");
+        await ExpectDemoErrorAsync("api/demo/sessions/no-such-session/incoming", "{\"text\":\"hi\"}", 404, "session_not_found");
+        await ExpectDemoErrorAsync($"api/demo/sessions/{SessionId}/incoming", "{\"text\":", 400, null);
+    }
+
+    private async Task ExpectDemoErrorAsync(string path, string json, int status, string? code)
+    {
+        using var http = new HttpClient { BaseAddress = _gateway.BaseUri };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _gateway.AdminKey);
+        using var response = await http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"POST {path} {json}: expected {status}, got {(int)response.StatusCode} {body}");
+        var error = System.Text.Json.Nodes.JsonNode.Parse(body)!["error"]!;
+        Assert.Equal(status, (int)error["status"]!);
+        if (code is not null)
+        {
+            Assert.Equal(code, (string?)error["code"]);
+        }
+    }
+
+    private async Task<string> AdminGetAsync(string path)
+    {
+        using var http = new HttpClient { BaseAddress = _gateway.BaseUri };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _gateway.AdminKey);
+        return await http.GetStringAsync(path);
     }
 
     private async Task<System.Net.HttpStatusCode> StatusWithKeyAsync(HttpMethod method, string path, string key)

@@ -56,9 +56,10 @@ public sealed class EventOutbox
     /// with its id was stored before, so a redelivered message makes no second delivery.
     /// </summary>
     /// <remarks>
-    /// The deliveries commit with the caller's transaction. The local worker is woken at once; on
-    /// SQLite its claim waits for the caller's commit, on PostgreSQL it looks again for a few
-    /// milliseconds before falling back to its poll.
+    /// The deliveries commit with the caller's transaction. The silo's delivery worker, when it has
+    /// room, is handed them as they are written (they are stored already leased to it) and sends
+    /// each as soon as it can read it, that is once the caller commits; a rollback leaves nothing
+    /// to send. Otherwise the worker is woken, and any worker's claim takes them.
     /// </remarks>
     public async Task<bool> PublishAsync(DbConnection connection, DbTransaction transaction, GatewayEvent gatewayEvent, CancellationToken cancellationToken = default)
     {
@@ -78,9 +79,21 @@ public sealed class EventOutbox
             return false;
         }
 
-        if (await WebhookOutbox.FanOutAsync(connection, transaction, gatewayEvent, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false) > 0)
+        // The local worker, when it has room, takes the deliveries as they are written: it sends
+        // them once they are committed, with no claim (a database write) in between.
+        var worker = _signal?.Worker;
+        var lease = worker?.OfferLease();
+        var queued = await WebhookOutbox.FanOutAsync(connection, transaction, gatewayEvent, TimeProvider.System.GetUtcNow(), lease, cancellationToken).ConfigureAwait(false);
+        if (queued.Count > 0)
         {
-            _signal?.Wake();
+            if (lease is not null)
+            {
+                worker!.HandOff(queued);
+            }
+            else
+            {
+                _signal?.Wake();
+            }
         }
 
         return true;

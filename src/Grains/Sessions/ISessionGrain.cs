@@ -37,7 +37,7 @@ public interface ISessionGrain : IGrainWithStringKey
     /// Sends a text. The message is persisted with its id before it leaves; a retried
     /// <see cref="SendTextRequest.IdempotencyKey"/> returns the first result without sending again.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The session is not connected.</exception>
+    /// <exception cref="GatewayException">The session is not connected (<c>Conflict</c>), or as <see cref="SendAsync"/>.</exception>
     [Alias("SendTextAsync")]
     Task<SendTextResult> SendTextAsync(SendTextRequest request);
 

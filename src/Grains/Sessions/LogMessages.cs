@@ -17,6 +17,7 @@ internal static class SessionEventIds
     public const int SendRetrying = 2010;
     public const int Deleted = 2011;
     public const int HandingOver = 2012;
+    public const int ReclaimingAfterReplaced = 2013;
 }
 
 /// <summary>The session log lines. They name session ids, epochs, states and reasons; never QR strings, keys or message text.</summary>
@@ -57,4 +58,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = SessionEventIds.HandingOver, Level = LogLevel.Information, Message = "Shutting down: handing {Count} sessions over to the {Silos} other silos")]
     public static partial void HandingOver(this ILogger logger, int count, int silos);
+
+    [LoggerMessage(EventId = SessionEventIds.ReclaimingAfterReplaced, Level = LogLevel.Warning, Message = "Session {GrainKey} was replaced (440) but still owns epoch {Epoch}: the other connection was stale; reconnecting (reclaim {Count})")]
+    public static partial void ReclaimingAfterReplaced(this ILogger logger, string grainKey, long epoch, int count);
 }

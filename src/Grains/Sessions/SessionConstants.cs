@@ -23,6 +23,18 @@ internal static class SessionConstants
     public static readonly TimeSpan FencingCheckPeriod = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How long after a 440 a session re-checks whether it still owns its epoch: longer than a
+    /// fencing period, so a superseded activation that caused the 440 has closed by then.
+    /// </summary>
+    public static readonly TimeSpan ReplacedRecheckDelay = FencingCheckPeriod + TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How many times one activation takes its device back after a 440 while still owning the
+    /// newest epoch: enough for a resumed stale activation or two, never an endless fight.
+    /// </summary>
+    public const int MaxReplacedReclaims = 3;
+
+    /// <summary>
     /// How long ConnectAsync waits for the unpaired connection a pairing code needs: a WebSocket,
     /// a Noise handshake and the first QR ref take well under a second, so 30 s means it failed.
     /// </summary>
@@ -75,4 +87,10 @@ internal static class SessionConstants
 
     /// <summary>The longest session name accepted.</summary>
     public const int MaxNameLength = 200;
+
+    /// <summary>How long a "not on WhatsApp" answer is trusted before the number is asked again: people install WhatsApp.</summary>
+    public static readonly TimeSpan NotOnWhatsAppCacheTime = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many number checks a session remembers: a bound on memory for a session that messages many numbers.</summary>
+    public const int NumberCacheCapacity = 10_000;
 }

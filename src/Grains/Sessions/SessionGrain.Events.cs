@@ -43,6 +43,7 @@ public sealed partial class SessionGrain
                 {
                     // DESIGN.md: 440 means another connection took over; stop, do not fight.
                     _replaced = true;
+                    ScheduleReplacedCheck();
                 }
 
                 break;
@@ -186,6 +187,44 @@ public sealed partial class SessionGrain
 
         await FenceAsync(current);
         return false;
+    }
+
+    /// <summary>
+    /// After a 440, looks again once a fencing period has passed (ORLEANS.md §2.4: re-check
+    /// ownership, never reconnect blindly). The other connection was either a newer activation,
+    /// whose epoch this one then sees and is fenced by, or a superseded one (a silo that was
+    /// frozen and resumed) that its own fencing check has closed meanwhile: then this activation
+    /// still holds the newest epoch and takes the device back, instead of leaving the session
+    /// offline. A few times per activation at most, so two installations sharing one device's
+    /// credentials cannot fight forever.
+    /// </summary>
+    private void ScheduleReplacedCheck()
+    {
+        if (_replacedTimer is not null || _fenced || _replacedReclaims >= SessionConstants.MaxReplacedReclaims)
+        {
+            return;
+        }
+
+        _replacedTimer = this.RegisterGrainTimer(
+            CheckReplacedAsync,
+            new GrainTimerCreationOptions { DueTime = SessionConstants.ReplacedRecheckDelay, Period = Timeout.InfiniteTimeSpan, Interleave = false, KeepAlive = false });
+    }
+
+    private async Task CheckReplacedAsync(CancellationToken cancellationToken)
+    {
+        // One shot: disposing the timer cancels the token it passed in, so the work below must not use it.
+        _ = cancellationToken;
+        _replacedTimer?.Dispose();
+        _replacedTimer = null;
+        if (!_replaced || _fenced || !_shouldBeOnline || !await StillOwnsEpochAsync())
+        {
+            return;
+        }
+
+        _replacedReclaims++;
+        _replaced = false;
+        _logger.ReclaimingAfterReplaced(SessionId, _epoch, _replacedReclaims);
+        await GoOnlineAsync(default);
     }
 
     /// <summary>Closes the socket without reconnecting and lets this superseded activation go.</summary>

@@ -139,7 +139,7 @@ public sealed partial class SessionGrain
         {
             var answer = answers.FirstOrDefault(a => a.Phone == d || a.Jid.User == d);
             var exists = answer?.IsOnWhatsApp == true;
-            _onWhatsApp[d] = exists;
+            RememberNumber(d, exists);
             return new NumberCheck { Phone = d, Exists = exists, Jid = exists ? answer!.Jid.ToString() : null, Lid = exists ? answer!.Lid?.ToString() : null };
         })];
     }

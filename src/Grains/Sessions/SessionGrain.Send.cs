@@ -39,10 +39,12 @@ public sealed partial class SessionGrain
 
             // Persisted but never confirmed: the process died between the insert and the ack.
             // Sending again with the same id cannot make a second message.
-            return await DeliverAsync(RequireConnected(), first, to, request, media: null, mentions, replayed: true);
+            var connected = RequireConnected();
+            return await DeliverAsync(connected, first, to, request, media: null, mentions, await ResolveReferencesAsync(request), replayed: true);
         }
 
         var client = RequireConnected();
+        var references = await ResolveReferencesAsync(request);
         await EnsureOnWhatsAppAsync(client, to);
         await EnforceDailyLimitsAsync();
         // Fetched before the row exists: a URL that cannot be read is the caller's error, not a failed message.
@@ -77,12 +79,12 @@ public sealed partial class SessionGrain
             return Result(winner.Record, replayed: true);
         }
 
-        return await DeliverAsync(client, row, to, request, media, mentions, replayed: false);
+        return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false);
     }
 
     /// <summary>Builds (once: the content is stored before the first attempt) and sends a persisted message, trying again on transient failures.</summary>
     private async Task<SendMessageResult> DeliverAsync(WaClient client, LoggedMessage row, Jid to, SendMessageRequest request, FetchedMedia? media,
-        IReadOnlyList<Jid> mentions, bool replayed)
+        IReadOnlyList<Jid> mentions, References references, bool replayed)
     {
         var id = row.Record.MessageId;
         var content = row.Content is { } stored ? Message.Parser.ParseFrom(stored) : null;
@@ -94,7 +96,8 @@ public sealed partial class SessionGrain
                 if (content is null)
                 {
                     media ??= MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, default) : null;
-                    content = await BuildAsync(client, request, to, media, mentions);
+                    var me = client.Credentials?.Me ?? throw new GatewayException(GatewayErrorKind.Conflict, "session_not_connected", $"session {SessionId} is not paired");
+                    content = await MessageComposer.BuildAsync(client, request, to, media, references.Quoted, references.Target, me, mentions, default);
                     // Stored before it leaves: a resend after a crash sends these very bytes (same media key, same upload).
                     await _messages.SaveAttemptAsync(SessionId, id, content.ToByteArray(), DateTimeOffset.UtcNow, default);
                 }
@@ -127,7 +130,8 @@ public sealed partial class SessionGrain
         return Result(row.Record with { Status = MessageWords.Failed, Reason = failure }, replayed);
     }
 
-    private async Task<Message> BuildAsync(WaClient client, SendMessageRequest request, Jid to, FetchedMedia? media, IReadOnlyList<Jid> mentions)
+    /// <summary>Finds the logged messages a reply quotes and a reaction is for; a reply to a message the log lacks is the caller's mistake.</summary>
+    private async Task<References> ResolveReferencesAsync(SendMessageRequest request)
     {
         LoggedMessage? quoted = null;
         if (request.ReplyTo is { Length: > 0 } replyTo)
@@ -136,9 +140,9 @@ public sealed partial class SessionGrain
                 ?? throw new GatewayException(GatewayErrorKind.Invalid, "reply_target_not_found", $"message {replyTo} is not in this session's log", "replyTo");
         }
 
+        // A reaction may be for a message from before the log; WhatsApp only needs its key.
         var target = request.Content.Kind == MessageKind.Reaction ? await _messages.FindAsync(SessionId, request.Content.TargetMessageId!, default) : null;
-        var me = client.Credentials?.Me ?? throw new GatewayException(GatewayErrorKind.Conflict, "session_not_connected", $"session {SessionId} is not paired");
-        return await MessageComposer.BuildAsync(client, request, to, media, quoted, target, me, mentions, default);
+        return new References(quoted, target);
     }
 
     /// <summary>Records the outcome of a send and raises its event in one transaction.</summary>
@@ -172,13 +176,13 @@ public sealed partial class SessionGrain
             return;
         }
 
-        if (!_onWhatsApp.TryGetValue(to.User, out var exists))
+        var now = DateTimeOffset.UtcNow;
+        if (!_onWhatsApp.TryGetValue(to.User, out var known) || (!known.Exists && now - known.At > SessionConstants.NotOnWhatsAppCacheTime))
         {
             try
             {
                 var answer = await client.IsOnWhatsAppAsync([to.User]);
-                exists = answer.Any(r => r.IsOnWhatsApp && r.Jid.User == to.User);
-                _onWhatsApp[to.User] = exists;
+                RememberNumber(to.User, answer.Any(r => r.IsOnWhatsApp && r.Jid.User == to.User));
             }
             catch (Exception e) when (IsTransient(e) || e is IqException)
             {
@@ -187,10 +191,21 @@ public sealed partial class SessionGrain
             }
         }
 
-        if (!exists)
+        if (!_onWhatsApp[to.User].Exists)
         {
             throw new GatewayException(GatewayErrorKind.Unprocessable, "not_on_whatsapp", $"{to.User} is not on WhatsApp", "to");
         }
+    }
+
+    /// <summary>Caches a number check; the cache is bounded, and a "no" is asked again after a while (people install WhatsApp).</summary>
+    private void RememberNumber(string digits, bool exists)
+    {
+        if (_onWhatsApp.Count >= SessionConstants.NumberCacheCapacity)
+        {
+            _onWhatsApp.Clear();
+        }
+
+        _onWhatsApp[digits] = (exists, DateTimeOffset.UtcNow);
     }
 
     /// <summary>Refuses a send once the session's or the tenant's messages of the UTC day reach the limit.</summary>
@@ -254,4 +269,7 @@ public sealed partial class SessionGrain
         Replayed = replayed,
         CreatedAt = record.Timestamp,
     };
+
+    /// <summary>The logged messages a send refers to.</summary>
+    private sealed record References(LoggedMessage? Quoted, LoggedMessage? Target);
 }

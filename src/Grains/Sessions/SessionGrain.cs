@@ -30,7 +30,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private readonly EventOutbox _outbox;
     private readonly MessageTable _messages;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, bool> _onWhatsApp = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (bool Exists, DateTimeOffset At)> _onWhatsApp = new(StringComparer.Ordinal);
     private readonly Channel<WaEvent> _events = Channel.CreateUnbounded<WaEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _deactivating = new();
     private SessionTable _table = null!;
@@ -38,6 +38,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private WaClient? _client;
     private IDisposable? _subscription;
     private IGrainTimer? _fenceTimer;
+    private IGrainTimer? _replacedTimer;
+    private int _replacedReclaims;
     private Task _eventLoop = Task.CompletedTask;
     private SessionStatus _status = null!;
     private string _tenantId = SessionConstants.DefaultTenant;
@@ -218,7 +220,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
             });
         }
 
-        if (_client.State is WaConnectionState.Disconnected or WaConnectionState.LoggedOut or WaConnectionState.Failed)
+        if (_client.State is WaConnectionState.Disconnected or WaConnectionState.LoggedOut or WaConnectionState.Failed or WaConnectionState.Replaced)
         {
             if (_status.State is not (SessionState.Connecting or SessionState.Connected))
             {

@@ -29,7 +29,7 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = WebhookEventIds.WorkerError, Level = LogLevel.Error, Message = "Webhook delivery worker {Worker} could not reach the database; retrying")]
     public static partial void WorkerError(this ILogger logger, Exception exception, string worker);
 
-    [LoggerMessage(EventId = WebhookEventIds.WorkerStopped, Level = LogLevel.Information, Message = "Webhook delivery worker {Worker} stopped with {InFlight} deliveries in flight (left to their leases)")]
+    [LoggerMessage(EventId = WebhookEventIds.WorkerStopped, Level = LogLevel.Information, Message = "Webhook delivery worker {Worker} stopped; {InFlight} unfinished deliveries are left to their leases")]
     public static partial void WorkerStopped(this ILogger logger, string worker, int inFlight);
 
     [LoggerMessage(EventId = WebhookEventIds.WebhookCreated, Level = LogLevel.Information, Message = "Webhook {WebhookId} created for tenant {TenantId} (session {SessionId})")]

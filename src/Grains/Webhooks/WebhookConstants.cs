@@ -60,6 +60,21 @@ internal static class WebhookConstants
     /// </summary>
     public static readonly int[] WakeRepollMilliseconds = [1, 2, 5, 10, 20, 60];
 
+    /// <summary>
+    /// When a worker that was handed deliveries straight from the outbox reads them again, in
+    /// milliseconds after the hand-off. It happens inside the publisher's transaction, so the
+    /// rows appear when that commits: normally within milliseconds. Rows still unseen after
+    /// these ~2 s are released to the ordinary claims (the transaction may have rolled back).
+    /// </summary>
+    public static readonly int[] HandOffReadMilliseconds = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+
+    /// <summary>
+    /// How many sent outcomes, per delivery a worker may hold, may wait to be written back before it
+    /// takes no more: writes are batched, and a busy SQLite file can keep the writer waiting, but
+    /// memory stays bounded and the rows stay leased meanwhile.
+    /// </summary>
+    public const int UnwrittenPerHeld = 4;
+
     /// <summary>How many due deliveries one claim takes at most, so one claim never holds many rows for long.</summary>
     public const int MaxClaimBatch = 64;
 

@@ -21,6 +21,9 @@ public sealed record WebhookSpec
 
     /// <summary>Gets whether deliveries are made (default true).</summary>
     [Id(5)] public bool Enabled { get; init; } = true;
+
+    /// <summary>Describes the webhook without its secret, so it can be logged.</summary>
+    public override string ToString() => $"WebhookSpec({TenantId}, {SessionId}, {Url})";
 }
 
 /// <summary>Changes to a webhook; null members stay as they are.</summary>
@@ -38,6 +41,9 @@ public sealed record WebhookPatch
 
     /// <summary>Gets a new secret.</summary>
     [Id(3)] public string? Secret { get; init; }
+
+    /// <summary>Describes the change without the secret, so it can be logged.</summary>
+    public override string ToString() => $"WebhookPatch(url: {Url}, enabled: {Enabled}, secret changed: {Secret is not null})";
 }
 
 /// <summary>A webhook as the API shows it. The secret appears only in the answer to its creation.</summary>
@@ -73,6 +79,9 @@ public sealed record WebhookInfo
 
     /// <summary>Gets since when every delivery failed, while failing.</summary>
     [Id(9)] public DateTimeOffset? FailingSince { get; init; }
+
+    /// <summary>Describes the webhook without its secret, so it can be logged.</summary>
+    public override string ToString() => $"WebhookInfo({Id}, {TenantId}, {SessionId}, {Url}, enabled: {Enabled})";
 }
 
 /// <summary>One delivery of one event to one webhook, with its attempts.</summary>

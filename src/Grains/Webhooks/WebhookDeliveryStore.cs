@@ -185,6 +185,23 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
         return disabled;
     }
 
+    /// <summary>
+    /// Ends the queued deliveries of a webhook being disabled as failed, so claims stop passing
+    /// over them; once it is enabled again they can be redelivered one by one. A delivery in
+    /// flight loses its lock, so its outcome is logged but leaves it failed.
+    /// </summary>
+    public static async Task EndQueuedAsync(DbConnection connection, DbTransaction? transaction, string webhookId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand(
+            transaction,
+            "UPDATE webhook_deliveries SET status = @status, next_attempt_at = NULL, locked_by = NULL, locked_until = NULL, completed_at = @now " +
+            "WHERE webhook_id = @id AND next_attempt_at IS NOT NULL")
+            .With("@status", WebhookDeliveryStatus.Failed)
+            .With("@now", now.ToUnixTimeMilliseconds())
+            .With("@id", webhookId);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Gets the delay before retry number <paramref name="roundAttempts"/> (1-based), jittered.</summary>
     public TimeSpan Backoff(int roundAttempts)
     {
@@ -194,7 +211,38 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
         return options.BackoffBase * step * jitter;
     }
 
-    private static async Task<IReadOnlyList<ClaimedDelivery>> LoadAsync(DbConnection connection, List<ClaimedDelivery> claimed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads what is needed to send deliveries this worker holds; those whose row, webhook or event
+    /// cannot be read (not committed yet, or gone) come back with <see cref="ClaimedDelivery.Loaded"/> false.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedDelivery>> LoadAsync(IReadOnlyList<ClaimedDelivery> claimed, CancellationToken cancellationToken)
+    {
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await LoadAsync(connection, claimed, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Gives up this worker's hold on deliveries it will not send, so any worker's next claim takes them.</summary>
+    public async Task UnlockAsync(string workerId, IReadOnlyList<ClaimedDelivery> deliveries, CancellationToken cancellationToken)
+    {
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            foreach (var delivery in deliveries)
+            {
+                await using var command = connection.CreateCommand(
+                    null,
+                    "UPDATE webhook_deliveries SET locked_by = NULL, locked_until = NULL WHERE delivery_id = @id AND locked_by = @worker")
+                    .With("@id", delivery.DeliveryId)
+                    .With("@worker", workerId);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<IReadOnlyList<ClaimedDelivery>> LoadAsync(DbConnection connection, IReadOnlyList<ClaimedDelivery> claimed, CancellationToken cancellationToken)
     {
         var names = claimed.Select((_, i) => "@d" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         var loaded = new Dictionary<string, ClaimedDelivery>(StringComparer.Ordinal);
@@ -237,7 +285,9 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
     {
         await using var command = connection.CreateCommand(
             transaction,
-            "INSERT INTO webhook_attempts (delivery_id, attempt_no, at, status_code, latency_ms, response) VALUES (@id, @no, @at, @code, @latency, @response)")
+            // A delivery deleted with its webhook meanwhile leaves no orphan attempt behind.
+            "INSERT INTO webhook_attempts (delivery_id, attempt_no, at, status_code, latency_ms, response) " +
+            "SELECT @id, @no, @at, @code, @latency, @response WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE delivery_id = @id)")
             .With("@id", delivery.DeliveryId)
             .With("@no", delivery.Attempts + 1)
             .With("@at", outcome.At.ToUnixTimeMilliseconds())
@@ -336,6 +386,7 @@ internal sealed class WebhookDeliveryStore(DeviceStorage storage, EventOutbox ou
             return false;
         }
 
+        await EndQueuedAsync(connection, transaction, webhookId, DateTimeOffset.FromUnixTimeMilliseconds(now), cancellationToken).ConfigureAwait(false);
         await outbox.PublishAsync(connection, transaction, disabledEvent, cancellationToken).ConfigureAwait(false);
         return true;
     }

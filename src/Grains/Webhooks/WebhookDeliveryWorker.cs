@@ -14,9 +14,10 @@ namespace WaOrleans.Grains.Webhooks;
 /// dead silo's leases run out and another worker takes the rows.
 /// </summary>
 /// <remarks>
-/// It is woken by <see cref="WebhookDispatchSignal"/> when this silo queues deliveries, and polls
-/// every <see cref="WebhookOptions.PollInterval"/> for retries and for events queued on other
-/// silos. It runs as a silo lifecycle participant rather than a grain timer: a grain timer's
+/// Deliveries of events published on this silo are handed to it by the outbox already leased to
+/// it (<see cref="OfferLease"/>, <see cref="HandOff"/>), so the first attempt needs no claim; it is
+/// woken by <see cref="WebhookDispatchSignal"/> for the rest, and polls every
+/// <see cref="WebhookOptions.PollInterval"/> for retries and for events queued on other silos. It runs as a silo lifecycle participant rather than a grain timer: a grain timer's
 /// activation could be collected or placed twice on one silo, while this is one loop per process.
 /// </remarks>
 internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
@@ -36,6 +37,7 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abort = new();
     private int _inFlight;
+    private int _unwritten;
     private long _attemptsMade;
     private Task _claimLoop = Task.CompletedTask;
     private Task _writeLoop = Task.CompletedTask;
@@ -84,6 +86,7 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
         }
 
         _started = true;
+        _signal.Worker = this;
         _writeLoop = Task.Run(WriteLoopAsync, CancellationToken.None);
         _claimLoop = Task.Run(ClaimLoopAsync, CancellationToken.None);
         _logger.WorkerStarted(WorkerId);
@@ -100,24 +103,40 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             return;
         }
 
+        if (_signal.Worker == this)
+        {
+            _signal.Worker = null;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _claimLoop.ConfigureAwait(false);
-        Task[] sends;
-        lock (_gate)
+        // A hand-off finishing may start sends of its own: wait until none are left.
+        var deadline = Task.Delay(WebhookConstants.StopGrace, CancellationToken.None);
+        while (true)
         {
-            sends = [.. _sends];
+            Task[] sends;
+            lock (_gate)
+            {
+                sends = [.. _sends];
+            }
+
+            if (sends.Length == 0)
+            {
+                break;
+            }
+
+            var drained = Task.WhenAll(sends);
+            if (await Task.WhenAny(drained, deadline).ConfigureAwait(false) != drained)
+            {
+                await _abort.CancelAsync().ConfigureAwait(false);
+            }
+
+            await drained.ConfigureAwait(false);
         }
 
-        var drained = Task.WhenAll(sends);
-        if (await Task.WhenAny(drained, Task.Delay(WebhookConstants.StopGrace, CancellationToken.None)).ConfigureAwait(false) != drained)
-        {
-            await _abort.CancelAsync().ConfigureAwait(false);
-        }
-
-        await drained.ConfigureAwait(false);
         _results.Writer.TryComplete();
         await _writeLoop.ConfigureAwait(false);
-        _logger.WorkerStopped(WorkerId, _inFlight);
+        _logger.WorkerStopped(WorkerId, _inFlight + Volatile.Read(ref _unwritten));
     }
 
     /// <summary>Stops (if running) and releases the HTTP client.</summary>
@@ -127,6 +146,68 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
         _sender.Dispose();
         _stopping.Dispose();
         _abort.Dispose();
+    }
+
+    /// <summary>
+    /// Offers to take the deliveries of an event being published on this silo as they are
+    /// written, or null when this worker is stopping or full (they are then claimed as usual).
+    /// </summary>
+    public WebhookLease? OfferLease()
+    {
+        if (!_started || _stopping.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            return HasRoom() ? new WebhookLease(WorkerId, _options.Lease) : null;
+        }
+    }
+
+    /// <summary>
+    /// Takes deliveries written under this worker's lease (<see cref="OfferLease"/>): they are
+    /// sent as soon as their transaction has committed and they can be read.
+    /// </summary>
+    public void HandOff(IReadOnlyList<ClaimedDelivery> deliveries) => Track(AdoptAsync(deliveries));
+
+    private async Task AdoptAsync(IReadOnlyList<ClaimedDelivery> deliveries)
+    {
+        await Task.Yield();
+        var pending = deliveries;
+        try
+        {
+            foreach (var delay in WebhookConstants.HandOffReadMilliseconds)
+            {
+                if (delay > 0)
+                {
+                    await Task.Delay(delay, _abort.Token).ConfigureAwait(false);
+                }
+
+                var read = await _store.LoadAsync(pending, _abort.Token).ConfigureAwait(false);
+                foreach (var delivery in read.Where(d => d.Loaded))
+                {
+                    Dispatch(delivery);
+                }
+
+                pending = read.Where(d => !d.Loaded).ToList();
+                if (pending.Count == 0)
+                {
+                    return;
+                }
+            }
+
+            await _store.UnlockAsync(WorkerId, pending, _abort.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Left to the lease.
+        }
+        catch (Exception e)
+        {
+            // Left to the lease: another claim sends them when it runs out.
+            _logger.WorkerError(e, WorkerId);
+        }
     }
 
     private async Task ClaimLoopAsync()
@@ -143,7 +224,7 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
                 var claimAhead = _options.MaxConcurrencyPerWebhook * WebhookConstants.ClaimAheadPerSlot;
                 lock (_gate)
                 {
-                    free = _options.MaxConcurrency - _inFlight;
+                    free = HasRoom() ? _options.MaxConcurrency - _inFlight : 0;
                     saturated = [.. _perWebhook.Where(p => p.Value.Claimed >= claimAhead).Select(p => p.Key)];
                 }
 
@@ -215,7 +296,11 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             slots.Claimed++;
         }
 
-        var send = SendAsync(delivery, slots);
+        Track(SendAsync(delivery, slots));
+    }
+
+    private void Track(Task send)
+    {
         lock (_gate)
         {
             if (!send.IsCompleted)
@@ -252,7 +337,6 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
                     // It waited for a slot so long that another worker may take it mid-send: leave
                     // it to its lease (it is claimed again, by whichever worker is first).
                     SendDone(delivery);
-                    Release([delivery]);
                     return;
                 }
 
@@ -267,7 +351,6 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
             SendDone(delivery);
-            Release([delivery]);
             return;
         }
         catch (Exception e)
@@ -275,8 +358,6 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             outcome = new AttemptOutcome(_time.GetUtcNow(), null, TimeSpan.Zero, e.GetType().Name + ": " + e.Message);
         }
 
-        // The receiver is free for the next delivery now; writing this outcome back is the write loop's.
-        SendDone(delivery);
         GatewayMetrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Succeeded ? "succeeded" : "failed"));
         if (!outcome.Succeeded)
         {
@@ -284,10 +365,15 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             _logger.AttemptFailed(delivery.DeliveryId, delivery.EventType, delivery.WebhookId, outcome.StatusCode, delivery.Attempts + 1);
         }
 
+        // The receiver is free for the next delivery now; writing this outcome back is the write
+        // loop's, in batches, and the row stays leased to this worker until it is written.
+        Interlocked.Increment(ref _unwritten);
         if (!_results.Writer.TryWrite((delivery, outcome)))
         {
-            Release([delivery]);
+            Interlocked.Decrement(ref _unwritten);
         }
+
+        SendDone(delivery);
     }
 
     private async Task WriteLoopAsync()
@@ -324,7 +410,8 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
                 }
             }
 
-            Release(batch.Select(r => r.Delivery));
+            Interlocked.Add(ref _unwritten, -batch.Count);
+            _signal.Wake();
         }
     }
 
@@ -332,6 +419,7 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
     {
         lock (_gate)
         {
+            _inFlight--;
             if (_perWebhook.TryGetValue(delivery.WebhookId, out var slots) && --slots.Claimed == 0)
             {
                 _perWebhook.Remove(delivery.WebhookId);
@@ -342,15 +430,9 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
         _signal.Wake();
     }
 
-    private void Release(IEnumerable<ClaimedDelivery> deliveries)
-    {
-        lock (_gate)
-        {
-            _inFlight -= deliveries.Count();
-        }
-
-        _signal.Wake();
-    }
+    /// <summary>Gets whether this worker may take more deliveries: few enough held, and few enough outcomes waiting to be written (call under the gate).</summary>
+    private bool HasRoom() =>
+        _inFlight < _options.MaxConcurrency && Volatile.Read(ref _unwritten) < _options.MaxConcurrency * WebhookConstants.UnwrittenPerHeld;
 
     private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

@@ -43,6 +43,11 @@ public sealed class WebhookDirectoryGrain : Grain, IWebhookDirectoryGrain
             throw new GatewayException(GatewayErrorKind.Invalid, "tenant_required", "a webhook belongs to a tenant", "tenantId");
         }
 
+        if (spec.SessionId is not null && string.IsNullOrWhiteSpace(spec.SessionId))
+        {
+            throw new GatewayException(GatewayErrorKind.Invalid, "session_invalid", "sessionId must name a session, or be left out for a tenant-wide webhook", "sessionId");
+        }
+
         var url = WebhookValidation.ParseUrl(spec.Url);
         var events = WebhookEventFilter.Normalize(spec.Events);
         var secret = WebhookValidation.SecretOrGenerate(spec.Secret);
@@ -194,7 +199,7 @@ public sealed class WebhookDirectoryGrain : Grain, IWebhookDirectoryGrain
                     await insert.ExecuteNonQueryAsync().ConfigureAwait(true);
                 }
 
-                deliveryId = await WebhookOutbox.QueueAsync(connection, transaction, row.Id, testEvent, now, CancellationToken.None).ConfigureAwait(true);
+                deliveryId = await WebhookOutbox.QueueAsync(connection, transaction, row.Id, testEvent, now, null, CancellationToken.None).ConfigureAwait(true);
                 await transaction.CommitAsync().ConfigureAwait(true);
             }
         }

@@ -12,7 +12,13 @@ public sealed class WebhookDispatchSignal
     /// <summary>Tells the worker that deliveries may be due.</summary>
     public void Wake()
     {
-        // A full semaphore means a wake-up is already pending; one is enough.
+        // A wake-up already pending is enough. The count check keeps the common case free of the
+        // exception; two racing callers can still meet a full semaphore, which is harmless.
+        if (_pending.CurrentCount > 0)
+        {
+            return;
+        }
+
         try
         {
             _pending.Release();
@@ -21,6 +27,9 @@ public sealed class WebhookDispatchSignal
         {
         }
     }
+
+    /// <summary>Gets or sets the running worker of this silo, which takes deliveries straight from the outbox.</summary>
+    internal WebhookDeliveryWorker? Worker { get; set; }
 
     /// <summary>Waits for a wake-up or the timeout; true when woken.</summary>
     internal Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) =>

@@ -13,8 +13,12 @@ namespace WaOrleans.Grains.Webhooks;
 /// </summary>
 internal static class WebhookOutbox
 {
-    /// <summary>Queues the event's deliveries; returns how many were queued.</summary>
-    public static async Task<int> FanOutAsync(DbConnection connection, DbTransaction transaction, GatewayEvent gatewayEvent, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues the event's deliveries and returns them. With a <paramref name="lease"/> they are
+    /// written already claimed by that worker, which is handed them in memory and sends them as
+    /// soon as the transaction commits, without a claim of its own.
+    /// </summary>
+    public static async Task<IReadOnlyList<ClaimedDelivery>> FanOutAsync(DbConnection connection, DbTransaction transaction, GatewayEvent gatewayEvent, DateTimeOffset now, WebhookLease? lease, CancellationToken cancellationToken)
     {
         var targets = new List<string>();
         var sql = "SELECT id, events FROM webhooks WHERE tenant_id = @tenant AND enabled = 1" +
@@ -36,23 +40,34 @@ internal static class WebhookOutbox
             }
         }
 
+        var queued = new List<ClaimedDelivery>(targets.Count);
         foreach (var webhookId in targets)
         {
-            await QueueAsync(connection, transaction, webhookId, gatewayEvent, now, cancellationToken).ConfigureAwait(false);
+            queued.Add(new ClaimedDelivery
+            {
+                DeliveryId = await QueueAsync(connection, transaction, webhookId, gatewayEvent, now, lease, cancellationToken).ConfigureAwait(false),
+                WebhookId = webhookId,
+                EventId = gatewayEvent.EventId,
+                EventType = gatewayEvent.Type,
+                RoundStartedAt = now,
+                ClaimedAt = now,
+            });
         }
 
-        return targets.Count;
+        return queued;
     }
 
-    /// <summary>Queues one delivery of an event to one webhook (a no-op when it exists); returns its id.</summary>
-    public static async Task<string> QueueAsync(DbConnection connection, DbTransaction? transaction, string webhookId, GatewayEvent gatewayEvent, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Queues one delivery of an event to one webhook (a no-op when it exists), claimed when there is a <paramref name="lease"/>; returns its id.</summary>
+    public static async Task<string> QueueAsync(DbConnection connection, DbTransaction? transaction, string webhookId, GatewayEvent gatewayEvent, DateTimeOffset now, WebhookLease? lease, CancellationToken cancellationToken)
     {
         var deliveryId = DeliveryId(gatewayEvent.EventId, webhookId);
         var at = now.ToUnixTimeMilliseconds();
         await using var insert = connection.CreateCommand(
             transaction,
-            "INSERT INTO webhook_deliveries (delivery_id, webhook_id, event_id, event_type, status, attempts, round_attempts, round_started_at, next_attempt_at, created_at) " +
-            "VALUES (@id, @webhook, @event, @type, @status, 0, 0, @now, @now, @now) ON CONFLICT (delivery_id) DO NOTHING")
+            "INSERT INTO webhook_deliveries (delivery_id, webhook_id, event_id, event_type, status, attempts, round_attempts, round_started_at, next_attempt_at, locked_by, locked_until, created_at) " +
+            "VALUES (@id, @webhook, @event, @type, @status, 0, 0, @now, @now, @by, @until, @now) ON CONFLICT (delivery_id) DO NOTHING")
+            .With("@by", Db.OrNull(lease?.WorkerId))
+            .With("@until", lease is { } held ? (now + held.Duration).ToUnixTimeMilliseconds() : DBNull.Value)
             .With("@id", deliveryId)
             .With("@webhook", webhookId)
             .With("@event", gatewayEvent.EventId)
@@ -75,3 +90,6 @@ internal static class WebhookOutbox
         return WebhookConstants.DeliveryIdPrefix + Convert.ToHexStringLower(hash[..WebhookConstants.DeliveryIdHashBytes]);
     }
 }
+
+/// <summary>A claim written with the rows it covers: the worker and how long it holds them.</summary>
+internal sealed record WebhookLease(string WorkerId, TimeSpan Duration);

@@ -30,6 +30,8 @@ internal sealed class WebhookSender : IDisposable
         {
             AllowAutoRedirect = false,
             UseCookies = false,
+            // A proxy would make the connect check below vet the proxy instead of the target.
+            UseProxy = false,
             AutomaticDecompression = DecompressionMethods.None,
             // A pooled connection outliving a DNS change would keep reaching the old address.
             PooledConnectionLifetime = TimeSpan.FromMinutes(1),

@@ -25,18 +25,31 @@ internal sealed class WebhookTable(DeviceStorage storage)
         }
     }
 
-    /// <summary>Writes every column of an existing webhook; false when the new URL clashes with another of the same scope.</summary>
+    /// <summary>
+    /// Writes every column of an existing webhook; false when the new URL clashes with another of
+    /// the same scope. Disabling it ends its queued deliveries (<see cref="WebhookDeliveryStore.EndQueuedAsync"/>).
+    /// </summary>
     public async Task<bool> UpdateAsync(WebhookRow row, CancellationToken cancellationToken)
     {
         var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await using var command = connection.CreateCommand(
-                null,
-                "UPDATE webhooks SET url = @url, url_normalized = @norm, events = @events, secret = @secret, enabled = @enabled, disabled_reason = @reason, failing_since = @failing, updated_at = @updated " +
-                "WHERE id = @id AND tenant_id = @tenant AND NOT EXISTS (SELECT 1 FROM webhooks o WHERE o.tenant_id = @tenant AND COALESCE(o.session_id, '') = COALESCE(@session, '') AND o.url_normalized = @norm AND o.id <> @id)");
-            Bind(command, row);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            var transaction = await storage.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                if (!await UpdateRowAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                if (!row.Enabled)
+                {
+                    await WebhookDeliveryStore.EndQueuedAsync(connection, transaction, row.Id, row.UpdatedAt, cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
         }
     }
 
@@ -192,6 +205,16 @@ internal sealed class WebhookTable(DeviceStorage storage)
                 .With("@delivery", deliveryId);
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }
+    }
+
+    private static async Task<bool> UpdateRowAsync(DbConnection connection, DbTransaction transaction, WebhookRow row, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand(
+            transaction,
+            "UPDATE webhooks SET url = @url, url_normalized = @norm, events = @events, secret = @secret, enabled = @enabled, disabled_reason = @reason, failing_since = @failing, updated_at = @updated " +
+            "WHERE id = @id AND tenant_id = @tenant AND NOT EXISTS (SELECT 1 FROM webhooks o WHERE o.tenant_id = @tenant AND COALESCE(o.session_id, '') = COALESCE(@session, '') AND o.url_normalized = @norm AND o.id <> @id)");
+        Bind(command, row);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
     private static void Bind(DbCommand command, WebhookRow row) =>

@@ -14,7 +14,10 @@ namespace WaOrleans.Protocol.Client;
 public sealed partial class WaClient
 {
     /// <summary>Per group, the devices that already have our current sender key (Baileys' <c>sender-key-memory</c>).</summary>
-    private readonly ConcurrentDictionary<Jid, ConcurrentDictionary<Jid, bool>> _senderKeyMemory = new();
+    private ConcurrentDictionary<Jid, ConcurrentDictionary<Jid, bool>>? _senderKeyMemory;
+
+    // Created on first use: most sessions idle, and an idle session should not pay for it.
+    private ConcurrentDictionary<Jid, ConcurrentDictionary<Jid, bool>> SenderKeyMemory => LazyInitializer.EnsureInitialized(ref _senderKeyMemory, () => new());
 
     /// <summary>Gets a group's metadata.</summary>
     /// <exception cref="IqException">The group does not exist or we are not a member (404).</exception>
@@ -86,7 +89,7 @@ public sealed partial class WaClient
         var members = metadata.Participants.Select(p => p.Jid.WithoutDevice()).Append(ownDevice.WithoutDevice()).Distinct().ToList();
         var devices = await GetDevicesAsync(members, cancellationToken).ConfigureAwait(false);
         var allDevices = devices.SelectMany(kv => kv.Value.Select(d => kv.Key.WithDevice(d))).Where(d => d != ownDevice).ToList();
-        var memory = _senderKeyMemory.GetOrAdd(group, _ => new ConcurrentDictionary<Jid, bool>());
+        var memory = SenderKeyMemory.GetOrAdd(group, _ => new ConcurrentDictionary<Jid, bool>());
         var senderKeyName = new SenderKeyName(group.ToString(), AddressOf(ownDevice));
 
         Node skmsg;
@@ -132,7 +135,7 @@ public sealed partial class WaClient
     /// </summary>
     private async Task ResendToUnknownGroupDevicesAsync(ClientConnection connection, Jid group, string id, string sentPhash, CancellationToken cancellationToken)
     {
-        if (!_recentSends.TryGetValue(id, out var sent) || Credentials is not { } credentials)
+        if (!RecentSends.TryGetValue(id, out var sent) || Credentials is not { } credentials)
         {
             return;
         }
@@ -141,7 +144,7 @@ public sealed partial class WaClient
         var lidMode = metadata.AddressingMode == "lid" && credentials.MeLid is not null;
         var ownDevice = lidMode ? credentials.MeLid!.Value : credentials.Me!.Value;
         var members = metadata.Participants.Select(p => p.Jid.WithoutDevice()).Append(ownDevice.WithoutDevice()).Distinct().ToList();
-        var memory = _senderKeyMemory.GetOrAdd(group, _ => new ConcurrentDictionary<Jid, bool>());
+        var memory = SenderKeyMemory.GetOrAdd(group, _ => new ConcurrentDictionary<Jid, bool>());
         var before = members.SelectMany(m => _deviceCache.TryGetValue(m, out var cached) ? cached.Devices.Select(d => m.WithDevice(d)) : [])
             .Concat(memory.Keys)
             .ToHashSet();

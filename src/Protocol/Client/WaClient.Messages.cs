@@ -86,7 +86,7 @@ public sealed partial class WaClient
             }
         }
 
-        _retryCounts.TryRemove(source.Id, out _);
+        _retryCounts?.TryRemove(source.Id, out _);
         CancelPhoneRequest(source.Id);
         await SendMessageReceiptAsync(connection, node, source).ConfigureAwait(false);
         await SendAckAsync(connection, node).ConfigureAwait(false);

@@ -78,7 +78,7 @@ public sealed partial class WaClient
                 await tokens.StorePrivacyTokenAsync(owner, token).ConfigureAwait(false);
             }
 
-            _privacyTokens[owner] = token;
+            PrivacyTokens[owner] = token;
         }
     }
 
@@ -86,14 +86,14 @@ public sealed partial class WaClient
     private async Task<PrivacyToken?> GetPrivacyTokenAsync(Jid contact, CancellationToken cancellationToken)
     {
         var user = contact.WithoutDevice();
-        if (_privacyTokens.TryGetValue(user, out var token))
+        if (PrivacyTokens.TryGetValue(user, out var token))
         {
             return token;
         }
 
         if (_store is IPrivacyTokenStore tokens && await tokens.LoadPrivacyTokenAsync(user, cancellationToken).ConfigureAwait(false) is { } stored)
         {
-            _privacyTokens[user] = stored;
+            PrivacyTokens[user] = stored;
             return stored;
         }
 

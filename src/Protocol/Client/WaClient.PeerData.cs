@@ -20,7 +20,10 @@ public sealed partial class WaClient
     /// <summary>At most this many messages wait for a request to the phone; beyond, the retry receipts alone must do.</summary>
     private const int MaxPendingPhoneRequests = 256;
 
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> _phoneRequests = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<string, CancellationTokenSource>? _phoneRequests;
+
+    // Created on first use: most sessions idle, and an idle session should not pay for it.
+    private ConcurrentDictionary<string, CancellationTokenSource> PhoneRequests => LazyInitializer.EnsureInitialized(ref _phoneRequests, () => new(StringComparer.Ordinal));
 
     /// <summary>
     /// Asks our phone for a message after <see cref="WaClientOptions.PlaceholderResendDelay"/>,
@@ -29,13 +32,13 @@ public sealed partial class WaClient
     private void SchedulePhoneRequest(ClientConnection connection, MessageSource source)
     {
         var delay = _options.PlaceholderResendDelay;
-        if (delay == Timeout.InfiniteTimeSpan || source.IsFromMe || _phoneRequests.Count >= MaxPendingPhoneRequests)
+        if (delay == Timeout.InfiniteTimeSpan || source.IsFromMe || PhoneRequests.Count >= MaxPendingPhoneRequests)
         {
             return;
         }
 
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(connection.Token);
-        if (!_phoneRequests.TryAdd(source.Id, cancel))
+        if (!PhoneRequests.TryAdd(source.Id, cancel))
         {
             cancel.Dispose();
             return;
@@ -63,7 +66,7 @@ public sealed partial class WaClient
         }
         finally
         {
-            _phoneRequests.TryRemove(new KeyValuePair<string, CancellationTokenSource>(source.Id, cancel));
+            PhoneRequests.TryRemove(new KeyValuePair<string, CancellationTokenSource>(source.Id, cancel));
             cancel.Dispose();
         }
     }
@@ -71,7 +74,7 @@ public sealed partial class WaClient
     /// <summary>Stops a pending request to the phone: the message arrived after all.</summary>
     private void CancelPhoneRequest(string id)
     {
-        if (_phoneRequests.TryGetValue(id, out var cancel))
+        if (_phoneRequests is { } requests && requests.TryGetValue(id, out var cancel))
         {
             try
             {
@@ -186,7 +189,7 @@ public sealed partial class WaClient
             var timestamp = info.MessageTimestamp > 0 ? DateTimeOffset.FromUnixTimeSeconds((long)info.MessageTimestamp) : source.Timestamp;
             events.Add(new MessageReceivedEvent(id, unwrappedChat, sender, phone, lid, info.HasPushName ? info.PushName : null,
                 unwrappedChat.IsGroup, key.FromMe, IsOffline: false, timestamp, content) { RecoveredByRequestId = response.StanzaId });
-            _retryCounts.TryRemove(id, out _);
+            RetryCounts.TryRemove(id, out _);
             CancelPhoneRequest(id);
         }
 

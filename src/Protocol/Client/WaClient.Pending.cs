@@ -18,8 +18,14 @@ public sealed partial class WaClient
 
     // Only for a Signal store that cannot keep pending messages: then they live in memory, and a
     // crash before the ack loses them.
-    private readonly ConcurrentDictionary<PendingInboundKey, IReadOnlyList<Message>> _unacked = new();
-    private readonly ConcurrentQueue<PendingInboundKey> _unackedOrder = new();
+    private ConcurrentDictionary<PendingInboundKey, IReadOnlyList<Message>>? _unacked;
+
+    // Created on first use: most sessions idle, and an idle session should not pay for it.
+    private ConcurrentDictionary<PendingInboundKey, IReadOnlyList<Message>> Unacked => LazyInitializer.EnsureInitialized(ref _unacked, () => new());
+    private ConcurrentQueue<PendingInboundKey>? _unackedOrder;
+
+    // Created on first use: most sessions idle, and an idle session should not pay for it.
+    private ConcurrentQueue<PendingInboundKey> UnackedOrder => LazyInitializer.EnsureInitialized(ref _unackedOrder, () => new());
 
     private static PendingInboundKey PendingKeyOf(Node node, MessageSource source)
     {
@@ -32,7 +38,7 @@ public sealed partial class WaClient
     {
         if (Signal is not IPendingInboundStore pending)
         {
-            return _unacked.TryGetValue(key, out var remembered) ? remembered : null;
+            return Unacked.TryGetValue(key, out var remembered) ? remembered : null;
         }
 
         return await pending.LoadPendingInboundAsync(key, cancellationToken).ConfigureAwait(false) is { } record
@@ -58,7 +64,7 @@ public sealed partial class WaClient
 
     private async Task ForgetPendingAsync(PendingInboundKey key, CancellationToken cancellationToken)
     {
-        _unacked.TryRemove(key, out _);
+        _unacked?.TryRemove(key, out _);
         if (Signal is IPendingInboundStore)
         {
             var removal = new SignalChangeSet();
@@ -104,14 +110,14 @@ public sealed partial class WaClient
 
     private void RememberUnacked(PendingInboundKey key, IReadOnlyList<Message> contents)
     {
-        if (_unacked.TryAdd(key, contents))
+        if (Unacked.TryAdd(key, contents))
         {
-            _unackedOrder.Enqueue(key);
+            UnackedOrder.Enqueue(key);
         }
 
-        while (_unackedOrder.Count > UnackedMessageCapacity && _unackedOrder.TryDequeue(out var old))
+        while (UnackedOrder.Count > UnackedMessageCapacity && UnackedOrder.TryDequeue(out var old))
         {
-            _unacked.TryRemove(old, out _);
+            Unacked.TryRemove(old, out _);
         }
     }
 }

@@ -15,7 +15,10 @@ namespace WaOrleans.Protocol.Client;
 /// </summary>
 public sealed partial class WaClient
 {
-    private readonly ConcurrentDictionary<string, KnownPoll> _polls = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<string, KnownPoll>? _polls;
+
+    // Created on first use: most sessions idle, and an idle session should not pay for it.
+    private ConcurrentDictionary<string, KnownPoll> Polls => LazyInitializer.EnsureInitialized(ref _polls, () => new(StringComparer.Ordinal));
 
     /// <summary>
     /// Votes on a poll this device sent or received, selecting <paramref name="optionNames"/>
@@ -68,18 +71,18 @@ public sealed partial class WaClient
 
     private void CachePoll(string id, KnownPoll poll)
     {
-        if (_polls.Count >= UnackedMessageCapacity)
+        if (Polls.Count >= UnackedMessageCapacity)
         {
             // Only the cache: a stored poll is loaded again on its next vote.
-            _polls.Clear();
+            Polls.Clear();
         }
 
-        _polls[id] = poll;
+        Polls[id] = poll;
     }
 
     private async Task<KnownPoll?> FindPollAsync(string id, CancellationToken cancellationToken)
     {
-        if (_polls.TryGetValue(id, out var known))
+        if (Polls.TryGetValue(id, out var known))
         {
             return known;
         }

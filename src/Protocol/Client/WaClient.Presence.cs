@@ -13,7 +13,10 @@ public sealed partial class WaClient
 {
     // Privacy tokens by contact (PROTOCOL.md §7.7): WhatsApp Web attaches one to a presence
     // subscription so the contact's privacy settings let it through.
-    private readonly ConcurrentDictionary<Jid, Store.PrivacyToken> _privacyTokens = new();
+    private ConcurrentDictionary<Jid, Store.PrivacyToken>? _privacyTokens;
+
+    // Created on first use: most sessions idle, and an idle session should not pay for it.
+    private ConcurrentDictionary<Jid, Store.PrivacyToken> PrivacyTokens => LazyInitializer.EnsureInitialized(ref _privacyTokens, () => new());
 
     /// <summary>
     /// Tells the server whether we are online (<c>&lt;presence name type/&gt;</c>). WhatsApp shows

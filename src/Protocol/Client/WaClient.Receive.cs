@@ -16,30 +16,31 @@ public sealed partial class WaClient
     /// <summary>Codes after which reconnecting is expected to work (PROTOCOL.md §9.6).</summary>
     private static readonly FrozenSet<int> TransientCodes = FrozenSet.Create(408, 428, 500, 503);
 
-    private FrozenDictionary<string, Func<ClientConnection, Node, Task>> BuildNodeHandlers() =>
-        new Dictionary<string, Func<ClientConnection, Node, Task>>(StringComparer.Ordinal)
+    /// <summary>The handler of each inbound tag; built once for all clients, as each idle session would otherwise hold its own copy.</summary>
+    private static readonly FrozenDictionary<string, Func<WaClient, ClientConnection, Node, Task>> NodeHandlers =
+        new Dictionary<string, Func<WaClient, ClientConnection, Node, Task>>(StringComparer.Ordinal)
         {
-            ["iq"] = HandleServerIqAsync,
-            ["success"] = HandleSuccessAsync,
-            ["failure"] = HandleFailureAsync,
-            ["stream:error"] = HandleStreamErrorAsync,
-            ["xmlstreamend"] = HandleStreamEndAsync,
-            ["notification"] = HandleNotificationAsync,
-            ["receipt"] = HandleReceiptAsync,
-            ["message"] = HandleMessageAsync,
-            ["call"] = HandleCallAsync,
-            ["presence"] = HandlePresenceAsync,
-            ["chatstate"] = HandleChatStateAsync,
+            ["iq"] = static (c, connection, node) => c.HandleServerIqAsync(connection, node),
+            ["success"] = static (c, connection, node) => c.HandleSuccessAsync(connection, node),
+            ["failure"] = static (c, connection, node) => c.HandleFailureAsync(connection, node),
+            ["stream:error"] = static (c, connection, node) => c.HandleStreamErrorAsync(connection, node),
+            ["xmlstreamend"] = static (c, connection, node) => c.HandleStreamEndAsync(connection, node),
+            ["notification"] = static (c, connection, node) => c.HandleNotificationAsync(connection, node),
+            ["receipt"] = static (c, connection, node) => c.HandleReceiptAsync(connection, node),
+            ["message"] = static (c, connection, node) => c.HandleMessageAsync(connection, node),
+            ["call"] = static (c, connection, node) => c.HandleCallAsync(connection, node),
+            ["presence"] = static (c, connection, node) => c.HandlePresenceAsync(connection, node),
+            ["chatstate"] = static (c, connection, node) => c.HandleChatStateAsync(connection, node),
             // Offline counts, dirty bits and edge routing need nothing from this client yet.
-            ["ib"] = IgnoreAsync,
-            ["ack"] = IgnoreAsync,
+            ["ib"] = static (_, _, _) => Task.CompletedTask,
+            ["ack"] = static (_, _, _) => Task.CompletedTask,
         }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private async Task HandleLoopAsync(ClientConnection connection)
     {
         await foreach (var node in connection.Inbox.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            if (!_nodeHandlers.TryGetValue(node.Tag, out var handler))
+            if (!NodeHandlers.TryGetValue(node.Tag, out var handler))
             {
                 LogMessages.UnhandledNode(_logger, node.Tag);
                 continue;
@@ -47,7 +48,7 @@ public sealed partial class WaClient
 
             try
             {
-                await handler(connection, node).ConfigureAwait(false);
+                await handler(this, connection, node).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // One bad stanza or handler bug must not kill the connection (STYLE.md 11).
             catch (Exception ex)
@@ -167,8 +168,6 @@ public sealed partial class WaClient
     }
 
     private Task HandleCallAsync(ClientConnection connection, Node node) => SendAckAsync(connection, node);
-
-    private static Task IgnoreAsync(ClientConnection connection, Node node) => Task.CompletedTask;
 
     /// <summary>Acks a notification, receipt or call (PROTOCOL.md §7.4): <c>&lt;ack id to=from class=tag [type] [participant]/&gt;</c>.</summary>
     private Task SendAckAsync(ClientConnection connection, Node node)

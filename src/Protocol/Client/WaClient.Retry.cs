@@ -23,7 +23,10 @@ public sealed partial class WaClient
     /// <summary>From this retry on, the receipt carries our keys, as WhatsApp Web, Baileys and whatsmeow do (PROTOCOL.md §7.5).</summary>
     private const int RetryCountWithKeys = 2;
 
-    private readonly ConcurrentDictionary<string, int> _retryCounts = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<string, int>? _retryCounts;
+
+    // Created on first use: most sessions idle, and an idle session should not pay for it.
+    private ConcurrentDictionary<string, int> RetryCounts => LazyInitializer.EnsureInitialized(ref _retryCounts, () => new(StringComparer.Ordinal));
 
     /// <summary>
     /// Asks the sender to encrypt a message again (PROTOCOL.md §7.5), at most <see cref="MaxRetryCount"/>
@@ -34,13 +37,13 @@ public sealed partial class WaClient
     /// <returns>The retry count sent, or 0 when no receipt went out.</returns>
     private async Task<int> SendRetryReceiptAsync(ClientConnection connection, Node node, MessageSource source, bool includeKeys)
     {
-        if (_retryCounts.Count >= UnackedMessageCapacity)
+        if (RetryCounts.Count >= UnackedMessageCapacity)
         {
             // Counts of messages that never came back; dropping them only allows a few extra retries.
-            _retryCounts.Clear();
+            RetryCounts.Clear();
         }
 
-        var count = _retryCounts.AddOrUpdate(source.Id, 1, (_, c) => c + 1);
+        var count = RetryCounts.AddOrUpdate(source.Id, 1, (_, c) => c + 1);
         if (count > MaxRetryCount || Credentials is not { } credentials)
         {
             return 0;
@@ -120,7 +123,7 @@ public sealed partial class WaClient
     private async Task AnswerRetryAsync(ClientConnection connection, Node receipt, Jid device)
     {
         var id = receipt.GetAttr("id") ?? "";
-        if (!_recentSends.TryGetValue(id, out var sent) || Credentials is null)
+        if (!RecentSends.TryGetValue(id, out var sent) || Credentials is null)
         {
             return;
         }
@@ -190,7 +193,7 @@ public sealed partial class WaClient
         if (sent.Chat.IsGroup)
         {
             stanza = MessageStanza(sent.Chat, id, sent.Message, [enc], credentials, ("participant", device));
-            _senderKeyMemory.GetOrAdd(sent.Chat, _ => new ConcurrentDictionary<Jid, bool>())[device] = true;
+            SenderKeyMemory.GetOrAdd(sent.Chat, _ => new ConcurrentDictionary<Jid, bool>())[device] = true;
         }
         else
         {

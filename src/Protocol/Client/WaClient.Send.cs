@@ -26,8 +26,14 @@ public sealed partial class WaClient
     private const int MessageIdHashBytes = 9;
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<Node>> _pendingAcks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, RecentSend> _recentSends = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _recentSendOrder = new();
+    private ConcurrentDictionary<string, RecentSend>? _recentSends;
+
+    // Created on first use: most sessions idle, and an idle session should not pay for it.
+    private ConcurrentDictionary<string, RecentSend> RecentSends => LazyInitializer.EnsureInitialized(ref _recentSends, () => new(StringComparer.Ordinal));
+    private ConcurrentQueue<string>? _recentSendOrder;
+
+    // Created on first use: most sessions idle, and an idle session should not pay for it.
+    private ConcurrentQueue<string> RecentSendOrder => LazyInitializer.EnsureInitialized(ref _recentSendOrder, () => new());
 
     /// <summary>
     /// Sends a message to a user (PN or LID JID) or a group and returns once the server acked it.
@@ -246,14 +252,14 @@ public sealed partial class WaClient
 
     private void RememberSend(string id, RecentSend send)
     {
-        if (_recentSends.TryAdd(id, send))
+        if (RecentSends.TryAdd(id, send))
         {
-            _recentSendOrder.Enqueue(id);
+            RecentSendOrder.Enqueue(id);
         }
 
-        while (_recentSendOrder.Count > RecentSendCapacity && _recentSendOrder.TryDequeue(out var old))
+        while (RecentSendOrder.Count > RecentSendCapacity && RecentSendOrder.TryDequeue(out var old))
         {
-            _recentSends.TryRemove(old, out _);
+            RecentSends.TryRemove(old, out _);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Events;
@@ -26,7 +25,6 @@ public sealed partial class WaClient : IAsyncDisposable
     private readonly WaClientOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly FrozenDictionary<string, Func<ClientConnection, Node, Task>> _nodeHandlers;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<Node>> _pendingIqs = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _eventGate = new(1, 1);
@@ -51,7 +49,6 @@ public sealed partial class WaClient : IAsyncDisposable
         _options = options ?? new WaClientOptions();
         _logger = _options.Logger;
         _time = _options.TimeProvider;
-        _nodeHandlers = BuildNodeHandlers();
         Span<byte> prefix = stackalloc byte[4];
         _options.Random.Fill(prefix);
         _idPrefix = Convert.ToHexStringLower(prefix) + "-";

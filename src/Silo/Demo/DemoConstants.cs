@@ -30,6 +30,9 @@ internal static class DemoConstants
     /// <summary>The width of the startup banner's rules.</summary>
     public const int BannerWidth = 78;
 
+    /// <summary>The longest phone number E.164 allows (a sender named in a demo message).</summary>
+    public const int MaxPhoneDigits = 15;
+
     /// <summary>The longest text a demo message may carry, to keep the control call small.</summary>
     public const int MaxTextLength = 4096;
 }

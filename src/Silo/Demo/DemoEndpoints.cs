@@ -42,6 +42,13 @@ internal static class DemoEndpoints
                         $"text is required and at most {DemoConstants.MaxTextLength} characters", "text");
                 }
 
+                var from = request.From?.Trim().TrimStart('+');
+                if (from is not null && (from.Length is 0 or > DemoConstants.MaxPhoneDigits || !from.All(char.IsAsciiDigit)))
+                {
+                    throw new GatewayException(GatewayErrorKind.Invalid, "invalid_phone",
+                        $"from must be a simulated phone's number: 1 to {DemoConstants.MaxPhoneDigits} digits, optionally after a +", "from");
+                }
+
                 var status = await FindAsync(grains, id).ConfigureAwait(false);
                 if (status.MeJid is null || !Jid.TryParse(status.MeJid, out var me))
                 {
@@ -49,8 +56,8 @@ internal static class DemoEndpoints
                         $"session {id} is not paired yet; scan its QR with the simulated phone first", "id");
                 }
 
-                var (from, messageId) = await demo.Phones.SendTextAsync(request.From, me.User, request.Text, cancellationToken).ConfigureAwait(false);
-                return TypedResults.Ok(new DemoIncomingResult(id, from, messageId));
+                var (sender, messageId) = await demo.Phones.SendTextAsync(from, me.User, request.Text, cancellationToken).ConfigureAwait(false);
+                return TypedResults.Ok(new DemoIncomingResult(id, sender, messageId));
             })
             .WithName("DemoIncomingMessage")
             .WithSummary("Makes a simulated contact (the demo contact unless from is given) send the session a text.");

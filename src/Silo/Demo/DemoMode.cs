@@ -98,7 +98,8 @@ internal sealed class DemoMode : IAsyncDisposable
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Simulator:  {Server.BaseUri}sim/ (control API)  {Server.WebSocketUri}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Demo data:  {DataDirectory}"));
-        output.WriteLine("  Sign in, create a session, click \"Scan with simulated phone\", then send and receive messages.");
+        output.WriteLine("  Sign in with the admin key (printed once at the first start; or set WaOrleans__AdminKey).");
+        output.WriteLine("  Then create a session, click \"Scan with simulated phone\", then send and receive messages.");
         output.WriteLine(line);
     }
 

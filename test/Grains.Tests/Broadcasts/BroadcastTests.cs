@@ -71,9 +71,15 @@ public sealed class BroadcastTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_broadcast_resumes_after_its_silo_stops_halfway_and_nobody_is_messaged_twice_or_skipped()
+    public Task A_broadcast_resumes_after_its_silo_stops_halfway_and_nobody_is_messaged_twice_or_skipped() => ResumeAfterRestartAsync(postgres: false);
+
+    [PostgresFact]
+    [Trait("Category", "Postgres")]
+    public Task A_broadcast_resumes_after_a_restart_on_postgres() => ResumeAfterRestartAsync(postgres: true);
+
+    private async Task ResumeAfterRestartAsync(bool postgres)
     {
-        await using var harness = await GatewayHarness.StartAsync();
+        await using var harness = await GatewayHarness.StartAsync(postgres);
         var sessionId = "bc-" + Guid.NewGuid().ToString("N");
         await harness.PairSessionAsync(sessionId, Me);
         var phones = await CreatePhonesAsync(harness, 8);

@@ -203,6 +203,9 @@ public sealed class SendTests
             Content = new MessageContent { Kind = MessageKind.Poll, Text = "?", Options = ["only"] },
         }));
         Assert.Equal("content.options", onePollOption.Field);
+        await harness.Sim.CreatePhoneAsync(Peer);
+        var unknownReply = await Assert.ThrowsAsync<GatewayException>(() => session.SendAsync(new SendMessageRequest { To = Peer, Content = text, ReplyTo = "3EB0NOSUCHMESSAGE" }));
+        Assert.Equal((GatewayErrorKind.Invalid, "reply_target_not_found", "replyTo"), (unknownReply.Kind, unknownReply.Code, unknownReply.Field));
 
         // Nothing above reached the log.
         Assert.Empty((await harness.Grains.GetGrain<IMessageLogGrain>(0).QueryAsync((await session.GetStatusAsync()).SessionId, new MessageQuery())).Items);

@@ -108,6 +108,24 @@ public sealed class SessionGrainTests : IAsyncLifetime
         await WaitUntilAsync(async () => !await DeviceOnlineAsync(), "the fenced activation to close its socket");
     }
 
+    [Fact]
+    public async Task A_440_from_a_stale_connection_does_not_leave_a_session_that_still_owns_its_epoch_offline()
+    {
+        var session = await StartClusterAsync();
+        var paired = await PairAsync(session);
+
+        // What a resumed, superseded activation's login does to the current one: WhatsApp closes
+        // it with 440. Nobody took the epoch, so once the stale connection is gone (its own
+        // fencing closes it) this activation takes the device back by itself.
+        await _sim.PostOkAsync($"sim/devices/{paired.MeJid}/fault", new { kind = "stream-error", code = 440 }, 204);
+        await WaitUntilAsync(async () => !await DeviceOnlineAsync(), "the replaced connection to close");
+        await WaitUntilAsync(DeviceOnlineAsync, "the session to take its device back");
+        var status = await WaitForStateAsync(session, SessionState.Connected);
+        Assert.Null(status.Qr);
+        var sent = await session.SendTextAsync(new SendTextRequest { To = Peer, Text = "after the 440" });
+        await WaitForInboxAsync(Peer, sent.MessageId);
+    }
+
     private async Task<ISessionGrain> StartClusterAsync()
     {
         var storage = await SqliteStorage.OpenAsync(_directory);

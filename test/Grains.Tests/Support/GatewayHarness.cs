@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Orleans.TestingHost;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Sessions;
@@ -36,6 +37,7 @@ public sealed class GatewayHarness : IAsyncDisposable
     private readonly List<WaClient> _clients = [];
     private InProcessTestCluster? _cluster;
     private DeviceStorage? _storage;
+    private string? _schema;
 
     private GatewayHarness(WaSimServer server, bool postgres, SessionLimits limits, int silos)
     {
@@ -84,7 +86,7 @@ public sealed class GatewayHarness : IAsyncDisposable
     public async Task StartSiloAsync()
     {
         DeviceStorage storage = _postgres
-            ? await PostgresStorage.OpenAsync(PostgresTestDatabase.RequireConnectionString())
+            ? await PostgresStorage.OpenAsync(await PostgresSchemaAsync())
             : await SqliteStorage.OpenAsync(_directory);
         _storage = storage;
         var options = ClientOptions();
@@ -96,6 +98,26 @@ public sealed class GatewayHarness : IAsyncDisposable
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
+    }
+
+    /// <summary>
+    /// A schema of this harness's own in the test database: test classes run in parallel, and a
+    /// silo starting resumes every session and broadcast it finds, so two harnesses sharing tables
+    /// would take over each other's sessions.
+    /// </summary>
+    private async Task<string> PostgresSchemaAsync()
+    {
+        var connectionString = PostgresTestDatabase.RequireConnectionString();
+        if (_schema is null)
+        {
+            var schema = "gateway_" + Guid.NewGuid().ToString("N");
+            await using var admin = NpgsqlDataSource.Create(connectionString);
+            await using var create = admin.CreateCommand($"CREATE SCHEMA {schema}");
+            await create.ExecuteNonQueryAsync();
+            _schema = schema;
+        }
+
+        return new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = _schema }.ConnectionString;
     }
 
     /// <summary>Stops the silo (its sessions' sockets close with it) and closes the storage.</summary>
@@ -235,6 +257,13 @@ public sealed class GatewayHarness : IAsyncDisposable
         await StopSiloAsync();
         Sim.Dispose();
         await Server.DisposeAsync();
+        if (_schema is not null)
+        {
+            await using var admin = NpgsqlDataSource.Create(PostgresTestDatabase.RequireConnectionString());
+            await using var drop = admin.CreateCommand($"DROP SCHEMA {_schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+
         SqliteConnection.ClearAllPools();
         if (Directory.Exists(_directory))
         {

@@ -179,6 +179,8 @@ public sealed class WebhookDeliveryTests(ITestOutputHelper output)
         Assert.NotNull(disabled.DisabledReason);
         Assert.NotNull(disabled.FailingSince);
         var delivery = Assert.Single(await harness.Directory.ListDeliveriesAsync("t1", broken.Id, 10));
+        Assert.Equal(WebhookDeliveryStatus.Failed, delivery.Status);
+        Assert.Null(delivery.NextAttemptAt);
         Assert.All(delivery.AttemptLog, a => Assert.Equal(503, a.StatusCode));
         Assert.True(delivery.AttemptLog[^1].At - delivery.AttemptLog[0].At >= options.DisableAfter);
 
@@ -193,6 +195,32 @@ public sealed class WebhookDeliveryTests(ITestOutputHelper output)
         Assert.True(enabled.Enabled);
         Assert.Null(enabled.DisabledReason);
         Assert.Null(enabled.FailingSince);
+    }
+
+    [Theory, InlineData(Provider.Sqlite), PostgresData]
+    public async Task Disabling_a_webhook_ends_its_queued_deliveries_which_can_be_redelivered_once_enabled(Provider provider)
+    {
+        await using var harness = await WebhookHarness.StartAsync(provider);
+        var webhook = await harness.CreateAsync("t1", "s1", "hook");
+        await harness.Receiver.DownAsync();
+        await harness.Outbox.PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+        var queued = Assert.Single(await harness.WaitForDeliveriesAsync(webhook.Id, d => d.Count == 1 && d[0].Status == WebhookDeliveryStatus.Retrying, "a failed attempt"));
+
+        await harness.Directory.UpdateAsync("t1", webhook.Id, new WebhookPatch { Enabled = false });
+        var ended = Assert.Single(await harness.Directory.ListDeliveriesAsync("t1", webhook.Id, 10));
+        Assert.Equal(WebhookDeliveryStatus.Failed, ended.Status);
+        Assert.Null(ended.NextAttemptAt);
+        await WebhookDirectoryTests.AssertErrorAsync(GatewayErrorKind.Conflict, "webhook_disabled", "enabled", () => harness.Directory.RedeliverAsync("t1", webhook.Id, queued.Id));
+
+        harness.Receiver.Up();
+        await harness.Directory.UpdateAsync("t1", webhook.Id, new WebhookPatch { Enabled = true });
+        await Task.Delay(harness.Options.PollInterval * 3);
+        Assert.Empty(harness.Receiver.Requests);
+        Assert.Equal(WebhookDeliveryStatus.Pending, (await harness.Directory.RedeliverAsync("t1", webhook.Id, queued.Id)).Status);
+        Assert.Equal(queued.Id, Assert.Single(await harness.Receiver.WaitForAsync(r => r.Count >= 1, "the redelivery")).DeliveryId);
+        var delivered = Assert.Single(await harness.WaitForDeliveriesAsync(webhook.Id, d => d.Single().Status == WebhookDeliveryStatus.Succeeded, "success"));
+        Assert.Equal(delivered.Attempts, delivered.AttemptLog.Count);
+        Assert.Equal(200, delivered.AttemptLog[^1].StatusCode);
     }
 
     [Theory, InlineData(Provider.Sqlite), PostgresData]

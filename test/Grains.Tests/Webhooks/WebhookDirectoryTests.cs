@@ -21,6 +21,10 @@ public sealed class WebhookDirectoryTests
         var key = Convert.FromBase64String(created.Secret!["whsec_".Length..]);
         Assert.InRange(key.Length, 24, 64);
 
+        Assert.DoesNotContain(created.Secret!, created.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("whsec_", new WebhookSpec { TenantId = "t1", Url = "http://x/", Secret = created.Secret }.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("whsec_", new WebhookPatch { Secret = created.Secret }.ToString(), StringComparison.Ordinal);
+
         var read = await directory.GetAsync("t1", created.Id);
         Assert.NotNull(read);
         Assert.Null(read!.Secret);
@@ -94,6 +98,7 @@ public sealed class WebhookDirectoryTests
         await AssertErrorAsync(GatewayErrorKind.Invalid, "webhook_secret_invalid", "secret", () => Create(baseUrl + "s", secret: "plain-text-secret"));
         await AssertErrorAsync(GatewayErrorKind.Invalid, "webhook_secret_invalid", "secret", () => Create(baseUrl + "s", secret: "whsec_" + Convert.ToBase64String(new byte[8])));
         await AssertErrorAsync(GatewayErrorKind.Invalid, "webhook_secret_invalid", "secret", () => Create(baseUrl + "s", secret: "whsec_not*base64"));
+        await AssertErrorAsync(GatewayErrorKind.Invalid, "session_invalid", "sessionId", () => Create(baseUrl + "s", session: " "));
         Assert.Empty(await directory.ListAsync("t1", null));
 
         // The longest URL allowed is fine; so is "*" among names (it means all).

@@ -29,6 +29,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly int _port;
     private HttpListener? _listener;
     private Task _loop = Task.CompletedTask;
+    private int _concurrent;
+    private int _maxConcurrent;
 
     private WebhookReceiver(int port) => _port = port;
 
@@ -37,6 +39,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>Gets or sets how long it waits before answering.</summary>
     public TimeSpan Delay { get; set; }
+
+    /// <summary>Gets the most requests the receiver was handling at one time.</summary>
+    public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
     /// <summary>Gets the base URL, ending in a slash.</summary>
     public string BaseUrl => $"http://127.0.0.1:{_port}/";
@@ -129,6 +134,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private async Task HandleAsync(HttpListenerContext context)
     {
+        var concurrent = Interlocked.Increment(ref _concurrent);
+        int max;
+        while (concurrent > (max = Volatile.Read(ref _maxConcurrent)) && Interlocked.CompareExchange(ref _maxConcurrent, concurrent, max) != max)
+        {
+        }
+
         try
         {
             var arrived = Stopwatch.GetTimestamp();
@@ -150,6 +161,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
         catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or IOException)
         {
             // The listener went down while answering.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _concurrent);
         }
     }
 }

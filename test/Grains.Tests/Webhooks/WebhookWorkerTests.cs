@@ -21,15 +21,17 @@ public sealed class WebhookWorkerTests
         var webhook = await InsertWebhookAsync(database.Storage, "t1", "s1", receiver.BaseUrl + "hook");
 
         var second = await database.OpenAsync();
-        var (outboxA, workerA) = StartWorker(database.Storage, options);
-        var (outboxB, workerB) = StartWorker(second, options);
+        var (_, workerA) = StartWorker(database.Storage, options);
+        var (_, workerB) = StartWorker(second, options);
         await using (workerA)
         await using (workerB)
         {
+            // Published as a third silo would: neither worker is handed the rows, both claim them.
+            var elsewhere = new EventOutbox(await database.OpenAsync());
             const int Count = 120;
             for (var i = 0; i < Count; i++)
             {
-                await (i % 2 == 0 ? outboxA : outboxB).PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+                await elsewhere.PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
             }
 
             await receiver.WaitForAsync(r => r.Select(x => x.DeliveryId).Distinct().Count() >= Count, "every delivery", TimeSpan.FromSeconds(120));
@@ -40,6 +42,62 @@ public sealed class WebhookWorkerTests
             Assert.All(receiver.Requests, r => ReceiverSignatures.AssertSigned(r, webhook.Secret));
             Assert.True(workerA.AttemptsMade > 0 && workerB.AttemptsMade > 0, $"both workers sent ({workerA.AttemptsMade} and {workerB.AttemptsMade})");
             Assert.Equal(Count, workerA.AttemptsMade + workerB.AttemptsMade);
+        }
+    }
+
+    [Theory, InlineData(Provider.Sqlite), PostgresData]
+    public async Task An_event_is_delivered_only_once_the_publishers_transaction_commits(Provider provider)
+    {
+        await using var database = await WebhookDatabase.CreateAsync(provider);
+        await using var receiver = WebhookReceiver.Start();
+        var options = WebhookHarness.FastOptions();
+        var webhook = await InsertWebhookAsync(database.Storage, "t1", "s1", receiver.BaseUrl + "hook");
+        var (outbox, worker) = StartWorker(database.Storage, options);
+        await using (worker)
+        {
+            // Rolled back: never delivered, nothing left behind.
+            var rolledBack = WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived);
+            await InTransactionAsync(database.Storage, outbox, rolledBack, commit: false, holdFor: TimeSpan.Zero);
+
+            // Committed a while after it was published (the worker has looked several times by then): delivered.
+            var late = WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived);
+            await InTransactionAsync(database.Storage, outbox, late, commit: true, holdFor: TimeSpan.FromMilliseconds(300));
+            var request = Assert.Single(await receiver.WaitForAsync(r => r.Count >= 1, "the committed event"));
+            Assert.Equal(late.EventId, GatewayEventTypes.MessageReceived + ":" + request.Json["data"]!["id"]!.GetValue<string>());
+            Assert.Equal(WebhookOutbox.DeliveryId(late.EventId, webhook.Id), request.DeliveryId);
+
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Single(receiver.Requests);
+            var delivery = Assert.Single(await new WebhookTable(database.Storage).ListDeliveriesAsync(webhook.Id, null, 10, CancellationToken.None));
+            Assert.Equal(late.EventId, delivery.EventId);
+        }
+    }
+
+    [Theory, InlineData(Provider.Sqlite), PostgresData]
+    public async Task A_worker_keeps_at_most_the_configured_number_of_requests_open_per_webhook(Provider provider)
+    {
+        await using var database = await WebhookDatabase.CreateAsync(provider);
+        await using var slow = WebhookReceiver.Start();
+        await using var fast = WebhookReceiver.Start();
+        slow.Delay = TimeSpan.FromMilliseconds(500);
+        var options = WebhookHarness.FastOptions();
+        options.MaxConcurrencyPerWebhook = 3;
+        await InsertWebhookAsync(database.Storage, "t1", "s1", slow.BaseUrl + "hook");
+        await InsertWebhookAsync(database.Storage, "t1", null, fast.BaseUrl + "hook");
+        var (outbox, worker) = StartWorker(database.Storage, options);
+        await using (worker)
+        {
+            const int Count = 24;
+            for (var i = 0; i < Count; i++)
+            {
+                await outbox.PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+            }
+
+            // The slow receiver holds its three slots; the other webhook is not held up behind it.
+            await fast.WaitForAsync(r => r.Count == Count, "every delivery to the fast receiver", TimeSpan.FromSeconds(60));
+            Assert.True(slow.Requests.Count < Count, "the fast receiver finished before the slow one");
+            await slow.WaitForAsync(r => r.Count == Count, "every delivery to the slow receiver", TimeSpan.FromSeconds(120));
+            Assert.InRange(slow.MaxConcurrent, 2, 3);
         }
     }
 
@@ -105,6 +163,22 @@ public sealed class WebhookWorkerTests
         var delivery = Assert.Single(await new WebhookTable(database.Storage).ListDeliveriesAsync(webhook.Id, null, 10, CancellationToken.None));
         Assert.Equal(WebhookDeliveryStatus.Succeeded, delivery.Status);
         Assert.Equal(200, Assert.Single(delivery.AttemptLog).StatusCode);
+    }
+
+    private static async Task InTransactionAsync(DeviceStorage storage, EventOutbox outbox, GatewayEvent gatewayEvent, bool commit, TimeSpan holdFor)
+    {
+        await using var connection = await storage.OpenConnectionAsync();
+        await using var transaction = await storage.BeginTransactionAsync(connection);
+        Assert.True(await outbox.PublishAsync(connection, transaction, gatewayEvent));
+        await Task.Delay(holdFor);
+        if (commit)
+        {
+            await transaction.CommitAsync();
+        }
+        else
+        {
+            await transaction.RollbackAsync();
+        }
     }
 
     internal static (EventOutbox Outbox, WebhookDeliveryWorker Worker) StartWorker(DeviceStorage storage, WebhookOptions options)
