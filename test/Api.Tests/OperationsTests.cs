@@ -82,17 +82,30 @@ public sealed class OperationsTests(SqliteGatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Metrics_are_exported_for_Prometheus_with_http_and_gateway_series()
+    public async Task Metrics_are_exported_for_Prometheus_with_http_session_message_and_webhook_series()
     {
+        using var receiver = new WebhookReceiver();
+        var (session, me) = await gateway.NewPairedSessionAsync();
+        var peer = await gateway.NewPhoneAsync();
+        var hook = (await gateway.Admin.PostJsonOkAsync($"api/sessions/{session}/webhooks", new { url = receiver.Url }, 201))["id"]!.GetValue<string>();
+        await gateway.Admin.PostJsonOkAsync($"api/sessions/{session}/messages", new { to = peer, text = "counted" }, 201);
+        await gateway.Sim.PostOkAsync($"sim/phones/{peer}/send", new { to = me, text = "counted back" });
+        await gateway.Admin.PostJsonOkAsync($"api/webhooks/{hook}/test", null, 202);
+
         using var anonymous = gateway.Client(null);
-        await anonymous.GetAsync("health/live");
         string text = "";
+        string[] series =
+        [
+            "http_server_request_duration_seconds", "waorleans_sessions", "waorleans_messages_sent", "waorleans_messages_received",
+            "waorleans_webhook_deliveries",
+        ];
         await GatewayFixture.WaitUntilAsync(async () =>
         {
             text = await anonymous.GetStringAsync("metrics");
-            return text.Contains("http_server_request_duration", StringComparison.Ordinal) && text.Contains("waorleans_sessions", StringComparison.Ordinal);
-        }, "http and session series in /metrics");
+            return series.All(s => text.Contains(s, StringComparison.Ordinal));
+        }, "every series in /metrics");
         Assert.Contains("status=\"connected\"", text, StringComparison.Ordinal);
+        Assert.Contains("type=\"text\"", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -132,6 +132,10 @@ internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox,
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                if (inserted)
+                {
+                    GatewayMetrics.MessagesReceived.Add(1, new KeyValuePair<string, object?>("type", logged.Record.Type));
+                }
             }
         }
 

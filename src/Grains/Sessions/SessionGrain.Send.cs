@@ -69,6 +69,7 @@ public sealed partial class SessionGrain
             Timestamp = now,
             UpdatedAt = now,
         };
+        GatewayMetrics.MessagesSent.Add(1, new KeyValuePair<string, object?>("type", record.Type));
         var row = new LoggedMessage(record, _tenantId, FromMe: true, Content: null, Attempts: 0);
         if (!await _messages.InsertAsync(row, now, default))
         {

@@ -358,8 +358,10 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             outcome = new AttemptOutcome(_time.GetUtcNow(), null, TimeSpan.Zero, e.GetType().Name + ": " + e.Message);
         }
 
+        GatewayMetrics.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Succeeded ? "succeeded" : "failed"));
         if (!outcome.Succeeded)
         {
+            GatewayMetrics.WebhookFailures.Add(1);
             _logger.AttemptFailed(delivery.DeliveryId, delivery.EventType, delivery.WebhookId, outcome.StatusCode, delivery.Attempts + 1);
         }
 
