@@ -31,17 +31,4 @@ public static class GatewayMetrics
 
     /// <summary>Gets how long webhook attempts take, until the receiver's status line or the timeout.</summary>
     public static Histogram<double> WebhookDuration { get; } = Meter.CreateHistogram<double>("waorleans.webhook.duration", "s", "Webhook attempt duration");
-
-    /// <summary>Counts one webhook attempt and its duration: a 2xx answer succeeded, anything else failed.</summary>
-    internal static void RecordWebhookAttempt(int? statusCode, TimeSpan latency)
-    {
-        var succeeded = statusCode is >= 200 and < 300;
-        WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", succeeded ? "succeeded" : "failed"));
-        if (!succeeded)
-        {
-            WebhookFailures.Add(1);
-        }
-
-        WebhookDuration.Record(latency.TotalSeconds);
-    }
 }

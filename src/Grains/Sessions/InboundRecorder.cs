@@ -140,7 +140,6 @@ internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox,
         }
 
         logger.MessageRecorded(sessionId, logged.Record.MessageId, logged.Record.Type);
-        GatewayMetrics.MessagesReceived.Add(1, new KeyValuePair<string, object?>("type", logged.Record.Type));
     }
 
     private async Task RecordReceiptAsync(ReceiptEvent e, CancellationToken cancellationToken)

@@ -105,7 +105,6 @@ public sealed partial class SessionGrain
 
                 var sent = await client.SendMessageAsync(to, content, new SendOptions { MessageId = id });
                 await CompleteAsync(row, MessageWords.Sent, null, GatewayEventTypes.MessageSent);
-                GatewayMetrics.MessagesSent.Add(1, new KeyValuePair<string, object?>("type", row.Record.Type));
                 GatewayMetrics.SendDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", MessageWords.Sent));
                 return Result(row.Record with { Status = MessageWords.Sent, UpdatedAt = sent.Timestamp }, replayed);
             }

@@ -72,11 +72,11 @@ internal sealed class WebhookSender : IDisposable
         return buffer.ToArray();
     }
 
-    /// <summary>Makes the attempt and counts it in <see cref="GatewayMetrics"/>.</summary>
+    /// <summary>Makes the attempt and records its duration in <see cref="GatewayMetrics"/> (the worker counts outcomes).</summary>
     public async Task<AttemptOutcome> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
         var outcome = await AttemptAsync(delivery, cancellationToken).ConfigureAwait(false);
-        GatewayMetrics.RecordWebhookAttempt(outcome.StatusCode, outcome.Latency);
+        GatewayMetrics.WebhookDuration.Record(outcome.Latency.TotalSeconds);
         return outcome;
     }
 
