@@ -26,11 +26,9 @@ public sealed class BaileysImportInteropTests(SqliteGatewayFixture gateway, Inte
             await baileys.WaitForAsync("message");
         }
 
-        // The old gateway is stopped; its folder goes to a new session as the script sends it.
+        // The old gateway is stopped; the script users run moves its folder into a new session.
         var session = await GatewayFixture.NewSessionAsync(gateway.Admin);
-        var files = Directory.EnumerateFiles(auth, "*.json").ToDictionary(f => Path.GetFileName(f)!, f => JsonNode.Parse(File.ReadAllText(f)));
-        Assert.Contains("creds.json", files.Keys);
-        var imported = await gateway.Admin.PostJsonOkAsync($"api/sessions/{session}/import/baileys", new { files });
+        var imported = await RunImportScriptAsync(auth, session);
         Assert.StartsWith(linked, imported["meJid"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var connecting = await gateway.Admin.PostJsonOkAsync($"api/sessions/{session}/connect", new { });
@@ -62,12 +60,32 @@ public sealed class BaileysImportInteropTests(SqliteGatewayFixture gateway, Inte
             "the gateway's answer in the phone's inbox");
 
         // Importing over a linked, online session is refused and changes nothing.
+        var files = Directory.EnumerateFiles(auth, "*.json").ToDictionary(f => Path.GetFileName(f)!, f => JsonNode.Parse(File.ReadAllText(f)));
         using var again = await gateway.Admin.PostAsJsonAsync($"api/sessions/{session}/import/baileys", new { files });
         await again.AssertErrorAsync(409, "session_already_paired");
         var after = await gateway.Admin.GetJsonOkAsync($"api/sessions/{session}");
         Assert.Equal("connected", after["status"]!.GetValue<string>());
         Assert.Equal(imported["meJid"]!.GetValue<string>(), after["meJid"]!.GetValue<string>());
         Directory.Delete(auth, recursive: true);
+    }
+
+    /// <summary>Runs <c>deploy/import-baileys.sh</c> against the gateway with the admin key; returns the session status it prints.</summary>
+    private async Task<JsonNode> RunImportScriptAsync(string auth, string session)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(RepoRoot.Path, "deploy", "import-baileys.sh"), auth, session])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["WAORLEANS_URL"] = gateway.Gateway.BaseUri.ToString();
+        start.Environment["WAORLEANS_KEY"] = gateway.AdminKey;
+        using var script = System.Diagnostics.Process.Start(start)!;
+        var output = script.StandardOutput.ReadToEndAsync();
+        var errors = script.StandardError.ReadToEndAsync();
+        await script.WaitForExitAsync().WaitAsync(GatewayFixture.WaitTimeout);
+        Assert.True(script.ExitCode == 0, $"import-baileys.sh exited {script.ExitCode}: {await errors} {await output}");
+        return JsonNode.Parse(await output)!;
     }
 }
 
