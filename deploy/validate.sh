@@ -47,7 +47,7 @@ else
 fi
 
 step "shellcheck"
-shellcheck -S warning cluster.sh healthcheck.sh validate.sh ../test/postgres.sh
+shellcheck -S warning cluster.sh healthcheck.sh import-baileys.sh validate.sh ../test/postgres.sh
 
 step "Dockerfile COPY sources exist"
 missing=0

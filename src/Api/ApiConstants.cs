@@ -22,6 +22,12 @@ public static class ApiConstants
     /// </summary>
     public const long MediaBodyLimit = 24L * 1024 * 1024;
 
+    /// <summary>
+    /// The body limit of the Baileys auth folder import: a busy account's folder (thousands of
+    /// small session and prekey files) stays well under it, and the session grain refuses more.
+    /// </summary>
+    public const long ImportBodyLimit = 32L * 1024 * 1024;
+
     /// <summary>The body limit of every other route: 1 MiB holds a broadcast to ten thousand numbers with names.</summary>
     public const long DefaultBodyLimit = 1024L * 1024;
 

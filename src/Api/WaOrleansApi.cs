@@ -70,6 +70,7 @@ public static class WaOrleansApi
         api.MapTenantEndpoints();
         api.MapKeyEndpoints();
         api.MapSessionEndpoints();
+        api.MapImportEndpoints();
         api.MapMessageEndpoints();
         api.MapBroadcastEndpoints();
         api.MapContactEndpoints();

@@ -101,4 +101,13 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>Gets the address of the silo hosting this activation, for operators and failover tests.</summary>
     [Alias("GetSiloAsync"), AlwaysInterleave]
     Task<string> GetSiloAsync();
+
+    /// <summary>
+    /// Loads a Baileys <c>useMultiFileAuthState</c> folder (file name → JSON text: <c>creds.json</c>
+    /// and the key files) as this session's credentials and Signal state, so the device a
+    /// Baileys-based gateway linked logs in here without a new QR scan. Connect afterwards.
+    /// </summary>
+    /// <exception cref="GatewayException">The session holds credentials or is online (<c>Conflict</c>), a bad name or file (<c>Invalid</c>, field <c>files["name"]</c>), no such session (<c>NotFound</c>).</exception>
+    [Alias("ImportBaileysAuthAsync")]
+    Task<SessionStatus> ImportBaileysAuthAsync(IReadOnlyDictionary<string, string> files);
 }

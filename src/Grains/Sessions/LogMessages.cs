@@ -18,6 +18,7 @@ internal static class SessionEventIds
     public const int Deleted = 2011;
     public const int HandingOver = 2012;
     public const int ReclaimingAfterReplaced = 2013;
+    public const int Imported = 2014;
 }
 
 /// <summary>The session log lines. They name session ids, epochs, states and reasons; never QR strings, keys or message text.</summary>
@@ -55,6 +56,9 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = SessionEventIds.Deleted, Level = LogLevel.Information, Message = "Session {GrainKey} deleted with its messages")]
     public static partial void Deleted(this ILogger logger, string grainKey);
+
+    [LoggerMessage(EventId = SessionEventIds.Imported, Level = LogLevel.Information, Message = "Session {GrainKey} imported a Baileys auth folder of {Files} files for {MeJid}")]
+    public static partial void ImportedBaileysAuth(this ILogger logger, string grainKey, int files, string? meJid);
 
     [LoggerMessage(EventId = SessionEventIds.HandingOver, Level = LogLevel.Information, Message = "Shutting down: handing {Count} sessions over to the {Silos} other silos")]
     public static partial void HandingOver(this ILogger logger, int count, int silos);

@@ -93,4 +93,10 @@ internal static class SessionConstants
 
     /// <summary>How many number checks a session remembers: a bound on memory for a session that messages many numbers.</summary>
     public const int NumberCacheCapacity = 10_000;
+
+    /// <summary>The most files a Baileys auth folder import may carry: a busy account has a few thousand sessions and prekeys; more is not an auth folder.</summary>
+    public const int MaxImportFiles = 20_000;
+
+    /// <summary>The most bytes (UTF-8) a Baileys auth folder import may carry in all; matches the API's body limit for the route.</summary>
+    public const long MaxImportBytes = 32L * 1024 * 1024;
 }

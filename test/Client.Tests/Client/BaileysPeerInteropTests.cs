@@ -27,7 +27,7 @@ public sealed class BaileysPeerInteropTests(InteropHarness harness) : IAsyncLife
     public async Task Every_content_type_goes_both_ways_one_to_one()
     {
         var (client, events, _) = await _sim.PairByQrAsync(Me);
-        await using var baileys = await BaileysPeer.LinkAsync(harness, _sim, Them);
+        await using var baileys = await BaileysPeer.LinkAsync(harness, _sim.Server, _sim.Sim, Them);
         var them = new Jid(Them, JidServer.PhoneNumber);
         var meJid = Me + "@s.whatsapp.net";
 
@@ -101,7 +101,7 @@ public sealed class BaileysPeerInteropTests(InteropHarness harness) : IAsyncLife
     public async Task Poll_votes_built_by_each_side_decrypt_on_the_other()
     {
         var (client, events, _) = await _sim.PairByQrAsync(Me);
-        await using var baileys = await BaileysPeer.LinkAsync(harness, _sim, Them);
+        await using var baileys = await BaileysPeer.LinkAsync(harness, _sim.Server, _sim.Sim, Them);
         var them = new Jid(Them, JidServer.PhoneNumber);
         var meJid = Me + "@s.whatsapp.net";
 
@@ -132,7 +132,7 @@ public sealed class BaileysPeerInteropTests(InteropHarness harness) : IAsyncLife
     {
         string auth;
         await _sim.Sim.CreatePhoneAsync(Phone);
-        await using (var baileys = await BaileysPeer.LinkAsync(harness, _sim, Them))
+        await using (var baileys = await BaileysPeer.LinkAsync(harness, _sim.Server, _sim.Sim, Them))
         {
             auth = baileys.Auth;
 
@@ -167,7 +167,7 @@ public sealed class BaileysPeerInteropTests(InteropHarness harness) : IAsyncLife
     public async Task Text_goes_both_ways_in_a_group_with_a_simulated_phone()
     {
         var (client, events, _) = await _sim.PairByQrAsync(Me);
-        await using var baileys = await BaileysPeer.LinkAsync(harness, _sim, Them);
+        await using var baileys = await BaileysPeer.LinkAsync(harness, _sim.Server, _sim.Sim, Them);
         await _sim.Sim.CreatePhoneAsync(Phone);
         var created = await _sim.Sim.PostOkAsync("sim/groups", new { subject = "Mixed", creator = Phone, participants = new[] { Me, Them } }, 201);
         var group = created!["jid"]!.GetValue<string>();

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using WaOrleans.Protocol.Tests.Support;
 using WaOrleans.Simulator;
+using WaOrleans.Simulator.Tests.Support;
 
 namespace WaOrleans.Client.Tests.Support;
 
@@ -24,15 +25,17 @@ public sealed class BaileysPeer : IAsyncDisposable
     public string Auth { get; }
 
     /// <summary>Starts a Baileys socket and links it to <paramref name="phone"/> (created on the simulator) by QR.</summary>
-    public static async Task<BaileysPeer> LinkAsync(InteropHarness harness, SimHarness sim, string phone)
+    /// <remarks>Takes the server and its control client rather than a test project's harness, so the API tests share it.</remarks>
+    public static async Task<BaileysPeer> LinkAsync(InteropHarness harness, WaSimServer server, SimClient sim, string phone)
     {
         ArgumentNullException.ThrowIfNull(harness);
+        ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(sim);
-        await sim.Sim.CreatePhoneAsync(phone);
-        var started = await harness.CallAsync("peer.start", new { url = sim.Server.WebSocketUri.ToString() });
+        await sim.CreatePhoneAsync(phone);
+        var started = await harness.CallAsync("peer.start", new { url = server.WebSocketUri.ToString() });
         var peer = new BaileysPeer(harness, started!["id"]!.GetValue<long>(), started["auth"]!.GetValue<string>());
         var qr = await peer.WaitForAsync("qr");
-        await sim.Sim.PostOkAsync($"sim/phones/{phone}/scan", new { qr = qr["qr"]!.GetValue<string>() });
+        await sim.PostOkAsync($"sim/phones/{phone}/scan", new { qr = qr["qr"]!.GetValue<string>() });
         await peer.WaitForAsync("open");
         return peer;
     }
