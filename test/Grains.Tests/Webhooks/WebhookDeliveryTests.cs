@@ -216,7 +216,8 @@ public sealed class WebhookDeliveryTests(ITestOutputHelper output)
         await harness.Directory.UpdateAsync("t1", webhook.Id, new WebhookPatch { Enabled = true });
         await Task.Delay(harness.Options.PollInterval * 3);
         Assert.Empty(harness.Receiver.Requests);
-        Assert.Equal(WebhookDeliveryStatus.Pending, (await harness.Directory.RedeliverAsync("t1", webhook.Id, queued.Id)).Status);
+        // The local worker is woken at once, so the answer may already report the new attempt's success.
+        Assert.Contains((await harness.Directory.RedeliverAsync("t1", webhook.Id, queued.Id)).Status, new[] { WebhookDeliveryStatus.Pending, WebhookDeliveryStatus.Succeeded });
         Assert.Equal(queued.Id, Assert.Single(await harness.Receiver.WaitForAsync(r => r.Count >= 1, "the redelivery")).DeliveryId);
         var delivered = Assert.Single(await harness.WaitForDeliveriesAsync(webhook.Id, d => d.Single().Status == WebhookDeliveryStatus.Succeeded, "success"));
         Assert.Equal(delivered.Attempts, delivered.AttemptLog.Count);
