@@ -26,7 +26,9 @@ public static class SiloBuilderExtensions
     /// <summary>
     /// Adds the session grains as <see cref="AddWaSessions(ISiloBuilder, DeviceStorage, WaClientOptions)"/>
     /// does, with the daily limits that apply where neither a session nor its tenant sets one.
-    /// Broadcast jobs left running by a stopped silo are resumed when a silo starts.
+    /// Broadcast jobs left running by a stopped silo are resumed when a silo starts. A database
+    /// failure in any grain call reaches the caller as <see cref="GatewayException"/>
+    /// <c>storage_unavailable</c> (<see cref="GatewayErrorKind.Unavailable"/>, HTTP 503).
     /// </summary>
     public static ISiloBuilder AddWaSessions(this ISiloBuilder silo, DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits)
     {
@@ -37,6 +39,7 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton(storage);
         silo.Services.AddSingleton(clientOptions);
         silo.Services.AddSingleton(limits);
+        silo.AddIncomingGrainCallFilter<StorageErrorFilter>();
         silo.AddWaWebhooks();
         silo.Services.AddSingleton<SessionResumer>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionResumer>());

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Messages;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Protocol.Client;
@@ -70,8 +71,19 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     {
         _table = new SessionTable(_storage, TimeProvider.System);
         _store = _storage.ForSession(SessionId);
+        SessionRow? row;
+        try
+        {
+            row = await _table.LoadAsync(SessionId, cancellationToken);
+        }
+        catch (Exception e) when (StorageErrorFilter.FromDatabase(e) is not null)
+        {
+            // An activation failure does not pass the call filter: say it the same way here.
+            _logger.ActivationStorageFailed(e, SessionId, e.GetType().Name);
+            throw StorageErrorFilter.Unavailable();
+        }
+
         _eventLoop = ApplyEventsAsync(_deactivating.Token);
-        var row = await _table.LoadAsync(SessionId, cancellationToken);
         _exists = row is not null;
         _status = row?.ToStatus(SessionId) ?? new SessionStatus { SessionId = SessionId, State = SessionState.Created };
         _tenantId = _status.TenantId;
