@@ -76,7 +76,7 @@ builder.UseOrleans(silo =>
         silo.UsePostgresCluster(connectionString, settings.Cluster);
     }
 
-    silo.AddWaSessions(storage, clientOptions);
+    silo.AddWaSessions(storage, clientOptions, settings.Limits);
     if (settings.OrleansDashboard)
     {
         silo.AddWaOrleansDashboard();

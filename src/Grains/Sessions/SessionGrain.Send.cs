@@ -101,6 +101,7 @@ public sealed partial class SessionGrain
                     await _messages.SaveAttemptAsync(SessionId, id, content.ToByteArray(), DateTimeOffset.UtcNow, default);
                 }
 
+                await PaceAsync();
                 var sent = await client.SendMessageAsync(to, content, new SendOptions { MessageId = id });
                 await CompleteAsync(row, MessageWords.Sent, null, GatewayEventTypes.MessageSent);
                 return Result(row.Record with { Status = MessageWords.Sent, UpdatedAt = sent.Timestamp }, replayed);
@@ -127,6 +128,27 @@ public sealed partial class SessionGrain
         failure ??= "the send did not complete";
         await CompleteAsync(row, MessageWords.Failed, failure, GatewayEventTypes.MessageFailed);
         return Result(row.Record with { Status = MessageWords.Failed, Reason = failure }, replayed);
+    }
+
+    /// <summary>
+    /// Waits for this session's next send slot (<see cref="SessionLimits.MinSendInterval"/> after the
+    /// previous one). The slot is taken before waiting, so sends that interleave queue up in order.
+    /// </summary>
+    private async Task PaceAsync()
+    {
+        var interval = _limits.MinSendInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var slot = _nextSendSlot > now ? _nextSendSlot : now;
+        _nextSendSlot = slot + interval;
+        if (slot > now)
+        {
+            await Task.Delay(slot - now);
+        }
     }
 
     /// <summary>Finds the logged messages a reply quotes and a reaction is for; a reply to a message the log lacks is the caller's mistake.</summary>

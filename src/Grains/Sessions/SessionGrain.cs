@@ -28,6 +28,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private readonly DeviceStorage _storage;
     private readonly WaClientOptions _clientOptions;
     private readonly SessionLimits _limits;
+    private DateTimeOffset _nextSendSlot;
     private readonly EventOutbox _outbox;
     private readonly MessageTable _messages;
     private readonly ILogger _logger;
