@@ -4,6 +4,7 @@ using WaOrleans.Api;
 using WaOrleans.Api.Dashboard;
 using WaOrleans.Api.Operations;
 using WaOrleans.Grains.Hosting;
+using WaOrleans.Grains.Sessions;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
 using WaOrleans.Grains.Storage.Sqlite;
@@ -83,6 +84,7 @@ builder.UseOrleans(silo =>
     }
 
     silo.Services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
+    silo.Services.Configure<MediaOptions>(builder.Configuration.GetSection(MediaOptions.Section));
 });
 builder.Services.AddWaOrleansApi();
 

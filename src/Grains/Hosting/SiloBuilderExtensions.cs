@@ -28,7 +28,9 @@ public static class SiloBuilderExtensions
     /// does, with the daily limits that apply where neither a session nor its tenant sets one.
     /// Broadcast jobs left running by a stopped silo are resumed when a silo starts. A database
     /// failure in any grain call reaches the caller as <see cref="GatewayException"/>
-    /// <c>storage_unavailable</c> (<see cref="GatewayErrorKind.Unavailable"/>, HTTP 503).
+    /// <c>storage_unavailable</c> (<see cref="GatewayErrorKind.Unavailable"/>, HTTP 503). The media
+    /// URL policy is the <see cref="MediaOptions"/> configured with <c>Services.Configure&lt;MediaOptions&gt;</c>
+    /// (the silo binds <see cref="MediaOptions.Section"/>); the default refuses private URLs.
     /// </summary>
     public static ISiloBuilder AddWaSessions(this ISiloBuilder silo, DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits)
     {
@@ -39,6 +41,7 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton(storage);
         silo.Services.AddSingleton(clientOptions);
         silo.Services.AddSingleton(limits);
+        silo.Services.AddOptions<MediaOptions>();
         silo.AddIncomingGrainCallFilter<StorageErrorFilter>();
         silo.AddWaWebhooks();
         silo.Services.AddSingleton<SessionResumer>();

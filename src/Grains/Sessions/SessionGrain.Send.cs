@@ -48,7 +48,7 @@ public sealed partial class SessionGrain
         await EnsureOnWhatsAppAsync(client, to);
         await EnforceDailyLimitsAsync();
         // Fetched before the row exists: a URL that cannot be read is the caller's error, not a failed message.
-        var media = MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, default) : null;
+        var media = MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, _media.AllowPrivateUrls, default) : null;
         var now = DateTimeOffset.UtcNow;
         var record = new MessageRecord
         {
@@ -94,7 +94,7 @@ public sealed partial class SessionGrain
             {
                 if (content is null)
                 {
-                    media ??= MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, default) : null;
+                    media ??= MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, _media.AllowPrivateUrls, default) : null;
                     var me = client.Credentials?.Me ?? throw new GatewayException(GatewayErrorKind.Conflict, "session_not_connected", $"session {SessionId} is not paired");
                     content = await MessageComposer.BuildAsync(client, request, to, media, references.Quoted, references.Target, me, mentions, default);
                     // Stored before it leaves: a resend after a crash sends these very bytes (same media key, same upload).

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using WaOrleans.Grains.Events;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Messages;
@@ -28,6 +29,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private readonly DeviceStorage _storage;
     private readonly WaClientOptions _clientOptions;
     private readonly SessionLimits _limits;
+    private readonly MediaOptions _media;
     private DateTimeOffset _nextSendSlot;
     private readonly EventOutbox _outbox;
     private readonly MessageTable _messages;
@@ -54,12 +56,13 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private long _epoch;
 
     /// <summary>Creates the grain with the shared storage, the client options and the limits of this silo.</summary>
-    public SessionGrain(DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits, EventOutbox outbox, ILoggerFactory loggerFactory)
+    public SessionGrain(DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits, IOptions<MediaOptions> media, EventOutbox outbox, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _storage = storage;
         _clientOptions = clientOptions with { Logger = loggerFactory.CreateLogger<WaClient>() };
         _limits = limits;
+        _media = media.Value;
         _outbox = outbox;
         _messages = new MessageTable(storage);
         _logger = loggerFactory.CreateLogger<SessionGrain>();

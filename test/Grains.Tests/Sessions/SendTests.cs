@@ -267,6 +267,24 @@ public sealed class SendTests
     }
 
     [Fact]
+    public async Task A_media_url_on_the_operators_own_network_is_refused_unless_allowed()
+    {
+        await using var harness = await GatewayHarness.StartAsync(allowPrivateMediaUrls: false);
+        var sessionId = "media-policy-" + Guid.NewGuid().ToString("N");
+        var session = await harness.PairSessionAsync(sessionId, Me);
+        await harness.Sim.CreatePhoneAsync(Peer);
+        foreach (var url in new[] { "http://127.0.0.1:9/a.png", "http://localhost:9/a.png", "http://169.254.169.254/latest/meta-data", "http://10.1.2.3/a.png", "http://[::1]:9/a.png" })
+        {
+            var refused = await Assert.ThrowsAsync<GatewayException>(() => SendAsync(session, new MessageContent { Kind = MessageKind.Image, Media = new MediaSource { Url = url } }));
+            Assert.Equal((GatewayErrorKind.Invalid, "media_url_not_allowed", "content.media.url"), (refused.Kind, refused.Code, refused.Field));
+        }
+
+        // Refused before anything is logged or sent.
+        var page = await harness.Grains.GetGrain<IMessageLogGrain>(0).QueryAsync(sessionId, new MessageQuery { Direction = "out", Limit = 10 });
+        Assert.Empty(page.Items);
+    }
+
+    [Fact]
     public void The_limits_bind_from_configuration_with_pacing_on_by_default()
     {
         Assert.Equal(TimeSpan.FromMilliseconds(20), new SessionLimits().MinSendInterval);
