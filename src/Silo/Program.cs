@@ -85,6 +85,7 @@ builder.UseOrleans(silo =>
 
     silo.Services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
     silo.Services.Configure<MediaOptions>(builder.Configuration.GetSection(MediaOptions.Section));
+    silo.Services.Configure<RetentionOptions>(builder.Configuration.GetSection(RetentionOptions.Section));
 });
 builder.Services.AddWaOrleansApi();
 

@@ -30,7 +30,8 @@ public static class SiloBuilderExtensions
     /// failure in any grain call reaches the caller as <see cref="GatewayException"/>
     /// <c>storage_unavailable</c> (<see cref="GatewayErrorKind.Unavailable"/>, HTTP 503). The media
     /// URL policy is the <see cref="MediaOptions"/> configured with <c>Services.Configure&lt;MediaOptions&gt;</c>
-    /// (the silo binds <see cref="MediaOptions.Section"/>); the default refuses private URLs.
+    /// (the silo binds <see cref="MediaOptions.Section"/>); the default refuses private URLs. Old
+    /// events and webhook deliveries are deleted as <see cref="RetentionOptions"/> says.
     /// </summary>
     public static ISiloBuilder AddWaSessions(this ISiloBuilder silo, DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits)
     {
@@ -50,6 +51,9 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BroadcastResumer>());
         silo.Services.AddSingleton<SessionFailoverSupervisor>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionFailoverSupervisor>());
+        silo.Services.AddOptions<RetentionOptions>();
+        silo.Services.AddSingleton<RetentionSweeper>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RetentionSweeper>());
         silo.Services.AddSingleton<SessionHandover>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionHandover>());
         return silo;
