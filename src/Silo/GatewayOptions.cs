@@ -1,3 +1,4 @@
+using WaOrleans.Grains.Sessions;
 using WaOrleans.Grains.Webhooks;
 
 namespace WaOrleans.Silo;
@@ -24,6 +25,12 @@ public sealed class GatewayOptions
     /// section into the <see cref="WebhookOptions"/> its grains read.
     /// </summary>
     public WebhookOptions Webhooks { get; init; } = new();
+
+    /// <summary>
+    /// Gets the session limits (<c>WaOrleans:Limits</c>: <c>DefaultSessionDailyLimit</c>,
+    /// <c>MinSendInterval</c>) the session grains enforce.
+    /// </summary>
+    public SessionLimits Limits { get; init; } = new();
 
     /// <summary>Gets the HTTP settings of the REST API.</summary>
     public HttpOptions Http { get; init; } = new();

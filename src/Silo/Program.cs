@@ -4,6 +4,7 @@ using WaOrleans.Api;
 using WaOrleans.Api.Dashboard;
 using WaOrleans.Api.Operations;
 using WaOrleans.Grains.Hosting;
+using WaOrleans.Grains.Sessions;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Postgres;
 using WaOrleans.Grains.Storage.Sqlite;
@@ -76,13 +77,15 @@ builder.UseOrleans(silo =>
         silo.UsePostgresCluster(connectionString, settings.Cluster);
     }
 
-    silo.AddWaSessions(storage, clientOptions);
+    silo.AddWaSessions(storage, clientOptions, settings.Limits);
     if (settings.OrleansDashboard)
     {
         silo.AddWaOrleansDashboard();
     }
 
     silo.Services.Configure<WebhookOptions>(builder.Configuration.GetSection(WebhookOptions.Section));
+    silo.Services.Configure<MediaOptions>(builder.Configuration.GetSection(MediaOptions.Section));
+    silo.Services.Configure<RetentionOptions>(builder.Configuration.GetSection(RetentionOptions.Section));
 });
 builder.Services.AddWaOrleansApi();
 

@@ -26,7 +26,12 @@ public static class SiloBuilderExtensions
     /// <summary>
     /// Adds the session grains as <see cref="AddWaSessions(ISiloBuilder, DeviceStorage, WaClientOptions)"/>
     /// does, with the daily limits that apply where neither a session nor its tenant sets one.
-    /// Broadcast jobs left running by a stopped silo are resumed when a silo starts.
+    /// Broadcast jobs left running by a stopped silo are resumed when a silo starts. A database
+    /// failure in any grain call reaches the caller as <see cref="GatewayException"/>
+    /// <c>storage_unavailable</c> (<see cref="GatewayErrorKind.Unavailable"/>, HTTP 503). The media
+    /// URL policy is the <see cref="MediaOptions"/> configured with <c>Services.Configure&lt;MediaOptions&gt;</c>
+    /// (the silo binds <see cref="MediaOptions.Section"/>); the default refuses private URLs. Old
+    /// events and webhook deliveries are deleted as <see cref="RetentionOptions"/> says.
     /// </summary>
     public static ISiloBuilder AddWaSessions(this ISiloBuilder silo, DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits)
     {
@@ -37,6 +42,8 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton(storage);
         silo.Services.AddSingleton(clientOptions);
         silo.Services.AddSingleton(limits);
+        silo.Services.AddOptions<MediaOptions>();
+        silo.AddIncomingGrainCallFilter<StorageErrorFilter>();
         silo.AddWaWebhooks();
         silo.Services.AddSingleton<SessionResumer>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionResumer>());
@@ -44,6 +51,9 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BroadcastResumer>());
         silo.Services.AddSingleton<SessionFailoverSupervisor>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionFailoverSupervisor>());
+        silo.Services.AddOptions<RetentionOptions>();
+        silo.Services.AddSingleton<RetentionSweeper>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RetentionSweeper>());
         silo.Services.AddSingleton<SessionHandover>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionHandover>());
         return silo;

@@ -19,6 +19,7 @@ internal static class SessionEventIds
     public const int HandingOver = 2012;
     public const int ReclaimingAfterReplaced = 2013;
     public const int Imported = 2014;
+    public const int ActivationStorageFailed = 2015;
 }
 
 /// <summary>The session log lines. They name session ids, epochs, states and reasons; never QR strings, keys or message text.</summary>
@@ -65,4 +66,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = SessionEventIds.ReclaimingAfterReplaced, Level = LogLevel.Warning, Message = "Session {GrainKey} was replaced (440) but still owns epoch {Epoch}: the other connection was stale; reconnecting (reclaim {Count})")]
     public static partial void ReclaimingAfterReplaced(this ILogger logger, string grainKey, long epoch, int count);
+
+    [LoggerMessage(EventId = SessionEventIds.ActivationStorageFailed, Level = LogLevel.Error, Message = "Session {GrainKey} could not load its row ({ErrorType}); the caller gets storage_unavailable")]
+    public static partial void ActivationStorageFailed(this ILogger logger, Exception exception, string grainKey, string errorType);
 }

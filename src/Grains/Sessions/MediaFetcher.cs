@@ -15,13 +15,19 @@ internal sealed record FetchedMedia(byte[] Data, string MimeType, string? FileNa
 /// </summary>
 internal static class MediaFetcher
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = true })
-    {
-        Timeout = SessionConstants.MediaDownloadTimeout,
-    };
+    /// <summary>Downloads to public addresses only, checked at every connection (redirects included).</summary>
+    private static readonly HttpClient PublicOnly = CreateClient(allowPrivate: false);
+
+    /// <summary>Downloads anywhere, for operators that allow private media URLs.</summary>
+    private static readonly HttpClient Anywhere = CreateClient(allowPrivate: true);
 
     /// <summary>Gets the media of <paramref name="kind"/> from <paramref name="source"/>.</summary>
-    public static async Task<FetchedMedia> FetchAsync(MediaSource source, MessageKind kind, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A URL whose host is, or resolves to, a private, loopback or link-local address is refused
+    /// (<c>media_url_not_allowed</c>) unless <paramref name="allowPrivate"/>
+    /// (<see cref="MediaOptions.AllowPrivateUrls"/>).
+    /// </remarks>
+    public static async Task<FetchedMedia> FetchAsync(MediaSource source, MessageKind kind, bool allowPrivate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         byte[] data;
@@ -38,7 +44,8 @@ internal static class MediaFetcher
                 throw Invalid("invalid_media_url", "content.media.url", $"'{url}' is not an absolute http(s) URL");
             }
 
-            (data, contentType) = await DownloadAsync(uri, cancellationToken).ConfigureAwait(false);
+            await PrivateTargetGuard.CheckAsync(uri, allowPrivate, "media_url", "content.media.url", "media URLs", cancellationToken).ConfigureAwait(false);
+            (data, contentType) = await DownloadAsync(allowPrivate ? Anywhere : PublicOnly, uri, cancellationToken).ConfigureAwait(false);
             fileName ??= Path.GetFileName(uri.AbsolutePath) is { Length: > 0 } name ? Uri.UnescapeDataString(name) : null;
         }
         else
@@ -103,11 +110,22 @@ internal static class MediaFetcher
         _ => "application/octet-stream",
     };
 
-    private static async Task<(byte[] Data, string? ContentType)> DownloadAsync(Uri uri, CancellationToken cancellationToken)
+    private static HttpClient CreateClient(bool allowPrivate) =>
+        new(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AllowAutoRedirect = true,
+            ConnectCallback = (context, cancellationToken) => PrivateTargetGuard.ConnectAsync(context, allowPrivate, cancellationToken),
+        })
+        {
+            Timeout = SessionConstants.MediaDownloadTimeout,
+        };
+
+    private static async Task<(byte[] Data, string? ContentType)> DownloadAsync(HttpClient http, Uri uri, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await Http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 throw Unprocessable($"downloading the media from {uri.Host} answered {(int)response.StatusCode}");

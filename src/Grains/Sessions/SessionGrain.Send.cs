@@ -48,7 +48,7 @@ public sealed partial class SessionGrain
         await EnsureOnWhatsAppAsync(client, to);
         await EnforceDailyLimitsAsync();
         // Fetched before the row exists: a URL that cannot be read is the caller's error, not a failed message.
-        var media = MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, default) : null;
+        var media = MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, _media.AllowPrivateUrls, default) : null;
         var now = DateTimeOffset.UtcNow;
         var record = new MessageRecord
         {
@@ -96,13 +96,14 @@ public sealed partial class SessionGrain
             {
                 if (content is null)
                 {
-                    media ??= MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, default) : null;
+                    media ??= MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, _media.AllowPrivateUrls, default) : null;
                     var me = client.Credentials?.Me ?? throw new GatewayException(GatewayErrorKind.Conflict, "session_not_connected", $"session {SessionId} is not paired");
                     content = await MessageComposer.BuildAsync(client, request, to, media, references.Quoted, references.Target, me, mentions, default);
                     // Stored before it leaves: a resend after a crash sends these very bytes (same media key, same upload).
                     await _messages.SaveAttemptAsync(SessionId, id, content.ToByteArray(), DateTimeOffset.UtcNow, default);
                 }
 
+                await PaceAsync();
                 var sent = await client.SendMessageAsync(to, content, new SendOptions { MessageId = id });
                 await CompleteAsync(row, MessageWords.Sent, null, GatewayEventTypes.MessageSent);
                 GatewayMetrics.SendDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", MessageWords.Sent));
@@ -131,6 +132,27 @@ public sealed partial class SessionGrain
         await CompleteAsync(row, MessageWords.Failed, failure, GatewayEventTypes.MessageFailed);
         GatewayMetrics.SendDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", MessageWords.Failed));
         return Result(row.Record with { Status = MessageWords.Failed, Reason = failure }, replayed);
+    }
+
+    /// <summary>
+    /// Waits for this session's next send slot (<see cref="SessionLimits.MinSendInterval"/> after the
+    /// previous one). The slot is taken before waiting, so sends that interleave queue up in order.
+    /// </summary>
+    private async Task PaceAsync()
+    {
+        var interval = _limits.MinSendInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var slot = _nextSendSlot > now ? _nextSendSlot : now;
+        _nextSendSlot = slot + interval;
+        if (slot > now)
+        {
+            await Task.Delay(slot - now);
+        }
     }
 
     /// <summary>Finds the logged messages a reply quotes and a reaction is for; a reply to a message the log lacks is the caller's mistake.</summary>

@@ -1,7 +1,9 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Messages;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Protocol.Client;
@@ -27,6 +29,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private readonly DeviceStorage _storage;
     private readonly WaClientOptions _clientOptions;
     private readonly SessionLimits _limits;
+    private readonly MediaOptions _media;
+    private DateTimeOffset _nextSendSlot;
     private readonly EventOutbox _outbox;
     private readonly MessageTable _messages;
     private readonly ILogger _logger;
@@ -52,12 +56,13 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private long _epoch;
 
     /// <summary>Creates the grain with the shared storage, the client options and the limits of this silo.</summary>
-    public SessionGrain(DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits, EventOutbox outbox, ILoggerFactory loggerFactory)
+    public SessionGrain(DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits, IOptions<MediaOptions> media, EventOutbox outbox, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _storage = storage;
         _clientOptions = clientOptions with { Logger = loggerFactory.CreateLogger<WaClient>() };
         _limits = limits;
+        _media = media.Value;
         _outbox = outbox;
         _messages = new MessageTable(storage);
         _logger = loggerFactory.CreateLogger<SessionGrain>();
@@ -70,8 +75,19 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     {
         _table = new SessionTable(_storage, TimeProvider.System);
         _store = _storage.ForSession(SessionId);
+        SessionRow? row;
+        try
+        {
+            row = await _table.LoadAsync(SessionId, cancellationToken);
+        }
+        catch (Exception e) when (StorageErrorFilter.FromDatabase(e) is not null)
+        {
+            // An activation failure does not pass the call filter: say it the same way here.
+            _logger.ActivationStorageFailed(e, SessionId, e.GetType().Name);
+            throw StorageErrorFilter.Unavailable();
+        }
+
         _eventLoop = ApplyEventsAsync(_deactivating.Token);
-        var row = await _table.LoadAsync(SessionId, cancellationToken);
         _exists = row is not null;
         _status = row?.ToStatus(SessionId) ?? new SessionStatus { SessionId = SessionId, State = SessionState.Created };
         _tenantId = _status.TenantId;

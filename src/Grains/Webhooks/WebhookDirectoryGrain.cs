@@ -51,7 +51,7 @@ public sealed class WebhookDirectoryGrain : Grain, IWebhookDirectoryGrain
         var url = WebhookValidation.ParseUrl(spec.Url);
         var events = WebhookEventFilter.Normalize(spec.Events);
         var secret = WebhookValidation.SecretOrGenerate(spec.Secret);
-        await WebhookTargetGuard.CheckAsync(url, _options.AllowPrivateTargets, CancellationToken.None).ConfigureAwait(true);
+        await PrivateTargetGuard.CheckAsync(url, _options.AllowPrivateTargets, "webhook_target", "url", "webhook targets", CancellationToken.None).ConfigureAwait(true);
 
         var now = _time.GetUtcNow();
         var row = new WebhookRow
@@ -97,7 +97,7 @@ public sealed class WebhookDirectoryGrain : Grain, IWebhookDirectoryGrain
         if (patch.Url is not null)
         {
             var url = WebhookValidation.ParseUrl(patch.Url);
-            await WebhookTargetGuard.CheckAsync(url, _options.AllowPrivateTargets, CancellationToken.None).ConfigureAwait(true);
+            await PrivateTargetGuard.CheckAsync(url, _options.AllowPrivateTargets, "webhook_target", "url", "webhook targets", CancellationToken.None).ConfigureAwait(true);
             changed = changed with { Url = patch.Url, UrlNormalized = WebhookValidation.Normalize(url) };
         }
 

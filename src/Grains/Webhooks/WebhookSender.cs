@@ -11,7 +11,7 @@ namespace WaOrleans.Grains.Webhooks;
 /// <summary>
 /// Makes one HTTP attempt of a delivery: builds the body, signs it, POSTs it within the timeout and
 /// reports status, latency and the start of the answer. It never throws for the receiver's
-/// failures; they are outcomes. Connections go only to addresses <see cref="WebhookTargetGuard"/>
+/// failures; they are outcomes. Connections go only to addresses <see cref="PrivateTargetGuard"/>
 /// allows, checked at every connect, and redirects are not followed.
 /// </summary>
 internal sealed class WebhookSender : IDisposable
@@ -146,39 +146,6 @@ internal sealed class WebhookSender : IDisposable
     private static string Describe(HttpRequestException e) =>
         e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
 
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var addresses = await WebhookTargetGuard.ResolveAsync(context.DnsEndPoint.Host, cancellationToken).ConfigureAwait(false);
-        if (!_options.AllowPrivateTargets)
-        {
-            addresses = addresses.Where(a => !WebhookTargetGuard.IsPrivate(a)).ToArray();
-            if (addresses.Length == 0)
-            {
-                throw new HttpRequestException($"the target {context.DnsEndPoint.Host} resolves to a private, loopback or link-local address, which the operator does not allow");
-            }
-        }
-
-        SocketException? last = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                last = e;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-
-        throw last ?? new SocketException((int)SocketError.HostNotFound);
-    }
+    private ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
+        PrivateTargetGuard.ConnectAsync(context, _options.AllowPrivateTargets, cancellationToken);
 }

@@ -82,6 +82,7 @@ internal sealed class DemoMode : IAsyncDisposable
         new("WaOrleans:WhatsApp:MediaCertificateSha256", Convert.ToHexStringLower(Server.MediaCertificateSha256.Span)),
         new(DataDirectoryKey, DataDirectory),
         new("WaOrleans:Webhooks:AllowPrivateTargets", "true"),
+        new("WaOrleans:Media:AllowPrivateUrls", "true"),
         new(EnabledKey, "true"),
     ];
 

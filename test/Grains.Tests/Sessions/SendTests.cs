@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 using WaOrleans.Grains.Messages;
 using WaOrleans.Grains.Sessions;
 using WaOrleans.Grains.Tests.Support;
@@ -242,6 +243,60 @@ public sealed class SendTests
         {
             await harness.ScalarAsync("UPDATE tenants SET daily_message_limit = NULL WHERE tenant_id = 'default'");
         }
+    }
+
+    [Fact]
+    public async Task A_burst_from_one_session_leaves_no_faster_than_the_minimum_send_interval()
+    {
+        var interval = TimeSpan.FromSeconds(1);
+        await using var harness = await GatewayHarness.StartAsync(limits: new SessionLimits { MinSendInterval = interval });
+        var session = await harness.PairSessionAsync("paced-" + Guid.NewGuid().ToString("N"), Me);
+        await harness.Sim.CreatePhoneAsync(Peer);
+
+        // Four sends at once: without pacing they go out in well under a second; with it the last
+        // waits three intervals behind the first. (A lower bound: a loaded machine only adds time.)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var sent = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => SendAsync(session, new MessageContent { Kind = MessageKind.Text, Text = "burst " + i })));
+        clock.Stop();
+        Assert.All(sent, r => Assert.Equal("sent", r.Status));
+        Assert.True(clock.Elapsed >= (interval * 3) - TimeSpan.FromMilliseconds(50), $"4 sends took {clock.Elapsed}");
+        foreach (var r in sent)
+        {
+            await harness.WaitForInboxAsync(Peer, r.MessageId);
+        }
+    }
+
+    [Fact]
+    public async Task A_media_url_on_the_operators_own_network_is_refused_unless_allowed()
+    {
+        await using var harness = await GatewayHarness.StartAsync(allowPrivateMediaUrls: false);
+        var sessionId = "media-policy-" + Guid.NewGuid().ToString("N");
+        var session = await harness.PairSessionAsync(sessionId, Me);
+        await harness.Sim.CreatePhoneAsync(Peer);
+        foreach (var url in new[] { "http://127.0.0.1:9/a.png", "http://localhost:9/a.png", "http://169.254.169.254/latest/meta-data", "http://10.1.2.3/a.png", "http://[::1]:9/a.png" })
+        {
+            var refused = await Assert.ThrowsAsync<GatewayException>(() => SendAsync(session, new MessageContent { Kind = MessageKind.Image, Media = new MediaSource { Url = url } }));
+            Assert.Equal((GatewayErrorKind.Invalid, "media_url_not_allowed", "content.media.url"), (refused.Kind, refused.Code, refused.Field));
+        }
+
+        // Refused before anything is logged or sent.
+        var page = await harness.Grains.GetGrain<IMessageLogGrain>(0).QueryAsync(sessionId, new MessageQuery { Direction = "out", Limit = 10 });
+        Assert.Empty(page.Items);
+    }
+
+    [Fact]
+    public void The_limits_bind_from_configuration_with_pacing_on_by_default()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(20), new SessionLimits().MinSendInterval);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["WaOrleans:Limits:DefaultSessionDailyLimit"] = "500",
+                ["WaOrleans:Limits:MinSendInterval"] = "00:00:00.005",
+            })
+            .Build();
+        var limits = configuration.GetSection(SessionLimits.Section).Get<SessionLimits>();
+        Assert.Equal(new SessionLimits { DefaultSessionDailyLimit = 500, MinSendInterval = TimeSpan.FromMilliseconds(5) }, limits);
     }
 
     private static Task<SendMessageResult> SendAsync(ISessionGrain session, MessageContent content) =>

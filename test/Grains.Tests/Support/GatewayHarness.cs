@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Sessions;
@@ -48,6 +49,12 @@ public sealed class GatewayHarness : IAsyncDisposable
         _silos = silos;
     }
 
+    /// <summary>
+    /// Gets or sets whether the silo lets media URLs point at loopback (tests serve media from
+    /// 127.0.0.1); read when a silo starts. On unless a test checks the policy.
+    /// </summary>
+    public bool AllowPrivateMediaUrls { get; set; } = true;
+
     /// <summary>Gets the simulator.</summary>
     public WaSimServer Server { get; }
 
@@ -64,9 +71,12 @@ public sealed class GatewayHarness : IAsyncDisposable
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("the silo is not running");
 
     /// <summary>Starts WaSim and the silos (one unless told otherwise), all on the same storage.</summary>
-    public static async Task<GatewayHarness> StartAsync(bool postgres = false, SessionLimits? limits = null, int silos = 1)
+    public static async Task<GatewayHarness> StartAsync(bool postgres = false, SessionLimits? limits = null, int silos = 1, bool allowPrivateMediaUrls = true)
     {
-        var harness = new GatewayHarness(await WaSimServer.StartAsync(new WaSimOptions()), postgres, limits ?? new SessionLimits(), silos);
+        var harness = new GatewayHarness(await WaSimServer.StartAsync(new WaSimOptions()), postgres, limits ?? new SessionLimits(), silos)
+        {
+            AllowPrivateMediaUrls = allowPrivateMediaUrls,
+        };
         await harness.StartSiloAsync();
         return harness;
     }
@@ -94,6 +104,7 @@ public sealed class GatewayHarness : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddWaSessions(storage, options, _limits);
+            silo.Services.Configure<MediaOptions>(media => media.AllowPrivateUrls = AllowPrivateMediaUrls);
             silo.UseInMemoryReminderService();
         });
         _cluster = builder.Build();

@@ -90,5 +90,5 @@ public sealed class WebhookTargetPolicyTests
     [InlineData("::ffff:10.0.0.1", true)]
     [InlineData("::ffff:8.8.8.8", false)]
     public void Address_ranges_are_classified_at_their_edges(string address, bool isPrivate) =>
-        Assert.Equal(isPrivate, WebhookTargetGuard.IsPrivate(IPAddress.Parse(address)));
+        Assert.Equal(isPrivate, PrivateTargetGuard.IsPrivate(IPAddress.Parse(address)));
 }

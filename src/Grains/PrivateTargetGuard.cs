@@ -1,18 +1,24 @@
 using System.Net;
+using System.Net.Http;
 using System.Net.Sockets;
 
-namespace WaOrleans.Grains.Webhooks;
+namespace WaOrleans.Grains;
 
 /// <summary>
-/// Keeps webhooks off the operator's own network unless <see cref="WebhookOptions.AllowPrivateTargets"/>:
-/// loopback, private (RFC 1918, unique-local), link-local and other non-public addresses are
-/// refused when a webhook is created and again at every connection (DNS may change in between).
+/// Keeps the gateway's outgoing HTTP requests to URLs a caller gave (webhooks, media by URL) off
+/// the operator's own network unless the operator allows it (<c>WaOrleans:Webhooks:AllowPrivateTargets</c>,
+/// <c>WaOrleans:Media:AllowPrivateUrls</c>): loopback, private (RFC 1918, unique-local), link-local
+/// and other non-public addresses are refused when the URL is given and again at every connection
+/// (<see cref="ConnectAsync"/>: DNS may change in between, and a redirect may point elsewhere).
 /// </summary>
-internal static class WebhookTargetGuard
+internal static class PrivateTargetGuard
 {
-    /// <summary>Refuses a URL whose host is, or resolves to, a non-public address.</summary>
+    /// <summary>
+    /// Refuses a URL whose host is, or resolves to, a non-public address, with
+    /// <c>{codePrefix}_not_allowed</c> (or <c>{codePrefix}_unresolvable</c>) naming <paramref name="field"/>.
+    /// </summary>
     /// <exception cref="GatewayException">The target is not allowed, or its host does not resolve.</exception>
-    public static async Task CheckAsync(Uri url, bool allowPrivate, CancellationToken cancellationToken)
+    public static async Task CheckAsync(Uri url, bool allowPrivate, string codePrefix, string field, string what, CancellationToken cancellationToken)
     {
         if (allowPrivate)
         {
@@ -26,16 +32,16 @@ internal static class WebhookTargetGuard
         }
         catch (SocketException e)
         {
-            throw new GatewayException(GatewayErrorKind.Invalid, "webhook_target_unresolvable", $"the host '{url.Host}' does not resolve ({e.SocketErrorCode})", "url");
+            throw new GatewayException(GatewayErrorKind.Invalid, codePrefix + "_unresolvable", $"the host '{url.Host}' does not resolve ({e.SocketErrorCode})", field);
         }
 
         if (addresses.Length == 0 || addresses.Any(IsPrivate))
         {
             throw new GatewayException(
                 GatewayErrorKind.Invalid,
-                "webhook_target_not_allowed",
-                $"the host '{url.Host}' is a private, loopback or link-local address; the operator does not allow such webhook targets",
-                "url");
+                codePrefix + "_not_allowed",
+                $"the host '{url.Host}' is a private, loopback or link-local address; the operator does not allow such {what}",
+                field);
         }
     }
 
@@ -92,5 +98,46 @@ internal static class WebhookTargetGuard
             || (bytes[0] & 0xFE) == 0xFC                     // unique local fc00::/7
             || (bytes[0] == 0xFE && (bytes[1] & 0xC0) == 0x80) // link-local fe80::/10
             || bytes[0] == 0xFF;                             // multicast ff00::/8
+    }
+
+    /// <summary>
+    /// Connects an <see cref="SocketsHttpHandler"/> (its <c>ConnectCallback</c>) only to public
+    /// addresses of the host unless <paramref name="allowPrivate"/>: the check at the moment of
+    /// the connection, which a later DNS answer or a redirect cannot get around.
+    /// </summary>
+    public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, bool allowPrivate, CancellationToken cancellationToken)
+    {
+        var addresses = await ResolveAsync(context.DnsEndPoint.Host, cancellationToken).ConfigureAwait(false);
+        if (!allowPrivate)
+        {
+            addresses = addresses.Where(a => !IsPrivate(a)).ToArray();
+            if (addresses.Length == 0)
+            {
+                throw new HttpRequestException($"the target {context.DnsEndPoint.Host} resolves to a private, loopback or link-local address, which the operator does not allow");
+            }
+        }
+
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken).ConfigureAwait(false);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 }
