@@ -337,6 +337,9 @@ internal sealed class Bench(HttpClient api, HttpClient sim)
         var all = receiver.Latencies();
         Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] webhook: {sent} sent in {sendSeconds:F1} s ({sendErrors} refused by WaSim), " +
             $"{receiver.Unique} received, drained {drain.Elapsed.TotalSeconds:F1} s after the last send");
+        var recorded = receiver.RecordLatencies();
+        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] webhook: send → event recorded by the gateway p50 {Percentile(recorded, 0.50):F1} ms, " +
+            $"p99 {Percentile(recorded, 0.99):F1} ms (the rest is the outbox → receiver)");
         return new WebhookResult(sent, sent - receiver.Unique, receiver.Duplicates, sent / sendSeconds, Percentile(all, 0.50), Percentile(all, 0.99));
     }
 
@@ -371,6 +374,7 @@ internal sealed class Receiver
 {
     private readonly ConcurrentDictionary<string, byte> _deliveries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, double> _messages = new();
+    private readonly ConcurrentDictionary<long, double> _recorded = new();
     private long _duplicates;
 
     /// <summary>Gets how many distinct bench messages arrived.</summary>
@@ -381,6 +385,9 @@ internal sealed class Receiver
 
     /// <summary>Gets the latencies in milliseconds, sorted.</summary>
     public double[] Latencies() => [.. _messages.Values.Order()];
+
+    /// <summary>Gets the part of each latency until the gateway recorded the event (the body's timestamp), sorted.</summary>
+    public double[] RecordLatencies() => [.. _recorded.Values.Order()];
 
     /// <summary>Builds the Kestrel app on a free loopback port.</summary>
     public WebApplication Build()
@@ -401,8 +408,14 @@ internal sealed class Receiver
             var parts = body?["data"]?["text"]?.GetValue<string>()?.Split(' ');
             if (parts is ["bench", var seq, var ticks])
             {
-                _messages.TryAdd(long.Parse(seq, CultureInfo.InvariantCulture),
-                    TimeSpan.FromTicks(now - long.Parse(ticks, CultureInfo.InvariantCulture)).TotalMilliseconds);
+                var number = long.Parse(seq, CultureInfo.InvariantCulture);
+                var sentAt = long.Parse(ticks, CultureInfo.InvariantCulture);
+                _messages.TryAdd(number, TimeSpan.FromTicks(now - sentAt).TotalMilliseconds);
+                if (body?["timestamp"]?.GetValue<string>() is { } recorded
+                    && DateTimeOffset.TryParse(recorded, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var recordedAt))
+                {
+                    _recorded.TryAdd(number, TimeSpan.FromTicks(recordedAt.UtcTicks - sentAt).TotalMilliseconds);
+                }
             }
 
             return Results.NoContent();
