@@ -76,9 +76,11 @@ if (phases.Contains("memory") && memorySessions > loadSessions)
 if (phases.Contains("send"))
 {
     await bench.WarmUpAsync(sessions);
+    var cpu = Bench.CpuMilliseconds(gatewayPid);
     var result = await bench.SendLoadAsync(sessions, concurrency, TimeSpan.FromSeconds(seconds));
+    cpu = Bench.CpuMilliseconds(gatewayPid) - cpu;
     Console.WriteLine($"RESULT api.send rps={result.Rate:F0} p50_ms={result.P50:F1} p99_ms={result.P99:F1} errors={result.Errors} " +
-        $"requests={result.Count} concurrency={concurrency} sessions={sessions.Count} seconds={seconds}");
+        $"requests={result.Count} concurrency={concurrency} sessions={sessions.Count} seconds={seconds} gateway_cpu_ms_per_request={cpu / result.Count:F2}");
     if (result.FirstError is { } error)
     {
         Log("first error: " + error);
@@ -87,9 +89,12 @@ if (phases.Contains("send"))
 
 if (phases.Contains("webhook"))
 {
+    var cpu = Bench.CpuMilliseconds(gatewayPid);
     var result = await bench.WebhookLoadAsync(sessions, rate, TimeSpan.FromSeconds(seconds));
+    cpu = Bench.CpuMilliseconds(gatewayPid) - cpu;
     Console.WriteLine($"RESULT webhook.inbound rate={result.Rate:F0} p50_ms={result.P50:F1} p99_ms={result.P99:F1} " +
-        $"missing={result.Missing} duplicates={result.Duplicates} sent={result.Sent} target_rate={rate} sessions={sessions.Count} seconds={seconds}");
+        $"missing={result.Missing} duplicates={result.Duplicates} sent={result.Sent} target_rate={rate} sessions={sessions.Count} seconds={seconds} " +
+        $"gateway_cpu_ms_per_message={cpu / result.Sent:F2}");
 }
 
 return 0;
@@ -203,6 +208,23 @@ internal sealed class Bench(HttpClient api, HttpClient sim)
             using var back = await sim.PostAsJsonAsync($"sim/phones/{ContactPhone(s.Index)}/send", new { to = s.Phone, text = "warm-up" });
             await EnsureAsync(back, $"warm-up send to {s.Id}");
         });
+    }
+
+    /// <summary>
+    /// Reads the CPU time (user + system, ms) the process <paramref name="pid"/> has used so far (/proc/&lt;pid&gt;/stat): per operation, a figure a busy machine
+    /// distorts far less than latency.
+    /// </summary>
+    public static double CpuMilliseconds(int pid)
+    {
+        if (pid <= 0)
+        {
+            return double.NaN;
+        }
+
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // Fields 14 and 15 (utime, stime) in clock ticks, 100 per second on Linux.
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10.0;
     }
 
     /// <summary>Reads the gateway's resident set (VmRSS) and its managed heap after the last collection.</summary>
