@@ -14,6 +14,9 @@
 # Usage: test/Bench/gateway-bench.sh   (env: SESSIONS=1000 LOAD_SESSIONS=50 CONCURRENCY=64 DURATION=20
 #        RATE=1000 PAIR_CONCURRENCY=8 PHASES=memory,send,webhook KEEP=1 keeps the logs)
 #   smoke: SESSIONS=10 LOAD_SESSIONS=5 DURATION=3 RATE=100 test/Bench/gateway-bench.sh
+# Gateway settings pass through the environment (WAORLEANS__STORAGE__SQLITESYNCHRONOUS=normal …).
+# PROFILE=/tmp/gw.nettrace has the gateway alone write a CPU sampling trace (EventPipe, no tools
+# needed) when it stops.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 sessions=${SESSIONS:-1000}
@@ -64,6 +67,10 @@ mkdir -p "$work/gateway"
   export WAORLEANS__CLUSTER__SILOPORT=$silo_port WAORLEANS__CLUSTER__GATEWAYPORT=$gateway_port
   export WAORLEANS__WHATSAPP__ENDPOINT=$ws_url WAORLEANS__WHATSAPP__ROOTKEY=$root_key
   export WAORLEANS__WEBHOOKS__ALLOWPRIVATETARGETS=true
+  if [[ -n ${PROFILE:-} ]]; then
+    export DOTNET_EnableEventPipe=1 DOTNET_EventPipeOutputPath=$PROFILE
+    export DOTNET_EventPipeConfig='Microsoft-DotNETCore-SampleProfiler:0:5,Microsoft-Windows-DotNETRuntime:0x4c14fccbd:4'
+  fi
   exec dotnet "$OLDPWD/src/Silo/bin/Release/net10.0/WaOrleans.Silo.dll"
 ) >"$work/gateway.log" 2>&1 &
 gw_pid=$!
