@@ -23,14 +23,6 @@ public sealed class SqliteStorage : DeviceStorage
     private readonly string _connectionString;
     private readonly string _connectionSetupSql;
 
-    /// <summary>
-    /// The write transactions of this process, one at a time in arrival order. SQLite admits one
-    /// writer anyway; without this, the others poll for its lock with SQLite's busy handler, which
-    /// sleeps 1, 2, 5 … 100 ms between tries: under load, half the time of a send went to those
-    /// sleeps while the lock sat free (gateway benchmark, EventPipe samples).
-    /// </summary>
-    private readonly SemaphoreSlim _writer = new(1, 1);
-
     private SqliteStorage(string databasePath, SqliteSynchronous synchronous)
     {
         DatabasePath = databasePath;
@@ -101,7 +93,7 @@ public sealed class SqliteStorage : DeviceStorage
     /// <inheritdoc/>
     public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new WriterGatedConnection(_connectionString, _writer);
+        var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -117,85 +109,9 @@ public sealed class SqliteStorage : DeviceStorage
     }
 
     /// <inheritdoc/>
-    /// <remarks>
-    /// The transaction takes this process's writer turn first (released when its connection closes,
-    /// which every caller does right after the commit), then SQLite's write lock (BEGIN IMMEDIATE).
-    /// </remarks>
-    public override async ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken = default)
+    public override ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        if (connection is not WriterGatedConnection gated)
-        {
-            return ((SqliteConnection)connection).BeginTransaction(deferred: false);
-        }
-
-        await gated.TakeWriterTurnAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return gated.BeginTransaction(deferred: false);
-        }
-        catch
-        {
-            gated.EndWriterTurn();
-            throw;
-        }
-    }
-
-    /// <summary>A connection that holds the process's writer turn from its transaction's start until it closes.</summary>
-    private sealed class WriterGatedConnection(string connectionString, SemaphoreSlim writer) : SqliteConnection(connectionString)
-    {
-        private int _holdsTurn;
-
-        /// <summary>Waits for the writer turn, as long as SQLite's busy timeout would have waited for the lock.</summary>
-        public async Task TakeWriterTurnAsync(CancellationToken cancellationToken)
-        {
-            if (Volatile.Read(ref _holdsTurn) == 1)
-            {
-                return;
-            }
-
-            if (!await writer.WaitAsync(StorageConstants.SqliteBusyTimeout, cancellationToken).ConfigureAwait(false))
-            {
-                // What SQLite itself reports when the busy timeout passes.
-                throw new SqliteException("database is locked (no write turn within the busy timeout)", 5);
-            }
-
-            Volatile.Write(ref _holdsTurn, 1);
-        }
-
-        /// <summary>Gives the writer turn back, once.</summary>
-        public void EndWriterTurn()
-        {
-            if (Interlocked.Exchange(ref _holdsTurn, 0) == 1)
-            {
-                writer.Release();
-            }
-        }
-
-        /// <inheritdoc/>
-        public override void Close()
-        {
-            try
-            {
-                base.Close();
-            }
-            finally
-            {
-                EndWriterTurn();
-            }
-        }
-
-        /// <inheritdoc/>
-        protected override void Dispose(bool disposing)
-        {
-            try
-            {
-                base.Dispose(disposing);
-            }
-            finally
-            {
-                EndWriterTurn();
-            }
-        }
+        return new(((SqliteConnection)connection).BeginTransaction(deferred: false));
     }
 }
