@@ -41,8 +41,10 @@ public static class WaOrleansApi
         services.AddSingleton<AdminKeyBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminKeyBootstrap>());
         services.AddHostedService<SessionGauge>();
+        // System.Runtime: the .NET runtime's own meter (GC heap sizes, collections, thread pool),
+        // so an operator sees memory per node next to the sessions it holds.
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing", GatewayMetrics.MeterName)
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing", "System.Runtime", GatewayMetrics.MeterName)
             .AddPrometheusExporter());
         return services;
     }

@@ -67,6 +67,13 @@ public sealed class StorageOptions
     /// <summary>Gets the directory of the embedded SQLite database (default <c>data</c>, relative to the working directory).</summary>
     public string DataDirectory { get; init; } = "data";
 
+    /// <summary>
+    /// Gets how the embedded SQLite database flushes commits: <c>full</c> (the default: every commit
+    /// survives a power cut) or <c>normal</c> (commits survive a process crash, not a power cut or an
+    /// OS crash; several times the throughput on a disk with slow fsync). See <see cref="Grains.Storage.Sqlite.SqliteSynchronous"/>.
+    /// </summary>
+    public Grains.Storage.Sqlite.SqliteSynchronous SqliteSynchronous { get; init; } = Grains.Storage.Sqlite.SqliteSynchronous.Full;
+
     /// <summary>Gets the PostgreSQL connection string (Npgsql syntax), required with the <c>postgres</c> provider.</summary>
     public string? ConnectionString { get; init; }
 

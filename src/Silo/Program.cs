@@ -42,7 +42,7 @@ if (settings.Storage.IsPostgres)
 // The migrations (ours and Orleans' own scripts) run before the silo starts, under an advisory
 // lock, so silos starting together apply each once.
 await using DeviceStorage storage = connectionString is null
-    ? await SqliteStorage.OpenAsync(settings.Storage.DataDirectory)
+    ? await SqliteStorage.OpenAsync(settings.Storage.DataDirectory, settings.Storage.SqliteSynchronous)
     : await PostgresStorage.OpenAsync(connectionString);
 
 var clientOptions = new WaClientOptions();

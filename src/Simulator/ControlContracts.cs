@@ -117,3 +117,16 @@ public sealed record SendRequest(
 
 /// <summary>Answer of <c>POST /sim/phones/{phone}/send</c>: the new message's id.</summary>
 public sealed record SentInfo(string Id);
+
+/// <summary>One text of a <c>POST /sim/send-batch</c>: from a simulated phone to a number.</summary>
+public sealed record BatchMessage(string From, string To, string? Text);
+
+/// <summary>
+/// Body of <c>POST /sim/send-batch</c>: texts from simulated phones to numbers, for load tests that
+/// need thousands of inbound messages a second without one control call each. Each sender's
+/// messages are sent in order; different senders in parallel.
+/// </summary>
+public sealed record SendBatchRequest(IReadOnlyList<BatchMessage>? Messages);
+
+/// <summary>Answer of <c>POST /sim/send-batch</c>: the message ids, in the order of the request.</summary>
+public sealed record SentBatchInfo(IReadOnlyList<string> Ids);

@@ -12,6 +12,9 @@ public sealed partial class WaSimServer
     /// <summary>The longest phone number E.164 allows.</summary>
     private const int MaxPhoneDigits = 15;
 
+    /// <summary>The most messages one <c>POST /sim/send-batch</c> carries: enough for 1,000 messages/s at a few calls per second, small enough to bound one request.</summary>
+    private const int MaxBatchMessages = 1000;
+
     private void MapControlApi(IEndpointRouteBuilder app)
     {
         var sim = app.MapGroup("/sim");
@@ -130,6 +133,28 @@ public sealed partial class WaSimServer
                 ? await SendGroupFromPhoneAsync(account, chat, message).ConfigureAwait(false)
                 : await SendFromPhoneAsync(account, chat.User, message).ConfigureAwait(false);
             return (IResult)TypedResults.Ok(new SentInfo(id));
+        }));
+        sim.MapPost("/send-batch", (SendBatchRequest request) => Handle(async () =>
+        {
+            var messages = request.Messages ?? [];
+            if (messages.Count is 0 or > MaxBatchMessages)
+            {
+                throw new SimRequestException(400, $"a batch carries 1 to {MaxBatchMessages} messages");
+            }
+
+            var ids = new string[messages.Count];
+            // One sender's messages go out in order; different senders in parallel, as separate phones would.
+            await Task.WhenAll(messages.Select((m, i) => (m, i)).GroupBy(x => NormalizePhone(x.m.From)).Select(async sender =>
+            {
+                var account = RequireAccount(sender.Key);
+                foreach (var (m, i) in sender)
+                {
+                    var message = PhoneMessageBuilder.Build(new SendRequest(m.To, m.Text), new Jid(NormalizePhone(m.To), JidServer.PhoneNumber).ToString(),
+                        Media, MediaUri, Options.TimeProvider.GetUtcNow());
+                    ids[i] = await SendFromPhoneAsync(account, NormalizePhone(m.To), message).ConfigureAwait(false);
+                }
+            })).ConfigureAwait(false);
+            return (IResult)TypedResults.Ok(new SentBatchInfo(ids));
         }));
         sim.MapPost("/groups", (CreateGroupRequest request) => Handle(() =>
         {

@@ -1,0 +1,20 @@
+namespace WaOrleans.Grains.Storage.Sqlite;
+
+/// <summary>How the embedded SQLite database flushes a commit to disk (<c>PRAGMA synchronous</c>, in WAL mode).</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>
+    /// Every commit is fsynced before it returns: nothing committed is lost even to a power cut or
+    /// an operating-system crash. The default.
+    /// </summary>
+    Full,
+
+    /// <summary>
+    /// The write-ahead log is fsynced at checkpoints, not at each commit: a commit survives the
+    /// gateway process crashing or being killed (it is in the operating system's cache), and the
+    /// database is never corrupted, but a power cut or an operating-system crash can roll back the
+    /// last commits — inbound messages already acknowledged to WhatsApp among them. Many times
+    /// the write throughput of <see cref="Full"/> on a disk with slow fsync.
+    /// </summary>
+    Normal,
+}
