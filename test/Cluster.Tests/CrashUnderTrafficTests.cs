@@ -184,7 +184,15 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
             broadcasts.Add((job, text, sender));
             await Task.Delay(KillAfterBroadcastStart);
 
+            // Odd rounds kill the sender session's silo (the send in flight fails under the job),
+            // even rounds the silo running the job itself (sent but maybe not yet recorded).
             var victim = SiloIndexOf(await RetryAsync(async () => await grains.GetGrain<ISessionGrain>(sender).GetSiloAsync() ?? throw new TimeoutException("no silo yet")));
+            var jobSilo = await RetryAsync(async () => (SiloAddress?)await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grains.GetGrain<IBroadcastGrain>(job)));
+            if (kill % 2 == 0 && jobSilo is not null)
+            {
+                victim = jobSilo.Endpoint.Port - _siloPortBase + 1;
+            }
+
             var victims = new List<string>();
             foreach (var session in sessions)
             {
@@ -199,7 +207,7 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
             var progress = await RetryAsync(() => grains.GetGrain<IBroadcastGrain>(job).GetAsync());
             await RunClusterScriptAsync("kill9", _clusterDir, victim.ToString(CultureInfo.InvariantCulture));
             await WaitUntilAsync(() => victims.All(p => _logins.LoginsOf(p, killedAt).Count > 0), FailoverBound, $"kill {kill}: the sessions of silo {victim} to log in on survivors");
-            output.WriteLine($"kill {kill}: silo {victim} with {victims.Count} of {Sessions} sessions, broadcast {job} at {progress?.Processed}/{progress?.Total}; all back after {(DateTime.UtcNow - killedAt).TotalSeconds:F1} s; {accepted.Count} inbound sent, {_deliveries.Count} deliveries so far");
+            output.WriteLine($"kill {kill}: silo {victim} with {victims.Count} of {Sessions} sessions (job on silo {(jobSilo is null ? "?" : jobSilo.Endpoint.Port - _siloPortBase + 1)}), broadcast {job} at {progress?.Processed}/{progress?.Total}; all back after {(DateTime.UtcNow - killedAt).TotalSeconds:F1} s; {accepted.Count} inbound sent, {_deliveries.Count} deliveries so far");
             await RunClusterScriptAsync("restart", _clusterDir, victim.ToString(CultureInfo.InvariantCulture), _connectionString);
             await WaitForActiveSilosAsync(grains, Silos);
         }
