@@ -109,13 +109,9 @@ public static class ErrorHandling
             new ApiError { Status = 415, Code = "unsupported_media_type", Message = "send the body as application/json" },
         BadHttpRequestException e => new ApiError { Status = e.StatusCode is >= 400 and < 500 ? e.StatusCode : 400, Code = "bad_request", Message = Sanitize(e.Message) },
         JsonException e => JsonError(e),
-        NotImplementedException => new ApiError { Status = 501, Code = "not_implemented", Message = "this operation is not available in this version of the gateway" },
         TimeoutException => new ApiError { Status = 503, Code = "unavailable", Message = "the gateway did not answer in time; retry" },
         Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansException =>
             new ApiError { Status = 503, Code = "unavailable", Message = "the cluster is not available; retry" },
-        // Orleans' answer for a grain interface with no implementation in this build.
-        ArgumentException e when e.Message.StartsWith("Could not find an implementation", StringComparison.Ordinal) =>
-            new ApiError { Status = 501, Code = "not_implemented", Message = "this operation is not available in this version of the gateway" },
         ArgumentException e => new ApiError { Status = 400, Code = "invalid_argument", Message = e.Message },
         _ => new ApiError { Status = 500, Code = "internal_error", Message = "the gateway failed; this is a bug, and it is logged" },
     };
