@@ -16,6 +16,8 @@ using WaOrleans.Simulator;
 using WaOrleans.Simulator.Tests.Support;
 using Xunit.Abstractions;
 
+using static WaOrleans.Cluster.Tests.ClusterCalls;
+
 namespace WaOrleans.Cluster.Tests;
 
 /// <summary>
@@ -409,68 +411,5 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"cluster.sh {arguments[0]} failed: {await stderr}");
         return await stdout;
-    }
-
-    private static string BuildConfiguration() =>
-        new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WaOrleans.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("WaOrleans.sln not found above the test assembly");
-    }
-
-    /// <summary>Calls the cluster, retrying while the client still tries the gateway of a silo that just left.</summary>
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
-    {
-        var deadline = DateTime.UtcNow + StartupTimeout;
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception e) when (IsTransient(e) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(PollInterval);
-            }
-        }
-    }
-
-    private static bool IsTransient(Exception e) =>
-        e is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException or OrleansMessageRejectionException;
-
-    private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), timeout, what);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await TryAsync(condition))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(PollInterval);
-        }
-
-        static async Task<bool> TryAsync(Func<Task<bool>> condition)
-        {
-            try
-            {
-                return await condition();
-            }
-            catch (Exception e) when (IsTransient(e))
-            {
-                return false;
-            }
-        }
     }
 }

@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
+using static WaOrleans.Cluster.Tests.ClusterCalls;
+
 namespace WaOrleans.Cluster.Tests;
 
 /// <summary>
@@ -133,17 +135,6 @@ public sealed partial class DeployFilesTests
 
     private static HashSet<string> Labels(YamlNode node) =>
         [.. ((YamlMappingNode)node).Children.Select(c => $"{c.Key}={c.Value}")];
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WaOrleans.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("WaOrleans.sln not found above the test assembly");
-    }
 
     [GeneratedRegex(@"public\s+\S+\??\s+(\w+)\s*\{\s*get;")]
     private static partial Regex PropertyPattern();

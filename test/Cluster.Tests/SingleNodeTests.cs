@@ -9,6 +9,8 @@ using WaOrleans.Simulator;
 using WaOrleans.Simulator.Tests.Support;
 using Xunit.Abstractions;
 
+using static WaOrleans.Cluster.Tests.ClusterCalls;
+
 namespace WaOrleans.Cluster.Tests;
 
 /// <summary>
@@ -235,20 +237,6 @@ public sealed class SingleNodeTests(ITestOutputHelper output) : IAsyncLifetime
     {
         JsonArray devices = (await _sim.GetJsonAsync($"sim/phones/{phone}"))["devices"]!.AsArray();
         return devices.Sum(d => d!["undelivered"]!.GetValue<int>());
-    }
-
-    private static string BuildConfiguration() =>
-        new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WaOrleans.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("WaOrleans.sln not found above the test assembly");
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
