@@ -44,12 +44,14 @@ internal static class ClusterCalls
         }
     }
 
-    /// <summary>Gets whether a call failed because a silo or its gateway is (still) unreachable, also when another exception wraps it.</summary>
+    /// <summary>Gets whether a call failed because a silo, its gateway or the database is (still) unreachable, also when another exception wraps it.</summary>
     public static bool IsTransient(Exception e)
     {
         for (Exception? current = e; current is not null; current = current.InnerException)
         {
-            if (current is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException or OrleansMessageRejectionException)
+            // A grain whose database call failed answers storage_unavailable: "try again" by contract.
+            if (current is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException or OrleansMessageRejectionException
+                or WaOrleans.Grains.GatewayException { Kind: WaOrleans.Grains.GatewayErrorKind.Unavailable })
             {
                 return true;
             }
