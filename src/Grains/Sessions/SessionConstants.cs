@@ -6,6 +6,15 @@ internal static class SessionConstants
     /// <summary>The tenant of sessions created without one (single-user installations and the admin).</summary>
     public const string DefaultTenant = "default";
 
+    /// <summary>How often the failover supervisor tries to bring one session back before leaving it to the watchdog reminder.</summary>
+    public const int FailoverAttempts = 5;
+
+    /// <summary>
+    /// The pause between those tries: an activation refused while the cluster settles around a
+    /// death (seen once in ~40 kills) succeeds a second later.
+    /// </summary>
+    public static readonly TimeSpan FailoverRetryDelay = TimeSpan.FromSeconds(1);
+
     /// <summary>The name of the per-session watchdog reminder.</summary>
     public const string WatchdogReminder = "session-watchdog";
 

@@ -103,14 +103,26 @@ internal sealed class SessionFailoverSupervisor(
                 new ParallelOptions { MaxDegreeOfParallelism = SessionConstants.FailoverParallelism, CancellationToken = cancellationToken },
                 async (id, _) =>
                 {
-                    try
+                    // An activation can fail while the cluster still settles around the death (a call
+                    // from OnActivateAsync reaching the dead silo): try again shortly, then leave it to
+                    // the watchdog reminder. One broken session must not keep the others offline.
+                    for (var attempt = 1; ; attempt++)
                     {
-                        await grains.GetGrain<ISessionGrain>(id).EnsureOnlineAsync().ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        // One broken session must not keep the others offline; its watchdog reminder retries.
-                        logger.ResumeFailed(e, id);
+                        try
+                        {
+                            await grains.GetGrain<ISessionGrain>(id).EnsureOnlineAsync().ConfigureAwait(false);
+                            break;
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            logger.ResumeFailed(e, id);
+                            if (attempt >= SessionConstants.FailoverAttempts)
+                            {
+                                break;
+                            }
+
+                            await Task.Delay(SessionConstants.FailoverRetryDelay, cancellationToken).ConfigureAwait(false);
+                        }
                     }
                 }).ConfigureAwait(false);
         }
