@@ -97,4 +97,11 @@ internal static class ClusterCalls
             }
         }
     }
+
+    /// <summary>Waits until the cluster has exactly <paramref name="count"/> active silos.</summary>
+    public static async Task WaitForActiveSilosAsync(IClusterClient grains, int count)
+    {
+        var management = grains.GetGrain<IManagementGrain>(0);
+        await WaitUntilAsync(async () => (await management.GetHosts(onlyActive: true)).Count == count, RetryTimeout, $"{count} active silos");
+    }
 }

@@ -382,12 +382,6 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
         }
     }
 
-    private static async Task WaitForActiveSilosAsync(IClusterClient grains, int count)
-    {
-        var management = grains.GetGrain<IManagementGrain>(0);
-        await WaitUntilAsync(async () => (await management.GetHosts(onlyActive: true)).Count == count, StartupTimeout, $"{count} active silos");
-    }
-
     private async Task<string> RunClusterScriptAsync(params string[] arguments)
     {
         var script = Path.Combine(RepositoryRoot(), "deploy", "cluster.sh");

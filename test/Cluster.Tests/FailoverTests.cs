@@ -505,12 +505,6 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     /// may still be trying a killed silo's gateway: a failed or timed-out query (<see cref="IsTransient"/>,
     /// wrapped or not) is a "not yet", not a failure.
     /// </summary>
-    private static async Task WaitForActiveSilosAsync(IClusterClient grains, int count)
-    {
-        var management = grains.GetGrain<IManagementGrain>(0);
-        await WaitUntilAsync(async () => (await management.GetHosts(onlyActive: true)).Count == count, StartupTimeout, $"{count} active silos");
-    }
-
     private async Task<string> RunClusterScriptAsync(params string[] arguments)
     {
         var script = Path.Combine(RepositoryRoot(), "deploy", "cluster.sh");
