@@ -12,7 +12,8 @@ internal static class SqlParameters
     public static DbCommand CreateCommand(this DbConnection connection, DbTransaction? transaction, string sql)
     {
         var command = connection.CreateCommand();
-        command.Transaction = transaction;
+        // SQLite write transactions come wrapped with the writer turn they hold.
+        command.Transaction = Sqlite.WriterTurnTransaction.Unwrap(transaction);
         command.CommandText = sql;
         return command;
     }

@@ -9,8 +9,8 @@ namespace WaOrleans.Grains.Storage.Sqlite;
 /// readers never wait for the writer, holding every session's stores.
 /// </summary>
 /// <remarks>
-/// Writers are serialized by SQLite's file lock; a connection waits up to a busy timeout for it
-/// instead of failing. By default the file keeps SQLite's <c>synchronous=FULL</c>: a commit that
+/// Writers of this process take turns in arrival order (<see cref="WriterTurn"/>) before SQLite's
+/// file lock, which a connection would otherwise poll for up to a busy timeout. By default the file keeps SQLite's <c>synchronous=FULL</c>: a commit that
 /// returned survives a power cut, which the durability rules need before an ack goes to WhatsApp.
 /// That costs one fsync per commit, serialized across every session (about 3 ms each on a
 /// virtual disk, and a send or an inbound message commits several times), so a node that needs
@@ -22,6 +22,7 @@ public sealed class SqliteStorage : DeviceStorage
 
     private readonly string _connectionString;
     private readonly string _connectionSetupSql;
+    private readonly WriterTurn _writerTurn = new();
 
     private SqliteStorage(string databasePath, SqliteSynchronous synchronous)
     {
@@ -93,7 +94,7 @@ public sealed class SqliteStorage : DeviceStorage
     /// <inheritdoc/>
     public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new WriterTurnConnection(_connectionString, _writerTurn);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -109,9 +110,12 @@ public sealed class SqliteStorage : DeviceStorage
     }
 
     /// <inheritdoc/>
+    /// <remarks>The transaction takes this process's write turn first (<see cref="WriterTurn"/>), then SQLite's write lock.</remarks>
     public override ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        return new(((SqliteConnection)connection).BeginTransaction(deferred: false));
+        return connection is WriterTurnConnection turnTaking
+            ? turnTaking.BeginWriteTransactionAsync(cancellationToken)
+            : new(((SqliteConnection)connection).BeginTransaction(deferred: false));
     }
 }

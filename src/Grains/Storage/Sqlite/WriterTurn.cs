@@ -1,0 +1,320 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace WaOrleans.Grains.Storage.Sqlite;
+
+/// <summary>
+/// The one write turn of a process's SQLite file, handed over in arrival order. SQLite admits one
+/// writer at a time anyway; without the turn, waiting writers poll its file lock with the busy
+/// handler, which sleeps 1, 2, 5 … 100 ms between tries and blocks a thread-pool thread meanwhile:
+/// under load, half of a send's time went to those sleeps while the lock sat free (gateway
+/// benchmark, EventPipe samples). Every write takes the turn — a transaction from its start to its
+/// end, a statement outside a transaction while it runs — so no writer polls the lock behind the
+/// queue's back.
+/// </summary>
+internal sealed class WriterTurn
+{
+    private readonly SemaphoreSlim _turn = new(1, 1);
+
+    /// <summary>Waits for the turn as long as SQLite's busy timeout would have waited for the lock.</summary>
+    public async ValueTask TakeAsync(CancellationToken cancellationToken)
+    {
+        if (!await _turn.WaitAsync(StorageConstants.SqliteBusyTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            throw Locked();
+        }
+    }
+
+    /// <summary>Waits for the turn, blocking the thread (for synchronous ADO.NET calls only).</summary>
+    public void Take()
+    {
+        if (!_turn.Wait(StorageConstants.SqliteBusyTimeout))
+        {
+            throw Locked();
+        }
+    }
+
+    /// <summary>Hands the turn to the next writer.</summary>
+    public void Release() => _turn.Release();
+
+    /// <summary>What SQLite itself reports when its busy timeout passes (SQLITE_BUSY).</summary>
+    private static SqliteException Locked() => new("database is locked (no write turn within the busy timeout)", 5);
+}
+
+/// <summary>
+/// A SQLite connection whose writes take the process's <see cref="WriterTurn"/>: a transaction
+/// begun through <see cref="SqliteStorage.BeginTransactionAsync"/> holds it until it commits, rolls
+/// back or is disposed; a statement that is not a plain read, run outside a transaction, holds it
+/// while it runs (a reader until its command is disposed). Closing the connection gives back a turn
+/// it still holds.
+/// </summary>
+internal sealed class WriterTurnConnection(string connectionString, WriterTurn turn) : SqliteConnection(connectionString)
+{
+    private bool _holdsTurn;
+
+    /// <summary>Gets whether this connection holds the write turn (a statement on it then needs no turn of its own).</summary>
+    public bool HoldsTurn => _holdsTurn;
+
+    /// <summary>Takes the write turn for this connection.</summary>
+    public async ValueTask TakeTurnAsync(CancellationToken cancellationToken)
+    {
+        await turn.TakeAsync(cancellationToken).ConfigureAwait(false);
+        _holdsTurn = true;
+    }
+
+    /// <summary>Takes the write turn for this connection, blocking the thread.</summary>
+    public void TakeTurn()
+    {
+        turn.Take();
+        _holdsTurn = true;
+    }
+
+    /// <summary>Gives the write turn back if this connection holds it.</summary>
+    public void ReleaseTurn()
+    {
+        if (_holdsTurn)
+        {
+            _holdsTurn = false;
+            turn.Release();
+        }
+    }
+
+    /// <summary>Begins a write transaction (BEGIN IMMEDIATE) after taking the write turn.</summary>
+    public async ValueTask<DbTransaction> BeginWriteTransactionAsync(CancellationToken cancellationToken)
+    {
+        await TakeTurnAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new WriterTurnTransaction(this, BeginTransaction(deferred: false));
+        }
+        catch
+        {
+            ReleaseTurn();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override SqliteCommand CreateCommand() => new WriterTurnCommand(this) { CommandTimeout = DefaultTimeout, Transaction = Transaction };
+
+    /// <inheritdoc/>
+    public override void Close()
+    {
+        try
+        {
+            base.Close();
+        }
+        finally
+        {
+            ReleaseTurn();
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        try
+        {
+            base.Dispose(disposing);
+        }
+        finally
+        {
+            ReleaseTurn();
+        }
+    }
+}
+
+/// <summary>
+/// A write transaction that gives its connection's <see cref="WriterTurn"/> back when it ends. Commands
+/// enlist the SQLite transaction it wraps (<see cref="Unwrap"/>).
+/// </summary>
+internal sealed class WriterTurnTransaction(WriterTurnConnection connection, SqliteTransaction inner) : DbTransaction
+{
+    /// <inheritdoc/>
+    public override IsolationLevel IsolationLevel => inner.IsolationLevel;
+
+    /// <inheritdoc/>
+    protected override DbConnection DbConnection => connection;
+
+    /// <summary>Gets the SQLite transaction a command must be enlisted in, for a transaction that may be this wrapper.</summary>
+    public static DbTransaction? Unwrap(DbTransaction? transaction) => transaction is WriterTurnTransaction turn ? turn.Inner : transaction;
+
+    /// <summary>Gets the SQLite transaction.</summary>
+    public SqliteTransaction Inner => inner;
+
+    /// <inheritdoc/>
+    public override void Commit()
+    {
+        try
+        {
+            inner.Commit();
+        }
+        finally
+        {
+            connection.ReleaseTurn();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void Rollback()
+    {
+        try
+        {
+            inner.Rollback();
+        }
+        finally
+        {
+            connection.ReleaseTurn();
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        try
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+        }
+        finally
+        {
+            connection.ReleaseTurn();
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// A command that takes its connection's write turn when it writes outside a transaction: for the
+/// statement's run (non-query, scalar), or until it is disposed (a reader over <c>RETURNING</c>).
+/// </summary>
+internal sealed class WriterTurnCommand(WriterTurnConnection connection) : SqliteCommand(string.Empty, connection)
+{
+    private bool _holdsTurn;
+
+    /// <inheritdoc/>
+    public override int ExecuteNonQuery()
+    {
+        try
+        {
+            TakeTurnIfWriting();
+            return base.ExecuteNonQuery();
+        }
+        finally
+        {
+            ReleaseOwnTurn();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await TakeTurnIfWritingAsync(cancellationToken).ConfigureAwait(false);
+            return base.ExecuteNonQuery();
+        }
+        finally
+        {
+            ReleaseOwnTurn();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override object? ExecuteScalar()
+    {
+        try
+        {
+            TakeTurnIfWriting();
+            return base.ExecuteScalar();
+        }
+        finally
+        {
+            ReleaseOwnTurn();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await TakeTurnIfWritingAsync(cancellationToken).ConfigureAwait(false);
+            return base.ExecuteScalar();
+        }
+        finally
+        {
+            ReleaseOwnTurn();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override SqliteDataReader ExecuteReader(CommandBehavior behavior)
+    {
+        TakeTurnIfWriting();
+        return base.ExecuteReader(behavior);
+    }
+
+    /// <inheritdoc/>
+    public override async Task<SqliteDataReader> ExecuteReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken)
+    {
+        await TakeTurnIfWritingAsync(cancellationToken).ConfigureAwait(false);
+        return await base.ExecuteReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        try
+        {
+            base.Dispose(disposing);
+        }
+        finally
+        {
+            ReleaseOwnTurn();
+        }
+    }
+
+    /// <summary>A statement outside a transaction that is not a plain read (SELECT, PRAGMA) is a write.</summary>
+    private bool NeedsTurn()
+    {
+        if (_holdsTurn || connection.HoldsTurn || Transaction is not null)
+        {
+            return false;
+        }
+
+        var sql = CommandText.AsSpan().TrimStart();
+        return !sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !sql.StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private void TakeTurnIfWriting()
+    {
+        if (NeedsTurn())
+        {
+            connection.TakeTurn();
+            _holdsTurn = true;
+        }
+    }
+
+    private async ValueTask TakeTurnIfWritingAsync(CancellationToken cancellationToken)
+    {
+        if (NeedsTurn())
+        {
+            await connection.TakeTurnAsync(cancellationToken).ConfigureAwait(false);
+            _holdsTurn = true;
+        }
+    }
+
+    private void ReleaseOwnTurn()
+    {
+        if (_holdsTurn)
+        {
+            _holdsTurn = false;
+            connection.ReleaseTurn();
+        }
+    }
+}
