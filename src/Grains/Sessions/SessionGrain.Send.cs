@@ -49,6 +49,11 @@ public sealed partial class SessionGrain
         await EnforceDailyLimitsAsync();
         // Fetched before the row exists: a URL that cannot be read is the caller's error, not a failed message.
         var media = MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, _media.AllowPrivateUrls, default) : null;
+        // A message without media is built now, so its row is stored with the very bytes that will
+        // leave in one commit; media is uploaded only once the row exists (DeliverAsync).
+        var content = media is null
+            ? await MessageComposer.BuildAsync(client, request, to, null, references.Quoted, references.Target, PairedJid(client), mentions, default)
+            : null;
         var now = DateTimeOffset.UtcNow;
         var record = new MessageRecord
         {
@@ -70,7 +75,7 @@ public sealed partial class SessionGrain
             UpdatedAt = now,
         };
         GatewayMetrics.MessagesSent.Add(1, new KeyValuePair<string, object?>("type", record.Type));
-        var row = new LoggedMessage(record, _tenantId, FromMe: true, Content: null, Attempts: 0);
+        var row = new LoggedMessage(record, _tenantId, FromMe: true, Content: content?.ToByteArray(), Attempts: content is null ? 0 : 1);
         if (!await _messages.InsertAsync(row, now, default))
         {
             // Only the idempotency key can clash: an earlier request with it won the insert.
@@ -79,16 +84,19 @@ public sealed partial class SessionGrain
             return Result(winner.Record, replayed: true);
         }
 
-        return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false);
+        return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false, content);
     }
 
-    /// <summary>Builds (once: the content is stored before the first attempt) and sends a persisted message, trying again on transient failures.</summary>
+    /// <summary>
+    /// Builds (once: the content is stored before the first attempt) and sends a persisted message,
+    /// trying again on transient failures. <paramref name="built"/> is the content already stored with the row.
+    /// </summary>
     private async Task<SendMessageResult> DeliverAsync(WaClient client, LoggedMessage row, Jid to, SendMessageRequest request, FetchedMedia? media,
-        IReadOnlyList<Jid> mentions, References references, bool replayed)
+        IReadOnlyList<Jid> mentions, References references, bool replayed, Message? built = null)
     {
         var id = row.Record.MessageId;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var content = row.Content is { } stored ? Message.Parser.ParseFrom(stored) : null;
+        var content = built ?? (row.Content is { } stored ? Message.Parser.ParseFrom(stored) : null);
         string? failure = null;
         for (var attempt = 1; attempt <= SessionConstants.SendAttempts; attempt++)
         {
@@ -97,8 +105,7 @@ public sealed partial class SessionGrain
                 if (content is null)
                 {
                     media ??= MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, _media.AllowPrivateUrls, default) : null;
-                    var me = client.Credentials?.Me ?? throw new GatewayException(GatewayErrorKind.Conflict, "session_not_connected", $"session {SessionId} is not paired");
-                    content = await MessageComposer.BuildAsync(client, request, to, media, references.Quoted, references.Target, me, mentions, default);
+                    content = await MessageComposer.BuildAsync(client, request, to, media, references.Quoted, references.Target, PairedJid(client), mentions, default);
                     // Stored before it leaves: a resend after a crash sends these very bytes (same media key, same upload).
                     await _messages.SaveAttemptAsync(SessionId, id, content.ToByteArray(), DateTimeOffset.UtcNow, default);
                 }
@@ -239,8 +246,9 @@ public sealed partial class SessionGrain
         var now = DateTimeOffset.UtcNow;
         var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
         var retryAfter = midnight.AddDays(1) - now;
-        // Read for every send, so a limit the API changes applies at once.
-        _dailyLimit = (await _table.LoadAsync(SessionId, default))?.DailyLimit;
+        // Read for every send (both in one statement), so a limit the API changes applies at once.
+        var limits = await _table.LoadDailyLimitsAsync(SessionId, default);
+        _dailyLimit = limits?.Session;
         if ((_dailyLimit ?? _limits.DefaultSessionDailyLimit) is { } sessionLimit)
         {
             var used = await _messages.CountSentAsync(_tenantId, SessionId, midnight, default);
@@ -250,7 +258,7 @@ public sealed partial class SessionGrain
             }
         }
 
-        if ((await _table.LoadTenantAsync(_tenantId, default))?.DailyMessageLimit is { } tenantLimit)
+        if (limits?.Tenant is { } tenantLimit)
         {
             var used = await _messages.CountSentAsync(_tenantId, null, midnight, default);
             if (used >= tenantLimit)
@@ -272,6 +280,9 @@ public sealed partial class SessionGrain
         _client is { State: WaConnectionState.Connected } client && !_fenced
             ? client
             : throw new GatewayException(GatewayErrorKind.Conflict, "session_not_connected", $"session {SessionId} is not connected ({SessionStateNames.ToApi(_status.State)})");
+
+    private Jid PairedJid(WaClient client) =>
+        client.Credentials?.Me ?? throw new GatewayException(GatewayErrorKind.Conflict, "session_not_connected", $"session {SessionId} is not paired");
 
     private void RequireExists()
     {

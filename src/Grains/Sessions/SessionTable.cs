@@ -24,6 +24,9 @@ internal sealed record SessionRow(SessionState State, string? Reason, string? Me
 /// <summary>A tenant's limits; null means unlimited.</summary>
 internal sealed record TenantLimits(long? MaxSessions, long? DailyMessageLimit);
 
+/// <summary>The daily message limits that apply to a session's sends: its own and its tenant's (null: none set).</summary>
+internal sealed record DailyLimits(long? Session, long? Tenant);
+
 /// <summary>
 /// The <c>sessions</c> table (and the <c>tenants</c> limits the sessions enforce), in the same
 /// database as their Signal state. Every statement is portable between SQLite and PostgreSQL.
@@ -114,6 +117,25 @@ internal sealed class SessionTable(DeviceStorage storage, TimeProvider time)
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
                 ? new TenantLimits(NullableNumber(reader, 0), NullableNumber(reader, 1))
+                : null;
+        }
+    }
+
+    /// <summary>
+    /// Reads the daily message limits of a session and of its tenant in one statement (null: none
+    /// set), for the check before every send; null when the session row is gone.
+    /// </summary>
+    public async Task<DailyLimits?> LoadDailyLimitsAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = connection.CreateCommand(null,
+                    "SELECT s.daily_limit, t.daily_message_limit FROM sessions s LEFT JOIN tenants t ON t.tenant_id = s.tenant_id WHERE s.session_id = @id")
+                .With("@id", sessionId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? new DailyLimits(NullableNumber(reader, 0), NullableNumber(reader, 1))
                 : null;
         }
     }
