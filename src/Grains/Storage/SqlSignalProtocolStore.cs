@@ -120,6 +120,26 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
     }
 
     /// <inheritdoc/>
+    /// <remarks>One transaction for the whole batch: a login's 812 keys are one commit, not 812.</remarks>
+    public async ValueTask StorePreKeysAsync(IReadOnlyList<PreKeyRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var scope = await _database.OpenAsync(transactional: true, cancellationToken).ConfigureAwait(false);
+        await using (scope.ConfigureAwait(false))
+        {
+            await using var command = scope.Command(StorePreKeySql).With("@session", _database.SessionId).With("@id", 0L).With("@record", Array.Empty<byte>());
+            foreach (var record in records)
+            {
+                command.Parameters["@id"].Value = (long)record.Id.Value;
+                command.Parameters["@record"].Value = record.Serialize();
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await scope.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
     public ValueTask RemovePreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default) =>
         ExecuteAsync(RemovePreKeySql, c => c.With("@id", (long)id.Value), cancellationToken);
 

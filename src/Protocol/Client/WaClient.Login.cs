@@ -78,10 +78,7 @@ public sealed partial class WaClient
         var credentials = Credentials ?? throw new InvalidOperationException("no credentials to upload prekeys for");
         var signal = _signal ?? throw new InvalidOperationException("no Signal store is open");
         var preKeys = KeyHelper.GeneratePreKeys(new PreKeyId(credentials.NextPreKeyId), count, _options.Random);
-        foreach (var preKey in preKeys)
-        {
-            await signal.StorePreKeyAsync(preKey, connection.Token).ConfigureAwait(false);
-        }
+        await signal.StorePreKeysAsync(preKeys, connection.Token).ConfigureAwait(false);
 
         var next = NextPreKeyId(credentials.NextPreKeyId, count);
         credentials = credentials with { NextPreKeyId = next };

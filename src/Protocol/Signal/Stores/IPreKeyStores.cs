@@ -13,6 +13,19 @@ public interface IPreKeyStore
 
     /// <summary>Removes a prekey; removing an unknown one does nothing.</summary>
     ValueTask RemovePreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores a batch of new prekeys (a login's or a top-up's, hundreds at a time). A store with
+    /// transactions writes them in one; by default they are stored one by one.
+    /// </summary>
+    async ValueTask StorePreKeysAsync(IReadOnlyList<PreKeyRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        foreach (var record in records)
+        {
+            await StorePreKeyAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+    }
 }
 
 /// <summary>Our signed prekeys (usually the current one and the previous one during a rotation).</summary>
