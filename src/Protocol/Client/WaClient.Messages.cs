@@ -90,7 +90,7 @@ public sealed partial class WaClient
         CancelPhoneRequest(source.Id);
         await SendMessageReceiptAsync(connection, node, source).ConfigureAwait(false);
         await SendAckAsync(connection, node).ConfigureAwait(false);
-        await ForgetPendingAsync(key, connection.Token).ConfigureAwait(false);
+        ForgetPending(key);
     }
 
     /// <summary>Decrypts every <c>enc</c> in order; returns the contents, or null after a failure was answered with a retry receipt.</summary>

@@ -27,6 +27,13 @@ public sealed partial class WaClient
     // Created on first use: most sessions idle, and an idle session should not pay for it.
     private ConcurrentQueue<PendingInboundKey> UnackedOrder => LazyInitializer.EnsureInitialized(ref _unackedOrder, () => new());
 
+    // Acked messages whose stored copy is still to be removed. The removal rides along with the next
+    // decrypt's commit, or is flushed when the handler has nothing else queued: one commit per
+    // inbound message instead of two. A copy a crash leaves behind is raised again at the next
+    // login, as an unacked one would be, and consumers deduplicate on the message id.
+    // Until then the copy counts as gone (LoadPendingAsync).
+    private ConcurrentDictionary<PendingInboundKey, byte>? _ackedPending;
+
     private static PendingInboundKey PendingKeyOf(Node node, MessageSource source)
     {
         var chat = node.GetAttr("from") ?? "";
@@ -41,6 +48,11 @@ public sealed partial class WaClient
             return Unacked.TryGetValue(key, out var remembered) ? remembered : null;
         }
 
+        if (_ackedPending?.ContainsKey(key) == true)
+        {
+            return null;
+        }
+
         return await pending.LoadPendingInboundAsync(key, cancellationToken).ConfigureAwait(false) is { } record
             ? ContentsOf(DecodePending(record))
             : null;
@@ -50,8 +62,10 @@ public sealed partial class WaClient
     private async Task CommitDecryptedAsync(ISignalProtocolStore signal, SignalChangeSet changes, Node node, PendingInboundKey key,
         IReadOnlyList<Message> contents, CancellationToken cancellationToken)
     {
+        List<PendingInboundKey>? acked = null;
         if (signal is IPendingInboundStore)
         {
+            acked = TakeAckedPending(changes);
             changes.StorePendingInbound(key, EncodePending(node, contents));
         }
         else
@@ -59,18 +73,70 @@ public sealed partial class WaClient
             RememberUnacked(key, contents);
         }
 
-        await signal.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await signal.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (acked is not null)
+        {
+            // Not removed after all: the next commit or flush tries again.
+            acked.ForEach(k => _ackedPending!.TryAdd(k, 0));
+            throw;
+        }
     }
 
-    private async Task ForgetPendingAsync(PendingInboundKey key, CancellationToken cancellationToken)
+    /// <summary>Marks an acked message's stored copy for removal with the next commit.</summary>
+    private void ForgetPending(PendingInboundKey key)
     {
         _unacked?.TryRemove(key, out _);
         if (Signal is IPendingInboundStore)
         {
-            var removal = new SignalChangeSet();
-            removal.RemovePendingInbound(key);
-            await Signal.CommitAsync(removal, cancellationToken).ConfigureAwait(false);
+            LazyInitializer.EnsureInitialized(ref _ackedPending, () => new()).TryAdd(key, 0);
         }
+    }
+
+    /// <summary>Removes the stored copies of acked messages that no decrypt's commit took along.</summary>
+    private async Task FlushAckedPendingAsync()
+    {
+        if (_ackedPending is not { IsEmpty: false } || Signal is not { } signal)
+        {
+            return;
+        }
+
+        var removal = new SignalChangeSet();
+        var acked = TakeAckedPending(removal);
+        try
+        {
+            await signal.CommitAsync(removal, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A copy left behind is only raised again at the next login (STYLE.md 11).
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            acked?.ForEach(k => _ackedPending.TryAdd(k, 0));
+            LogMessages.HandlerFailed(_logger, ex, PlaintextTag);
+        }
+    }
+
+    /// <summary>Moves the acked keys into <paramref name="changes"/> as removals; returns them (null when none).</summary>
+    private List<PendingInboundKey>? TakeAckedPending(SignalChangeSet changes)
+    {
+        if (_ackedPending is not { IsEmpty: false } acked)
+        {
+            return null;
+        }
+
+        var taken = new List<PendingInboundKey>();
+        foreach (var key in acked.Keys)
+        {
+            if (acked.TryRemove(key, out _))
+            {
+                changes.RemovePendingInbound(key);
+                taken.Add(key);
+            }
+        }
+
+        return taken;
     }
 
     /// <summary>
@@ -86,6 +152,11 @@ public sealed partial class WaClient
 
         foreach (var stored in await pending.ListPendingInboundAsync(connection.Token).ConfigureAwait(false))
         {
+            if (_ackedPending?.ContainsKey(stored.Key) == true)
+            {
+                continue;
+            }
+
             var node = DecodePending(stored.Record);
             if (await ParseSourceAsync(node, connection.Token).ConfigureAwait(false) is { } source)
             {

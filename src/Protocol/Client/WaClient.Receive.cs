@@ -56,7 +56,16 @@ public sealed partial class WaClient
             {
                 LogMessages.HandlerFailed(_logger, ex, node.Tag);
             }
+
+            if (!connection.Inbox.Reader.TryPeek(out _))
+            {
+                // Nothing else queued: remove the stored copies of what was acked (under load they
+                // ride along with the next decrypt's commit instead).
+                await FlushAckedPendingAsync().ConfigureAwait(false);
+            }
         }
+
+        await FlushAckedPendingAsync().ConfigureAwait(false);
     }
 
     /// <summary>Server-initiated iqs: pairing steps and pings.</summary>
