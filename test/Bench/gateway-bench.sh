@@ -11,7 +11,7 @@
 #   RESULT gateway.memory_per_session rss_bytes=… heap_bytes=…
 #   RESULT api.send rps=… p50_ms=… p99_ms=… errors=…
 #   RESULT webhook.inbound rate=… p50_ms=… p99_ms=… missing=… duplicates=…
-# Usage: test/Bench/gateway-bench.sh   (env: SESSIONS=1000 LOAD_SESSIONS=50 CONCURRENCY=64 DURATION=20
+# Usage: test/Bench/gateway-bench.sh   (env: SESSIONS=1000 LOAD_SESSIONS=50 CONCURRENCY=64 DURATION=20 WARMUP=10
 #        RATE=1000 PAIR_CONCURRENCY=8 PHASES=memory,send,webhook KEEP=1 keeps the logs)
 #   smoke: SESSIONS=10 LOAD_SESSIONS=5 DURATION=3 RATE=100 test/Bench/gateway-bench.sh
 # Gateway settings pass through the environment (WAORLEANS__STORAGE__SQLITESYNCHRONOUS=normal …).
@@ -23,6 +23,7 @@ sessions=${SESSIONS:-1000}
 load_sessions=${LOAD_SESSIONS:-50}
 concurrency=${CONCURRENCY:-64}
 seconds=${DURATION:-20}
+warmup=${WARMUP:-10}
 rate=${RATE:-1000}
 pair_concurrency=${PAIR_CONCURRENCY:-8}
 phases=${PHASES:-memory,send,webhook}
@@ -85,5 +86,5 @@ echo "gateway pid $gw_pid at $gw_url, WaSim at $sim_url; work dir $work" >&2
 dotnet test/GatewayBench/bin/Release/net10.0/WaOrleans.GatewayBench.dll \
   --gateway "$gw_url" --sim "$sim_url" --admin-key "$admin_key" --pid "$gw_pid" \
   --sessions "$load_sessions" --memory-sessions "$sessions" --concurrency "$concurrency" \
-  --seconds "$seconds" --rate "$rate" --pair-concurrency "$pair_concurrency" --phases "$phases" \
+  --seconds "$seconds" --warmup "$warmup" --rate "$rate" --pair-concurrency "$pair_concurrency" --phases "$phases" \
   || { echo "--- gateway log tail" >&2; tail -30 "$work/gateway.log" >&2; exit 1; }

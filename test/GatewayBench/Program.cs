@@ -22,7 +22,8 @@ using Microsoft.Extensions.Logging;
 //          missing messages and duplicate webhook-ids.
 // Usage: dotnet WaOrleans.GatewayBench.dll --gateway URL --sim URL --admin-key KEY --pid PID
 //          [--sessions 50] [--memory-sessions 1000] [--concurrency 64] [--seconds 20] [--rate 1000]
-//          [--pair-concurrency 8] [--phases memory,send,webhook]
+//          [--pair-concurrency 8] [--phases memory,send,webhook] [--warmup 10]
+//          (--warmup: seconds of the same send or webhook load, unmeasured, before each measurement)
 var gateway = new Uri(Text("--gateway") ?? throw new ArgumentException("--gateway is required"));
 var sim = new Uri(Text("--sim") ?? throw new ArgumentException("--sim is required"));
 var adminKey = Text("--admin-key") ?? throw new ArgumentException("--admin-key is required");
@@ -31,6 +32,7 @@ var loadSessions = Number("--sessions", 50);
 var memorySessions = Number("--memory-sessions", 1000);
 var concurrency = Number("--concurrency", 64);
 var seconds = Number("--seconds", 20);
+var warmUp = Number("--warmup", 10);
 var rate = Number("--rate", 1000);
 var pairConcurrency = Number("--pair-concurrency", 8);
 var phases = (Text("--phases") ?? "memory,send,webhook").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -76,6 +78,12 @@ if (phases.Contains("memory") && memorySessions > loadSessions)
 if (phases.Contains("send"))
 {
     await bench.WarmUpAsync(sessions);
+    if (warmUp > 0)
+    {
+        // The same load first, unmeasured: a server runs warm, and the first seconds of a process are its JIT compiler's.
+        await bench.SendLoadAsync(sessions, concurrency, TimeSpan.FromSeconds(warmUp));
+    }
+
     var cpu = Bench.CpuMilliseconds(gatewayPid);
     var result = await bench.SendLoadAsync(sessions, concurrency, TimeSpan.FromSeconds(seconds));
     cpu = Bench.CpuMilliseconds(gatewayPid) - cpu;
@@ -89,9 +97,8 @@ if (phases.Contains("send"))
 
 if (phases.Contains("webhook"))
 {
-    var cpu = Bench.CpuMilliseconds(gatewayPid);
-    var result = await bench.WebhookLoadAsync(sessions, rate, TimeSpan.FromSeconds(seconds));
-    cpu = Bench.CpuMilliseconds(gatewayPid) - cpu;
+    var result = await bench.WebhookLoadAsync(sessions, rate, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(warmUp), gatewayPid);
+    var cpu = result.GatewayCpuMilliseconds;
     Console.WriteLine($"RESULT webhook.inbound rate={result.Rate:F0} p50_ms={result.P50:F1} p99_ms={result.P99:F1} " +
         $"missing={result.Missing} duplicates={result.Duplicates} sent={result.Sent} target_rate={rate} sessions={sessions.Count} seconds={seconds} " +
         $"gateway_cpu_ms_per_message={cpu / result.Sent:F2}");
@@ -119,7 +126,7 @@ internal sealed record MemorySample(long Rss, long Heap);
 internal sealed record SendResult(long Count, long Errors, double Rate, double P50, double P99, string? FirstError);
 
 /// <summary>Latencies and counts of the webhook phase.</summary>
-internal sealed record WebhookResult(long Sent, long Missing, long Duplicates, double Rate, double P50, double P99);
+internal sealed record WebhookResult(long Sent, long Missing, long Duplicates, double Rate, double P50, double P99, double GatewayCpuMilliseconds);
 
 /// <summary>The benchmark's steps against one gateway and one WaSim.</summary>
 internal sealed class Bench(HttpClient api, HttpClient sim)
@@ -299,7 +306,7 @@ internal sealed class Bench(HttpClient api, HttpClient sim)
     /// messages/s to them through WaSim's bulk send for <paramref name="duration"/>, and waits for the
     /// webhooks (up to 60 s after the last send).
     /// </summary>
-    public async Task<WebhookResult> WebhookLoadAsync(IReadOnlyList<BenchSession> sessions, int perSecond, TimeSpan duration)
+    public async Task<WebhookResult> WebhookLoadAsync(IReadOnlyList<BenchSession> sessions, int perSecond, TimeSpan duration, TimeSpan warmUp, int gatewayPid)
     {
         var receiver = new Receiver();
         await using var app = receiver.Build();
@@ -318,43 +325,21 @@ internal sealed class Bench(HttpClient api, HttpClient sim)
         var sendErrors = 0L;
         var pending = new List<Task>();
         var batchTimes = new List<double>();
-        var clock = Stopwatch.StartNew();
-        var batch = 0L;
-        while (clock.Elapsed < duration)
+        if (warmUp > TimeSpan.Zero)
         {
-            var due = TimeSpan.FromMilliseconds(batch * BatchMilliseconds);
-            if (due > clock.Elapsed)
-            {
-                await Task.Delay(due - clock.Elapsed);
-            }
-
-            var messages = new List<object>(perBatch);
-            for (var i = 0; i < perBatch; i++)
-            {
-                var seq = sent++;
-                var s = sessions[(int)(seq % sessions.Count)];
-                messages.Add(new { from = ContactPhone(s.Index), to = s.Phone, text = $"bench {seq} {DateTime.UtcNow.Ticks}" });
-            }
-
-            pending.Add(Task.Run(async () =>
-            {
-                var posted = Stopwatch.GetTimestamp();
-                using var response = await sim.PostAsJsonAsync("sim/send-batch", new { messages });
-                // WaSim answers once every message of the batch is on the wire: its own share of the latency.
-                lock (batchTimes)
-                {
-                    batchTimes.Add(Stopwatch.GetElapsedTime(posted).TotalMilliseconds);
-                }
-
-                if (!response.IsSuccessStatusCode)
-                {
-                    Interlocked.Add(ref sendErrors, messages.Count);
-                    Console.Error.WriteLine($"send-batch: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-                }
-            }));
-            batch++;
+            // The same load first, unmeasured (the receiver counts only "bench" texts): a server runs
+            // warm, and the first seconds of a process are its JIT compiler's.
+            await RunAsync("warm", warmUp);
+            await Task.WhenAll(pending);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            (sent, sendErrors) = (0, 0);
+            pending.Clear();
+            batchTimes.Clear();
         }
 
+        var cpu = CpuMilliseconds(gatewayPid);
+        var clock = Stopwatch.StartNew();
+        await RunAsync("bench", duration);
         await Task.WhenAll(pending);
         var sendSeconds = clock.Elapsed.TotalSeconds;
         var drain = Stopwatch.StartNew();
@@ -363,6 +348,7 @@ internal sealed class Bench(HttpClient api, HttpClient sim)
             await Task.Delay(100);
         }
 
+        cpu = CpuMilliseconds(gatewayPid) - cpu;
         await app.StopAsync();
         var all = receiver.Latencies();
         Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] webhook: {sent} sent in {sendSeconds:F1} s ({sendErrors} refused by WaSim), " +
@@ -373,7 +359,48 @@ internal sealed class Bench(HttpClient api, HttpClient sim)
         var recorded = receiver.RecordLatencies();
         Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] webhook: send → event recorded by the gateway p50 {Percentile(recorded, 0.50):F1} ms, " +
             $"p99 {Percentile(recorded, 0.99):F1} ms (the rest is the outbox → receiver)");
-        return new WebhookResult(sent, sent - receiver.Unique, receiver.Duplicates, sent / sendSeconds, Percentile(all, 0.50), Percentile(all, 0.99));
+        return new WebhookResult(sent, sent - receiver.Unique, receiver.Duplicates, sent / sendSeconds, Percentile(all, 0.50), Percentile(all, 0.99), cpu);
+
+        // Sends perSecond messages/s for the duration, texts "<prefix> <seq> <ticks>".
+        async Task RunAsync(string prefix, TimeSpan length)
+        {
+            var clock = Stopwatch.StartNew();
+            var batch = 0L;
+            while (clock.Elapsed < length)
+            {
+                var due = TimeSpan.FromMilliseconds(batch * BatchMilliseconds);
+                if (due > clock.Elapsed)
+                {
+                    await Task.Delay(due - clock.Elapsed);
+                }
+
+                var messages = new List<object>(perBatch);
+                for (var i = 0; i < perBatch; i++)
+                {
+                    var seq = sent++;
+                    var s = sessions[(int)(seq % sessions.Count)];
+                    messages.Add(new { from = ContactPhone(s.Index), to = s.Phone, text = $"{prefix} {seq} {DateTime.UtcNow.Ticks}" });
+                }
+
+                pending.Add(Task.Run(async () =>
+                {
+                    var posted = Stopwatch.GetTimestamp();
+                    using var response = await sim.PostAsJsonAsync("sim/send-batch", new { messages });
+                    // WaSim answers once every message of the batch is on the wire: its own share of the latency.
+                    lock (batchTimes)
+                    {
+                        batchTimes.Add(Stopwatch.GetElapsedTime(posted).TotalMilliseconds);
+                    }
+
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        Interlocked.Add(ref sendErrors, messages.Count);
+                        Console.Error.WriteLine($"send-batch: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    }
+                }));
+                batch++;
+            }
+        }
     }
 
     private static double Percentile(double[] sorted, double p) =>
