@@ -86,7 +86,12 @@ public sealed class EventOutbox
         var queued = await WebhookOutbox.FanOutAsync(connection, transaction, gatewayEvent, TimeProvider.System.GetUtcNow(), lease, cancellationToken).ConfigureAwait(false);
         if (queued.Count > 0)
         {
-            if (lease is not null)
+            if (lease is not null && transaction is Storage.Sqlite.WriterTurnTransaction sqlite)
+            {
+                // Handed on once committed: the worker reads them at its first try.
+                sqlite.OnCommitted(() => worker!.HandOff(queued));
+            }
+            else if (lease is not null)
             {
                 worker!.HandOff(queued);
             }

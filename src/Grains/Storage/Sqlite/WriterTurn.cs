@@ -131,6 +131,8 @@ internal sealed class WriterTurnConnection(string connectionString, WriterTurn t
 /// </summary>
 internal sealed class WriterTurnTransaction(WriterTurnConnection connection, SqliteTransaction inner) : DbTransaction
 {
+    private List<Action>? _onCommitted;
+
     /// <inheritdoc/>
     public override IsolationLevel IsolationLevel => inner.IsolationLevel;
 
@@ -143,6 +145,12 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
     /// <summary>Gets the SQLite transaction.</summary>
     public SqliteTransaction Inner => inner;
 
+    /// <summary>
+    /// Runs <paramref name="action"/> right after this transaction commits (never if it rolls back),
+    /// so what it wrote is handed on without polling for it to become visible.
+    /// </summary>
+    public void OnCommitted(Action action) => (_onCommitted ??= []).Add(action);
+
     /// <inheritdoc/>
     public override void Commit()
     {
@@ -154,6 +162,9 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
         {
             connection.ReleaseTurn();
         }
+
+        _onCommitted?.ForEach(action => action());
+        _onCommitted = null;
     }
 
     /// <inheritdoc/>
