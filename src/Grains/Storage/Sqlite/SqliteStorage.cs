@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace WaOrleans.Grains.Storage.Sqlite;
@@ -23,6 +24,10 @@ public sealed class SqliteStorage : DeviceStorage
     private readonly string _connectionString;
     private readonly string _connectionSetupSql;
     private readonly WriterTurn _writerTurn = new();
+
+    /// <summary>The native connections (pooled, reused by later opens) that have had the setup statement.</summary>
+    private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
+    private static readonly object Configured = new();
 
     private SqliteStorage(string databasePath, SqliteSynchronous synchronous)
     {
@@ -98,8 +103,14 @@ public sealed class SqliteStorage : DeviceStorage
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var setup = connection.CreateCommand(null, _connectionSetupSql);
-            await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Pooled handles keep their settings: configure each native connection once, not at every open.
+            if (connection.Handle is { } handle && !_configured.TryGetValue(handle, out _))
+            {
+                await using var setup = connection.CreateCommand(null, _connectionSetupSql);
+                await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                _configured.AddOrUpdate(handle, Configured);
+            }
+
             return connection;
         }
         catch
