@@ -35,8 +35,12 @@ public sealed record ForgetSessionRequest(string Jid);
 /// <param name="Send">Whether the phone and its simulated companions send retry receipts for what they cannot decrypt; unchanged when null.</param>
 public sealed record RetrySettingsRequest(bool Answer, bool? Send = null);
 
-/// <summary>Body of <c>POST /sim/phones/{phone}/companions</c>: how many more simulated companions to link.</summary>
-public sealed record AddCompanionsRequest(int Count);
+/// <summary>
+/// Body of <c>POST /sim/phones/{phone}/companions</c>: how many more simulated companions to link, and
+/// whether online devices get a <c>devices</c> notification about them (default yes; false leaves
+/// clients to find them by USync or a group's phash).
+/// </summary>
+public sealed record AddCompanionsRequest(int Count, bool? Notify = null);
 
 /// <summary>Body of <c>POST /sim/phones/{phone}/unlink</c>: one device id, or null for every companion.</summary>
 public sealed record UnlinkRequest(int? Device);

@@ -14,14 +14,15 @@ public sealed partial class WaSimServer
     /// <summary>The most simulated companions a phone may get; WhatsApp links at most four companions besides the phone, and a few more cost nothing.</summary>
     internal const int MaxSimulatedCompanions = 8;
 
-    /// <summary>Links <paramref name="count"/> simulated companions to <paramref name="account"/>.</summary>
-    internal async Task AddSimulatedCompanionsAsync(SimAccount account, int count)
+    /// <summary>Links <paramref name="count"/> simulated companions to <paramref name="account"/>; returns their device ids.</summary>
+    internal async Task<IReadOnlyList<ushort>> AddSimulatedCompanionsAsync(SimAccount account, int count)
     {
         if (count is < 0 or > MaxSimulatedCompanions)
         {
             throw new SimRequestException(400, $"companions must be between 0 and {MaxSimulatedCompanions}");
         }
 
+        var added = new List<ushort>(count);
         for (var i = 0; i < count; i++)
         {
             var identity = Curve25519.GenerateKeyPair();
@@ -40,7 +41,42 @@ public sealed partial class WaSimServer
                 }
 
                 account.AddCompanion(device);
+                added.Add(deviceId);
                 State.MarkChanged();
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>
+    /// Tells every online device of other accounts, and the account's own, that its device list
+    /// changed (<c>&lt;notification type="devices"&gt;</c>, PROTOCOL.md §6.2), as WhatsApp does for
+    /// the contacts of a user who links or unlinks a device: clients drop their cached list and fetch
+    /// it again (USync) before their next send.
+    /// </summary>
+    internal async Task NotifyDevicesChangedAsync(SimAccount account, string change, IReadOnlyList<ushort> deviceIds)
+    {
+        var now = Options.TimeProvider.GetUtcNow();
+        var t = Stanza.Number(now.ToUnixTimeSeconds());
+        var devices = deviceIds.Select(id => Stanza.Make("device", default, ("jid", new Jid(account.Phone, JidServer.PhoneNumber, id).ToString()))).ToList();
+        var notification = Stanza.Make("notification", NodeContent.FromChildren(Stanza.Make(change, NodeContent.FromChildren(devices))),
+            ("from", account.PhoneJid.ToString()), ("lid", account.Lid.ToString()), ("type", "devices"),
+            ("id", "sim-devices-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))), ("t", t));
+        foreach (var device in State.OnlineDevices())
+        {
+            if (device.Connection is not { } connection || (device.Account == account && deviceIds.Contains(device.DeviceId)))
+            {
+                continue;
+            }
+
+            try
+            {
+                await connection.SendNodeAsync(notification).ConfigureAwait(false);
+            }
+            catch (Protocol.Noise.TransportException)
+            {
+                // The device went away; it fetches device lists afresh after its next login.
             }
         }
     }

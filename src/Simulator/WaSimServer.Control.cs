@@ -103,8 +103,12 @@ public sealed partial class WaSimServer
                 throw new SimRequestException(400, $"a phone has at most {MaxSimulatedCompanions} simulated companions");
             }
 
-            // No devices notification goes out: clients learn of the device from USync or a phash.
-            await AddSimulatedCompanionsAsync(account, request.Count).ConfigureAwait(false);
+            var added = await AddSimulatedCompanionsAsync(account, request.Count).ConfigureAwait(false);
+            if (request.Notify ?? true)
+            {
+                await NotifyDevicesChangedAsync(account, "add", added).ConfigureAwait(false);
+            }
+
             return (IResult)TypedResults.Ok(Describe(account));
         }));
         sim.MapPost("/phones/{phone}/unlink", (string phone, UnlinkRequest? request) => Handle(async () =>
@@ -121,6 +125,7 @@ public sealed partial class WaSimServer
                 await UnlinkAsync(device).ConfigureAwait(false);
             }
 
+            await NotifyDevicesChangedAsync(account, "remove", [.. devices.Select(d => d.DeviceId)]).ConfigureAwait(false);
             return (IResult)TypedResults.Ok(devices.Select(d => d.Jid.ToString()).ToList());
         }));
         sim.MapPost("/phones/{phone}/send", (string phone, SendRequest request) => Handle(async () =>

@@ -45,7 +45,7 @@ public sealed class ParticipantHashTests : IAsyncLifetime
         // Bob links a device no notification tells us about, and it never asks for a retry: only
         // the phash in the server's ack can tell us it exists.
         await _sim.Sim.PostOkAsync($"sim/phones/{Bob}/retries", new { answer = true, send = false }, 204);
-        var bob = await _sim.Sim.PostOkAsync($"sim/phones/{Bob}/companions", new { count = 1 });
+        var bob = await _sim.Sim.PostOkAsync($"sim/phones/{Bob}/companions", new { count = 1, notify = false });
         var companion = bob!["devices"]!.AsArray().Single(d => d!["simulated"]!.GetValue<bool>())!["deviceId"]!.GetValue<int>();
 
         var second = await client.SendMessageAsync(group, MessageBuilder.Text("after the new device"));
