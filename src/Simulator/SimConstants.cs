@@ -68,4 +68,7 @@ internal static class SimConstants
 
     /// <summary>Size of a privacy token a simulated phone issues; WhatsApp's are opaque, a few dozen bytes.</summary>
     public const int PrivacyTokenSize = 24;
+
+    /// <summary>From this retry receipt on, a phone answers over a new session even without keys in it (whatsmeow's sender does the same).</summary>
+    public const int RetryCountForNewSession = 2;
 }

@@ -100,8 +100,10 @@ public sealed partial class WaSimServer
     /// it: the old <c>skmsg</c> is behind the chain a fresh distribution message starts from.
     /// </summary>
     /// <remarks>
-    /// When the receipt carries the device's keys (PROTOCOL.md §7.5), the new session is built from
-    /// them, as whatsmeow does; otherwise from a bundle of the device's uploaded prekeys.
+    /// As whatsmeow's sender does: a first retry without keys is answered over the existing session
+    /// (the receiver may only have missed a message); when the receipt carries the device's keys
+    /// (PROTOCOL.md §7.5), or from the second retry, a new session is built — from those keys, else
+    /// from a bundle of the device's uploaded prekeys.
     /// </remarks>
     internal async Task ResendFromPhoneAsync(SimAccount account, SimDevice device, string id, Node receipt)
     {
@@ -116,8 +118,14 @@ public sealed partial class WaSimServer
             return;
         }
 
-        await account.Signal.ResetSessionAsync(LidAddress(device)).ConfigureAwait(false);
         var bundle = PreKeyCodec.ReadRetryBundle(receipt, device.DeviceId);
+        var count = int.TryParse(receipt.GetChild("retry")?.GetAttr("count"), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var c) ? c : 1;
+        if (bundle is not null || count >= SimConstants.RetryCountForNewSession)
+        {
+            await account.Signal.ResetSessionAsync(LidAddress(device)).ConfigureAwait(false);
+        }
+
         if (sent.Group is not { } group)
         {
             await SendToDeviceAsync(account, device, id, sent.Content, bundle: bundle).ConfigureAwait(false);

@@ -88,6 +88,44 @@ public sealed class RetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_our_session_is_stale_the_first_retry_has_no_keys_and_the_second_carries_them_and_repairs_it()
+    {
+        var (client, events, store) = await _sim.PairByQrAsync(Me);
+        var peer = await _sim.Sim.CreatePhoneAsync(Peer);
+        var address = SignalAddress.ForUser(Jid.Parse(peer["lid"]!.GetValue<string>()).User, SignalUserDomain.Lid, new DeviceId(0));
+        var signal = await store.OpenSignalStoreAsync(client.Credentials!);
+        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "hello" });
+        await events.NextAsync<MessageReceivedEvent>(e => e.Message.Conversation == "hello");
+        var answer = await client.SendMessageAsync(PhoneJid(Peer), MessageBuilder.Text("answer"));
+        await _sim.WaitForAsync(Peer, m => Id(m) == answer.MessageId && m["error"] is null);
+        var stale = await signal.LoadSessionAsync(address);
+        Assert.NotNull(stale);
+
+        // The conversation moves on, so both sides turn their ratchets past the copy …
+        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "second" });
+        await events.NextAsync<MessageReceivedEvent>(e => e.Message.Conversation == "second");
+        var again = await client.SendMessageAsync(PhoneJid(Peer), MessageBuilder.Text("answer again"));
+        await _sim.WaitForAsync(Peer, m => Id(m) == again.MessageId && m["error"] is null);
+        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "third" });
+        await events.NextAsync<MessageReceivedEvent>(e => e.Message.Conversation == "third");
+
+        // … and we go back to it (a restored backup): we still have a session, but not the phone's.
+        await signal.StoreSessionAsync(address, stale);
+        var sent = await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "after the rollback" });
+        var id = sent!["id"]!.GetValue<string>();
+
+        await events.NextAsync<UndecryptableMessageEvent>(e => e.Id == id);
+        var received = await events.NextAsync<MessageReceivedEvent>(e => e.Id == id);
+        Assert.Equal("after the rollback", received.Message.Conversation);
+
+        // The first retry asked for the message again over the session (the phone resent it, still
+        // undecryptable); the second carried our keys, and the phone's new session from them worked.
+        var inbox = await _sim.Sim.GetJsonAsync($"sim/phones/{Peer}/inbox");
+        var retries = inbox["receipts"]!.AsArray().Where(r => r!["id"]!.GetValue<string>() == id && r["type"]!.GetValue<string>() == "retry").ToList();
+        Assert.Equal([false, true], retries.Select(r => r!["withKeys"]!.GetValue<bool>()));
+    }
+
+    [Fact]
     public async Task A_message_that_stays_undecryptable_is_resent_by_our_own_phone()
     {
         var options = _sim.Options() with { PlaceholderResendDelay = TimeSpan.FromMilliseconds(200) };
