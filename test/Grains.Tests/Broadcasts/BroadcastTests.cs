@@ -39,7 +39,10 @@ public sealed class BroadcastTests(ITestOutputHelper output)
             Assert.Equal([$"Hello Friend {i}, this is a broadcast"], texts);
         }
 
-        Assert.Equal(1, await harness.ScalarAsync("SELECT COUNT(*) FROM events WHERE session_id = @s AND type = 'broadcast.completed'", ("@s", sessionId)));
+        // The event commits right after the job's final row, so a poller can see "completed" first.
+        await GatewayHarness.WaitUntilAsync(
+            async () => await harness.ScalarAsync("SELECT COUNT(*) FROM events WHERE session_id = @s AND type = 'broadcast.completed'", ("@s", sessionId)) == 1,
+            "the broadcast.completed event");
         Assert.Equal(6, await harness.ScalarAsync("SELECT COUNT(*) FROM messages WHERE session_id = @s AND idempotency_key LIKE 'broadcast:%'", ("@s", sessionId)));
         // Starting it again returns the job as it is and sends nothing.
         Assert.Equal("completed", (await job.StartAsync(Spec(sessionId, recipients, 0, 50))).Status);
