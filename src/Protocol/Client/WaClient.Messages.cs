@@ -59,9 +59,12 @@ public sealed partial class WaClient
             var recovered = await RecoveredMessagesAsync(source, message, connection.Token).ConfigureAwait(false);
             if (recovered.Count > 0)
             {
-                foreach (var recoveredEvent in recovered)
+                foreach (var (recoveredEvent, outer) in recovered)
                 {
-                    if (!await RaiseCheckedAsync(recoveredEvent).ConfigureAwait(false))
+                    // A recovered message is handled as if it had arrived itself: a poll is remembered, a vote decrypted.
+                    var recoveredSource = new MessageSource(recoveredEvent.Id, recoveredEvent.Chat, recoveredEvent.Sender, recoveredEvent.Sender,
+                        recoveredEvent.SenderPhoneNumber, recoveredEvent.SenderLid, recoveredEvent.PushName, recoveredEvent.IsFromMe, recoveredEvent.Timestamp);
+                    if (!await RaiseAndFollowAsync(recoveredEvent, recoveredSource, outer, connection.Token).ConfigureAwait(false))
                     {
                         return;
                     }
@@ -72,16 +75,9 @@ public sealed partial class WaClient
 
             var evt = new MessageReceivedEvent(source.Id, chat, source.Sender, source.PhoneNumber, source.Lid, source.PushName,
                 chat.IsGroup, source.IsFromMe, offline, source.Timestamp, message);
-            if (!await RaiseCheckedAsync(evt).ConfigureAwait(false))
+            if (!await RaiseAndFollowAsync(evt, source, content, connection.Token).ConfigureAwait(false))
             {
                 // Not acked: the server delivers it again on the next connection.
-                return;
-            }
-
-            await RememberPollAsync(source.Id, source.IsFromMe ? Credentials?.Me ?? source.Author : source.Author, content, message, connection.Token).ConfigureAwait(false);
-            if (message.PollUpdateMessage is { } update && await DecryptPollVoteAsync(chat, source, update, connection.Token).ConfigureAwait(false) is { } vote
-                && !await RaiseCheckedAsync(vote).ConfigureAwait(false))
-            {
                 return;
             }
         }
@@ -91,6 +87,23 @@ public sealed partial class WaClient
         await SendMessageReceiptAsync(connection, node, source).ConfigureAwait(false);
         await SendAckAsync(connection, node).ConfigureAwait(false);
         ForgetPending(key);
+    }
+
+    /// <summary>
+    /// Raises a received message, then remembers it if it is a poll and raises the decrypted vote if
+    /// it is one; false when a handler failed (the message must not be acked).
+    /// </summary>
+    private async Task<bool> RaiseAndFollowAsync(MessageReceivedEvent evt, MessageSource source, Message outer, CancellationToken cancellationToken)
+    {
+        if (!await RaiseCheckedAsync(evt).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await RememberPollAsync(source.Id, source.IsFromMe ? Credentials?.Me ?? source.Author : source.Author, outer, evt.Message, cancellationToken).ConfigureAwait(false);
+        return evt.Message.PollUpdateMessage is not { } update
+            || await DecryptPollVoteAsync(evt.Chat, source, update, cancellationToken).ConfigureAwait(false) is not { } vote
+            || await RaiseCheckedAsync(vote).ConfigureAwait(false);
     }
 
     /// <summary>Decrypts every <c>enc</c> in order; returns the contents, or null after a failure was answered with a retry receipt.</summary>

@@ -149,7 +149,7 @@ public sealed partial class WaClient
     /// Reads our phone's answer to placeholder resend requests: one <see cref="MessageReceivedEvent"/>
     /// per resent message, marked with the request id. Empty for anything else.
     /// </summary>
-    private async Task<IReadOnlyList<MessageReceivedEvent>> RecoveredMessagesAsync(MessageSource source, Message message, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<(MessageReceivedEvent Event, Message Outer)>> RecoveredMessagesAsync(MessageSource source, Message message, CancellationToken cancellationToken)
     {
         if (!source.IsFromMe || message.ProtocolMessage is not { Type: ProtocolType.PeerDataOperationRequestResponseMessage } protocol
             || protocol.PeerDataOperationRequestResponseMessage is not { PeerDataOperationRequestType: PeerDataType.PlaceholderMessageResend } response)
@@ -158,7 +158,7 @@ public sealed partial class WaClient
         }
 
         var me = Credentials?.Me;
-        var events = new List<MessageReceivedEvent>();
+        var events = new List<(MessageReceivedEvent, Message)>();
         foreach (var result in response.PeerDataOperationResult)
         {
             if (result.PlaceholderMessageResendResponse?.WebMessageInfoBytes is not { Length: > 0 } bytes)
@@ -187,8 +187,8 @@ public sealed partial class WaClient
             var lid = sender.IsLid ? sender : await _store.Lids.GetLidAsync(sender, cancellationToken).ConfigureAwait(false);
             var (content, unwrappedChat) = Unwrap(info.Message, chat);
             var timestamp = info.MessageTimestamp > 0 ? DateTimeOffset.FromUnixTimeSeconds((long)info.MessageTimestamp) : source.Timestamp;
-            events.Add(new MessageReceivedEvent(id, unwrappedChat, sender, phone, lid, info.HasPushName ? info.PushName : null,
-                unwrappedChat.IsGroup, key.FromMe, IsOffline: false, timestamp, content) { RecoveredByRequestId = response.StanzaId });
+            events.Add((new MessageReceivedEvent(id, unwrappedChat, sender, phone, lid, info.HasPushName ? info.PushName : null,
+                unwrappedChat.IsGroup, key.FromMe, IsOffline: false, timestamp, content) { RecoveredByRequestId = response.StanzaId }, info.Message));
             RetryCounts.TryRemove(id, out _);
             CancelPhoneRequest(id);
         }

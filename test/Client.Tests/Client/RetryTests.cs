@@ -159,6 +159,35 @@ public sealed class RetryTests : IAsyncLifetime
         Assert.Equal(recovered.RecoveredByRequestId, Id(request));
     }
 
+    [Fact]
+    public async Task A_poll_recovered_from_our_own_phone_is_remembered_so_we_can_vote_on_it()
+    {
+        var options = _sim.Options() with { PlaceholderResendDelay = TimeSpan.FromMilliseconds(200) };
+        var (client, events, store) = await _sim.PairByQrAsync(Me, options);
+        var peer = await _sim.Sim.CreatePhoneAsync(Peer);
+        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "hello" });
+        await events.NextAsync<MessageReceivedEvent>(e => e.Message.Conversation == "hello");
+        var answer = await client.SendMessageAsync(PhoneJid(Peer), MessageBuilder.Text("answer"));
+        await _sim.WaitForAsync(Peer, m => Id(m) == answer.MessageId && m["error"] is null);
+
+        // As above: only our own phone can give us the poll.
+        var peerLid = Jid.Parse(peer["lid"]!.GetValue<string>());
+        var signal = await store.OpenSignalStoreAsync(client.Credentials!);
+        await signal.DeleteSessionAsync(SignalAddress.ForUser(peerLid.User, SignalUserDomain.Lid, new DeviceId(0)));
+        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/retries", new { answer = false }, 204);
+        var sent = await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, kind = "poll", name = "Lunch?", options = new[] { "pizza", "sushi" } });
+        var id = sent!["id"]!.GetValue<string>();
+        var recovered = await events.NextAsync<MessageReceivedEvent>(e => e.Id == id);
+        Assert.NotNull(recovered.RecoveredByRequestId);
+        Assert.Equal("Lunch?", recovered.Message.PollCreationMessage?.Name ?? recovered.Message.PollCreationMessageV3?.Name);
+
+        // Its secret was kept: a vote can be encrypted for it (an unknown poll is refused).
+        var vote = await client.VotePollAsync(recovered.Chat, id, ["sushi"]);
+        var received = await _sim.WaitForAsync(Peer, m => Id(m) == vote.MessageId && m["error"] is null);
+        Assert.Contains("pollUpdateMessage", received.Message(), StringComparison.Ordinal);
+        Assert.Contains(id, received.Message(), StringComparison.Ordinal);
+    }
+
     private async Task<int> OurServerPreKeysAsync() =>
         (await _sim.PhoneAsync(Me))["devices"]!.AsArray().Single()!["preKeys"]!.GetValue<int>();
 
