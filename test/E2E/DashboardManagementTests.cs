@@ -209,7 +209,16 @@ public sealed partial class DashboardManagementTests(ITestOutputHelper output)
         await ShowAsync("out", "received", "");
         await Assertions.Expect(rows).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("#log-table tbody")).ToContainTextAsync("No messages match.");
+
+        // Since: a time after everything hides it all, a time before shows it all again.
         await ShowAsync("", "", "");
+        await page.FillAsync("#log-since", DateTime.Now.AddDays(1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#log-form button[type=submit]");
+        await Assertions.Expect(rows).ToHaveCountAsync(0);
+        await page.FillAsync("#log-since", DateTime.Now.AddDays(-1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("#log-form button[type=submit]");
+        await Assertions.Expect(rows).ToHaveCountAsync((await LogAsync(ui, id, "")).Count);
+        await page.FillAsync("#log-since", "");
     }
 
     private static async Task ManageWebhookAsync(DashboardBrowser ui, string id, WebhookReceiver receiver)
