@@ -29,8 +29,22 @@ public sealed partial class DashboardManagementTests(ITestOutputHelper output)
         await ui.RunAsync(async () =>
         {
             const string id = "e2e-code";
+            const string qrId = "e2e-qr";
             var page = ui.Page;
             await ui.SignInAsync();
+
+            // A second tab shows another session's QR while this one pairs by code: WaSim replaces the
+            // first QR after 60 s, and the tab must show the new one by itself (event stream → new image).
+            var qrTab = await ui.NewSignedInPageAsync();
+            await qrTab.ClickAsync("#nav a[href='#sessions']");
+            await qrTab.FillAsync("#session-create-id", qrId);
+            await qrTab.ClickAsync("#session-create button[type=submit]");
+            await Assertions.Expect(qrTab.Locator("#sd-id")).ToHaveTextAsync(qrId);
+            await qrTab.ClickAsync("#sd-connect");
+            await Assertions.Expect(qrTab.Locator("#sd-qr")).ToHaveAttributeAsync("src", new Regex("^data:image/png;base64,"));
+            var firstQr = (await qrTab.Locator("#sd-qr").GetAttributeAsync("src"))!;
+            Assert.Equal(firstQr, (string?)(await ui.ApiOkAsync(HttpMethod.Get, $"api/sessions/{qrId}/qr"))["dataUrl"]);
+
             await ui.OpenAsync("sessions");
             await page.FillAsync("#session-create-id", id);
             await page.ClickAsync("#session-create button[type=submit]");
@@ -94,6 +108,16 @@ public sealed partial class DashboardManagementTests(ITestOutputHelper output)
             await Assertions.Expect(page.Locator($"#sessions-table tr[data-session='{id}']")).ToHaveCountAsync(0);
             Assert.Equal(HttpStatusCode.NotFound, (await ui.ApiAsync(HttpMethod.Get, $"api/sessions/{id}")).Status);
             await ui.ShotAsync("deleted");
+
+            // Meanwhile the QR tab got a new code without a reload: another image, announced by a second
+            // session.qr event, and the image the API serves now.
+            await Assertions.Expect(qrTab.Locator("#sd-qr")).Not.ToHaveAttributeAsync("src", firstQr, new LocatorAssertionsToHaveAttributeOptions { Timeout = 120_000 });
+            await Assertions.Expect(qrTab.Locator("#sd-events li", new PageLocatorOptions { HasText = "session.qr" })).Not.ToHaveCountAsync(1);
+            await Assertions.Expect(qrTab.Locator("#sd-status")).ToHaveTextAsync("qr");
+            await DashboardBrowser.UntilAsync(
+                async () => (string?)(await ui.ApiOkAsync(HttpMethod.Get, $"api/sessions/{qrId}/qr"))["dataUrl"] == await qrTab.Locator("#sd-qr").GetAttributeAsync("src"),
+                "the tab to show the QR the API serves");
+            await ui.ShotAsync(qrTab, "qr-refreshed");
         });
     }
 

@@ -103,6 +103,30 @@ public sealed class DashboardBrowser : IAsyncDisposable
         await Assertions.Expect(Page.Locator("#nav")).ToBeVisibleAsync();
     }
 
+    /// <summary>Opens a second tab (its own sessionStorage) signed in with the admin key.</summary>
+    public async Task<IPage> NewSignedInPageAsync()
+    {
+        var page = await _browser!.NewPageAsync(new BrowserNewPageOptions
+        {
+            BaseURL = Gateway.BaseUri.ToString(),
+            ViewportSize = new ViewportSize { Width = 1280, Height = 1000 },
+        });
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await page.GotoAsync("/");
+        await page.FillAsync("#signin-key-input", Gateway.AdminKey);
+        await page.ClickAsync("#signin-key button[type=submit]");
+        await Assertions.Expect(page.Locator("#nav")).ToBeVisibleAsync();
+        return page;
+    }
+
+    /// <summary>Keeps a full-page screenshot of <paramref name="page"/> (a second tab) as an artifact.</summary>
+    public async Task ShotAsync(IPage page, string name)
+    {
+        var path = Path.Combine(_artifacts, $"{++_shot:D2}-{name}.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        _output.WriteLine($"screenshot: {path}");
+    }
+
     /// <summary>Opens a view from the navigation and waits until it shows.</summary>
     public async Task OpenAsync(string view)
     {
