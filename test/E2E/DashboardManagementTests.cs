@@ -11,7 +11,7 @@ namespace WaOrleans.E2E;
 /// The dashboard's management features in a real browser against the real gateway in demo mode,
 /// each step checked twice: what the page shows, and what the REST API says the server holds.
 /// Pairing by code (the simulated phone types the code the page shows), restart, log out and
-/// delete; sending an uploaded image; the message log's filters; disabling, enabling and deleting
+/// delete; a QR that refreshes by itself; sending an uploaded image and a document by URL; the message log's filters; disabling, enabling and deleting
 /// a webhook; cancelling a slow broadcast; rotating and revoking an API key.
 /// </summary>
 [Trait("Category", "E2E")]
@@ -122,7 +122,7 @@ public sealed partial class DashboardManagementTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Dashboard_sends_an_image_filters_the_log_manages_webhooks_cancels_a_broadcast_and_rotates_a_key()
+    public async Task Dashboard_sends_media_by_upload_and_url_filters_the_log_manages_webhooks_cancels_a_broadcast_and_rotates_a_key()
     {
         await using var ui = await DashboardBrowser.StartAsync(output, "operations");
         using var receiver = new WebhookReceiver();
@@ -132,6 +132,7 @@ public sealed partial class DashboardManagementTests(ITestOutputHelper output)
             await ui.PairByQrAsync(id);
             await ui.SignInAsync();
             await SendImageAsync(ui, id);
+            await SendDocumentByUrlAsync(ui, id, receiver);
             await FilterLogAsync(ui, id);
             await ManageWebhookAsync(ui, id, receiver);
             await CancelBroadcastAsync(ui, id);
@@ -167,6 +168,38 @@ public sealed partial class DashboardManagementTests(ITestOutputHelper output)
         Assert.NotEqual("failed", (string?)stored["status"]);
         await ui.ShotAsync("image-sent");
     }
+
+    private static async Task SendDocumentByUrlAsync(DashboardBrowser ui, string id, WebhookReceiver receiver)
+    {
+        // The gateway fetches the URL itself (the demo allows loopback URLs); the upload field is empty.
+        var page = ui.Page;
+        var caption = "E2E document " + Guid.NewGuid().ToString("N")[..6];
+        var url = receiver.MediaUrl("notes.txt");
+        await page.SelectOptionAsync("#send-type", "document");
+        await page.SetInputFilesAsync("#send-file", Array.Empty<FilePayload>());
+        await page.FillAsync("#send-url", url.ToString());
+        await page.FillAsync("#send-text", caption);
+        var previous = await CurrentResultIdAsync(page);
+        await page.ClickAsync("#send-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#send-result")).Not.ToContainTextAsync("Message " + previous + " ");
+        await Assertions.Expect(page.Locator("#send-result")).ToHaveTextAsync(SentResultPattern());
+        var messageId = (await page.Locator("#send-result").TextContentAsync())!.Split(' ')[1];
+        Assert.Contains(receiver.Received, r => r.Method == "GET" && r.Path == url.AbsolutePath);
+
+        var row = page.Locator($"#log-table tbody tr[data-message='{messageId}']");
+        await UntilAsync(ui, row, 1);
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-type", "document");
+        await Assertions.Expect(row).ToContainTextAsync(caption);
+        var stored = await ui.ApiOkAsync(HttpMethod.Get, $"api/sessions/{id}/messages/{messageId}");
+        Assert.Equal(("document", "out", caption), ((string?)stored["type"], (string?)stored["direction"], (string?)stored["text"]));
+        Assert.Equal("notes.txt", (string?)stored["fileName"]);
+        Assert.Equal(WebhookReceiver.MediaBytes.Length, (long?)stored["mediaSize"]);
+        Assert.NotEqual("failed", (string?)stored["status"]);
+        await ui.ShotAsync("document-sent-by-url");
+    }
+
+    private static async Task<string> CurrentResultIdAsync(IPage page) =>
+        ((await page.Locator("#send-result").TextContentAsync()) ?? "").Split(' ').ElementAtOrDefault(1) ?? "";
 
     private static async Task FilterLogAsync(DashboardBrowser ui, string id)
     {

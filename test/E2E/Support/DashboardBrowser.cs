@@ -64,6 +64,14 @@ public sealed class DashboardBrowser : IAsyncDisposable
             });
             browser.Page.Console += (_, message) => output.WriteLine($"browser console {message.Type}: {message.Text}");
             browser.Page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+            // An API error the page shows only in a toast (gone after seconds) stays in the test output.
+            browser.Page.Response += async (_, response) =>
+            {
+                if (response.Status >= 400 && response.Url.Contains("/api/", StringComparison.Ordinal))
+                {
+                    output.WriteLine($"api {response.Status} {response.Request.Method} {response.Url}: {await response.TextAsync()}");
+                }
+            };
             Assertions.SetDefaultExpectTimeout(StepTimeoutMs);
             return browser;
         }

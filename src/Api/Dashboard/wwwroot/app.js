@@ -402,6 +402,8 @@ async function sendMessage() {
       media.fileName = file.name;
     } else {
       media.url = $('send-url').value.trim();
+      // The API needs a document's file name: take the URL's last path segment, as a browser would.
+      if (type === 'document') media.fileName = fileNameOf(media.url);
     }
     body.media = media;
     if (text) body.caption = text;
@@ -410,6 +412,16 @@ async function sendMessage() {
   $('send-result').textContent = `Message ${result.messageId} ${result.status}${result.reason ? `: ${result.reason}` : ''}`;
   toast('Message sent');
   if ($('log-session').value === session) await refreshLog();
+}
+
+function fileNameOf(url) {
+  let name = '';
+  try {
+    name = decodeURIComponent(new URL(url).pathname.split('/').pop() || '');
+  } catch {
+    name = '';
+  }
+  return name || 'document';
 }
 
 function readBase64(file) {
