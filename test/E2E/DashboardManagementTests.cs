@@ -11,8 +11,9 @@ namespace WaOrleans.E2E;
 /// The dashboard's management features in a real browser against the real gateway in demo mode,
 /// each step checked twice: what the page shows, and what the REST API says the server holds.
 /// Pairing by code (the simulated phone types the code the page shows), restart, log out and
-/// delete; a QR that refreshes by itself; sending an uploaded image and a document by URL; the message log's filters; disabling, enabling and deleting
-/// a webhook; cancelling a slow broadcast; rotating and revoking an API key.
+/// delete; a QR that refreshes by itself; sending an uploaded image and a document by URL; the
+/// message log's filters; disabling, enabling and deleting a webhook; cancelling a slow broadcast;
+/// rotating and revoking an API key.
 /// </summary>
 [Trait("Category", "E2E")]
 public sealed partial class DashboardManagementTests(ITestOutputHelper output)
