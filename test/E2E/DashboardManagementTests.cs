@@ -79,9 +79,19 @@ public sealed partial class DashboardManagementTests(ITestOutputHelper output)
             await ui.ShotAsync("paired-by-code");
 
             // The demo refuses a code entry when the session shows no code, with the API's error shape.
-            var (refused, error) = await ui.ApiAsync(HttpMethod.Post, $"api/demo/sessions/{id}/pair-code", new { phone, code = shown });
-            Assert.Equal(HttpStatusCode.Conflict, refused);
-            Assert.Equal("no_pairing_code", (string?)error!["error"]!["code"]);
+            // Bad input gets a typed error, never a 500.
+            foreach (var (path, body, status, code) in new (string, object, HttpStatusCode, string)[]
+            {
+                ($"api/demo/sessions/{id}/pair-code", new { phone, code = shown }, HttpStatusCode.Conflict, "no_pairing_code"),
+                ($"api/demo/sessions/{id}/pair-code", new { phone = "../sim", code = shown }, HttpStatusCode.BadRequest, "invalid_phone"),
+                ($"api/demo/sessions/{id}/pair-code", new { phone }, HttpStatusCode.BadRequest, "invalid_code"),
+                ("api/demo/sessions/no-such-session/pair-code", new { phone, code = shown }, HttpStatusCode.NotFound, "session_not_found"),
+            })
+            {
+                var (refused, error) = await ui.ApiAsync(HttpMethod.Post, path, body);
+                Assert.True(refused == status, $"POST {path}: expected {status}, got {refused} {error?.ToJsonString()}");
+                Assert.Equal(code, (string?)error!["error"]!["code"]);
+            }
 
             // Restart: the page shows the session go through connecting and come back connected, same number.
             var connecting = page.Locator("#sd-events li", new PageLocatorOptions { HasText = "connecting" });
