@@ -272,6 +272,15 @@ public sealed partial class DashboardManagementTests(ITestOutputHelper output)
         Assert.Contains(contactChat, m => (string?)m["text"] == outText);
         await Assertions.Expect(rows).ToHaveCountAsync(contactChat.Count);
         await Assertions.Expect(page.Locator("#log-table tbody")).Not.ToContainTextAsync(otherText);
+        await ui.ShotAsync("log-contact-by-number");
+
+        // And the other way round: the contact's LID finds what was sent to its number.
+        var contactLid = (string)contactChat.First(m => (string?)m["text"] == inText)["chat"]!;
+        Assert.EndsWith("@lid", contactLid, StringComparison.Ordinal);
+        await ShowAsync("", "", contactLid);
+        Assert.Equal(contactChat.Select(m => (string?)m["messageId"]).Order(), (await LogAsync(ui, id, $"chat={Uri.EscapeDataString(contactLid)}")).Select(m => (string?)m["messageId"]).Order());
+        await Assertions.Expect(rows).ToHaveCountAsync(contactChat.Count);
+        await Assertions.Expect(page.Locator("#log-table tbody")).ToContainTextAsync(outText);
 
         // A filter nothing matches says so.
         await ShowAsync("out", "received", "");
