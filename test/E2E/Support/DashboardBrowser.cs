@@ -69,7 +69,14 @@ public sealed class DashboardBrowser : IAsyncDisposable
             {
                 if (response.Status >= 400 && response.Url.Contains("/api/", StringComparison.Ordinal))
                 {
-                    output.WriteLine($"api {response.Status} {response.Request.Method} {response.Url}: {await response.TextAsync()}");
+                    try
+                    {
+                        output.WriteLine($"api {response.Status} {response.Request.Method} {response.Url}: {await response.TextAsync()}");
+                    }
+                    catch (Exception e) when (e is PlaywrightException or InvalidOperationException)
+                    {
+                        // The page closed or the test ended while the body was read: nothing to keep.
+                    }
                 }
             };
             Assertions.SetDefaultExpectTimeout(StepTimeoutMs);
