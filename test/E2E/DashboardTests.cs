@@ -17,77 +17,33 @@ namespace WaOrleans.E2E;
 [Trait("Category", "E2E")]
 public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
     private const string SessionId = "e2e-demo";
     private const string DemoContact = "15550100001";
-    private const float StepTimeoutMs = 60_000;
 
-    private readonly string _artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts",
-        DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+    private DashboardBrowser _ui = null!;
     private GatewayProcess _gateway = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
     private IPage _page = null!;
-    private int _shot;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_artifacts);
-        output.WriteLine($"artifacts: {_artifacts}");
-        _gateway = await GatewayProcess.StartAsync(Path.Combine(_artifacts, "gateway.log"));
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = File.Exists(ChromiumPath) ? ChromiumPath : throw new InvalidOperationException($"{ChromiumPath} is missing: run test/e2e-deps.sh"),
-            Headless = true,
-            // Root in a container has no user namespaces for Chromium's sandbox.
-            Args = ["--no-sandbox"],
-        });
-        _page = await _browser.NewPageAsync(new BrowserNewPageOptions
-        {
-            BaseURL = _gateway.BaseUri.ToString(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 1000 },
-        });
-        _page.Console += (_, message) => output.WriteLine($"browser console {message.Type}: {message.Text}");
-        _page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
-        Assertions.SetDefaultExpectTimeout(StepTimeoutMs);
+        _ui = await DashboardBrowser.StartAsync(output, "walkthrough");
+        _gateway = _ui.Gateway;
+        _page = _ui.Page;
     }
 
     public async Task DisposeAsync()
     {
-        if (_browser is not null)
+        if (_ui is not null)
         {
-            await _browser.DisposeAsync();
+            await _ui.DisposeAsync();
         }
-
-        _playwright?.Dispose();
-        if (_gateway is not null)
-        {
-            await _gateway.DisposeAsync();
-        }
-
-        output.WriteLine($"screenshots and gateway.log: {_artifacts}");
     }
 
     [Fact]
     public async Task Demo_walkthrough_signs_in_pairs_by_qr_sends_receives_and_delivers_a_webhook_test()
     {
         using var receiver = new WebhookReceiver();
-        try
-        {
-            await WalkThroughAsync(receiver);
-        }
-        catch
-        {
-            await ShotAsync("failure");
-            output.WriteLine("--- gateway output (last lines)");
-            foreach (var line in _gateway.Output.Split('\n').TakeLast(60))
-            {
-                output.WriteLine(line);
-            }
-
-            throw;
-        }
+        await _ui.RunAsync(() => WalkThroughAsync(receiver));
     }
 
     private async Task WalkThroughAsync(WebhookReceiver receiver)
@@ -303,26 +259,9 @@ public sealed partial class DashboardTests(ITestOutputHelper output) : IAsyncLif
         }, $"the {direction} message \"{text}\" in the log");
     }
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(StepTimeoutMs);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
+    private static Task UntilAsync(Func<Task<bool>> condition, string what) => DashboardBrowser.UntilAsync(condition, what);
 
-            await Task.Delay(500);
-        }
-    }
-
-    private async Task ShotAsync(string name)
-    {
-        var path = Path.Combine(_artifacts, $"{++_shot:D2}-{name}.png");
-        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        output.WriteLine($"screenshot: {path}");
-    }
+    private Task ShotAsync(string name) => _ui.ShotAsync(name);
 
     [GeneratedRegex("^data:image/png;base64,")]
     private static partial Regex DataUrlPattern();

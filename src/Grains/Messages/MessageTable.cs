@@ -185,7 +185,11 @@ internal sealed class MessageTable(DeviceStorage storage)
 
         if (query.Chat is { } chat)
         {
-            where.Add("chat = @chat");
+            // A contact's chat may be stored under its number or under its LID (WhatsApp moved 1:1
+            // chats to LIDs): the session's LID mappings make either spelling find both.
+            where.Add("(chat = @chat"
+                + " OR chat IN (SELECT lid_user FROM lid_mappings WHERE session_id = @session AND phone_user = @chat)"
+                + " OR chat IN (SELECT phone_user FROM lid_mappings WHERE session_id = @session AND lid_user = @chat))");
             parameters.Add(("@chat", chat));
         }
 

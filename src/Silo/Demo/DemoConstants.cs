@@ -35,4 +35,7 @@ internal static class DemoConstants
 
     /// <summary>The longest text a demo message may carry, to keep the control call small.</summary>
     public const int MaxTextLength = 4096;
+
+    /// <summary>The longest pairing code the demo accepts: 8 characters plus a dash and spaces a user may type.</summary>
+    public const int MaxPairingCodeLength = 16;
 }

@@ -32,6 +32,18 @@ internal sealed class DemoPhones : IDisposable
         return phone;
     }
 
+    /// <summary>Creates a new simulated phone that a session can ask a pairing code for.</summary>
+    /// <returns>The new phone's number.</returns>
+    public Task<string> NewPhoneAsync(CancellationToken cancellationToken) => CreatePhoneAsync(cancellationToken);
+
+    /// <summary>Types <paramref name="code"/> on the simulated phone <paramref name="phone"/>, as a user does under Linked devices → Link with phone number.</summary>
+    /// <exception cref="GatewayException">WaSim refused the code (no session waits for this phone: <c>NotFound</c>; a wrong code: <c>Conflict</c> or <c>Invalid</c>).</exception>
+    public async Task EnterPairingCodeAsync(string phone, string code, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync($"sim/phones/{phone}/pair-code", new PairCodeRequest(code), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, "pairing_code_failed", cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Makes <paramref name="from"/> (the demo contact when null) send a text to <paramref name="to"/>.</summary>
     /// <returns>The sender's number and the WhatsApp message id.</returns>
     public async Task<(string From, string MessageId)> SendTextAsync(string? from, string to, string text, CancellationToken cancellationToken)

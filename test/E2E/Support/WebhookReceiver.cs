@@ -4,7 +4,10 @@ using System.Text;
 
 namespace WaOrleans.E2E.Support;
 
-/// <summary>A plain HTTP listener on loopback that records every webhook POST and answers 200.</summary>
+/// <summary>
+/// A plain HTTP listener on loopback that records every request and answers 200: webhook POSTs get
+/// a short text, and a GET under <c>/media/</c> gets <see cref="MediaBytes"/> (a file to send by URL).
+/// </summary>
 public sealed class WebhookReceiver : IDisposable
 {
     private readonly HttpListener _listener = new();
@@ -22,6 +25,12 @@ public sealed class WebhookReceiver : IDisposable
 
     /// <summary>Gets the URL to register as a webhook.</summary>
     public Uri Url { get; }
+
+    /// <summary>Gets the bytes a GET under <c>/media/</c> answers, as <c>text/plain</c>.</summary>
+    public static byte[] MediaBytes { get; } = "A small document the E2E test serves for a send by URL.\n"u8.ToArray();
+
+    /// <summary>Gets the URL of a file to send by URL.</summary>
+    public Uri MediaUrl(string fileName) => new(Url, "/media/" + fileName);
 
     /// <summary>Gets the requests received, in order.</summary>
     public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
@@ -54,10 +63,12 @@ public sealed class WebhookReceiver : IDisposable
                     context.Request.HttpMethod,
                     context.Request.Headers["X-WaOrleans-Event"],
                     context.Request.Headers["webhook-id"],
-                    body));
+                    body,
+                    context.Request.Url?.AbsolutePath));
             }
 
-            var answer = "ok from the e2e receiver"u8.ToArray();
+            var media = context.Request.HttpMethod == "GET" && context.Request.Url?.AbsolutePath.StartsWith("/media/", StringComparison.Ordinal) == true;
+            var answer = media ? MediaBytes : "ok from the e2e receiver"u8.ToArray();
             context.Response.StatusCode = 200;
             context.Response.ContentType = "text/plain";
             await context.Response.OutputStream.WriteAsync(answer);
@@ -71,4 +82,5 @@ public sealed class WebhookReceiver : IDisposable
 /// <param name="Event">The <c>X-WaOrleans-Event</c> header.</param>
 /// <param name="DeliveryId">The <c>webhook-id</c> header.</param>
 /// <param name="Body">The raw body.</param>
-public sealed record ReceivedWebhook(string Method, string? Event, string? DeliveryId, string Body);
+/// <param name="Path">The request's path.</param>
+public sealed record ReceivedWebhook(string Method, string? Event, string? DeliveryId, string Body, string? Path = null);

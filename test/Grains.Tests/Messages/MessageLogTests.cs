@@ -13,6 +13,59 @@ public sealed class MessageLogTests
     [Trait("Category", "Postgres")]
     public Task Filters_and_pagination_on_postgres() => RunAsync(postgres: true);
 
+    [Fact]
+    public Task Chat_filter_finds_a_contact_under_its_number_and_its_lid_on_sqlite() => RunLidChatAsync(postgres: false);
+
+    [PostgresFact]
+    [Trait("Category", "Postgres")]
+    public Task Chat_filter_finds_a_contact_under_its_number_and_its_lid_on_postgres() => RunLidChatAsync(postgres: true);
+
+    /// <summary>
+    /// WaSim's phones write from their LIDs, so a contact's inbound messages land in its <c>@lid</c>
+    /// chat while what the session sends to the number lands in the number's chat; the session's LID
+    /// mapping (learned from the messages) lets a filter by either spelling find the whole conversation.
+    /// </summary>
+    private static async Task RunLidChatAsync(bool postgres)
+    {
+        const string me = "15550108001";
+        const string peer = "15550108002";
+        const string other = "15550108003";
+        await using var harness = await GatewayHarness.StartAsync(postgres);
+        var sessionId = "lidlog-" + Guid.NewGuid().ToString("N");
+        var session = await harness.PairSessionAsync(sessionId, me);
+        await harness.Sim.CreatePhoneAsync(peer, "Peer Person");
+        await harness.Sim.CreatePhoneAsync(other, "Someone Else");
+        var log = harness.Grains.GetGrain<IMessageLogGrain>(0);
+
+        var inboundId = (await harness.Sim.PostOkAsync($"sim/phones/{peer}/send", new { to = me, text = "hello from my LID" }))!["id"]!.GetValue<string>();
+        var otherId = (await harness.Sim.PostOkAsync($"sim/phones/{other}/send", new { to = me, text = "not the same contact" }))!["id"]!.GetValue<string>();
+        MessageRecord? inbound = null;
+        await GatewayHarness.WaitUntilAsync(async () => (inbound = await log.GetAsync(sessionId, inboundId)) is not null, "the peer's message in the log");
+        await GatewayHarness.WaitUntilAsync(async () => await log.GetAsync(sessionId, otherId) is not null, "the other phone's message in the log");
+        var sent = await session.SendAsync(new SendMessageRequest { To = peer, Content = new MessageContent { Kind = MessageKind.Text, Text = "answer to the number" } });
+        var outbound = await log.GetAsync(sessionId, sent.MessageId);
+
+        // The premise: the conversation is split over two chat spellings.
+        var lidChat = inbound!.Chat;
+        var phoneChat = peer + "@s.whatsapp.net";
+        Assert.EndsWith("@lid", lidChat, StringComparison.Ordinal);
+        Assert.Equal(peer, inbound.SenderPhone);
+        Assert.NotNull(outbound);
+
+        foreach (var filter in new[] { phoneChat, lidChat })
+        {
+            var page = await log.QueryAsync(sessionId, new MessageQuery { Chat = filter, Limit = 200 });
+            Assert.Equal(new[] { sent.MessageId, inboundId }.Order(), page.Items.Select(m => m.MessageId).Order());
+            var inboundOnly = await log.QueryAsync(sessionId, new MessageQuery { Chat = filter, Direction = "in", Limit = 200 });
+            Assert.Equal(inboundId, Assert.Single(inboundOnly.Items).MessageId);
+        }
+
+        // The other contact's chat holds only its own message; a number nobody mapped finds nothing.
+        var otherPage = await log.QueryAsync(sessionId, new MessageQuery { Chat = other + "@s.whatsapp.net", Limit = 200 });
+        Assert.Equal(otherId, Assert.Single(otherPage.Items).MessageId);
+        Assert.Empty((await log.QueryAsync(sessionId, new MessageQuery { Chat = "15550108999@s.whatsapp.net", Limit = 200 })).Items);
+    }
+
     private static async Task RunAsync(bool postgres)
     {
         await using var harness = await GatewayHarness.StartAsync(postgres);

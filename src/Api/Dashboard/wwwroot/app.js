@@ -92,18 +92,32 @@ function toast(message, isError) {
   setTimeout(() => el.remove(), isError ? 8000 : 4000);
 }
 
-// Runs an action from a button or form, showing its error instead of failing silently.
+// Enables or disables a button by what the page shows (a session's state, a job's end); a button
+// busy with its own action stays disabled until the action ends, then takes this state.
+function setEnabled(button, enabled) {
+  button.dataset.locked = String(!enabled);
+  button.disabled = !enabled || button.dataset.busy === 'true';
+}
+
+// Runs an action from a button or form, showing its error instead of failing silently. The button
+// is disabled while the action runs; afterwards it is enabled unless setEnabled locked it meanwhile.
 function guard(fn) {
   return async (event) => {
     if (event && event.preventDefault) event.preventDefault();
     const button = event && event.submitter ? event.submitter : (event && event.currentTarget instanceof HTMLButtonElement ? event.currentTarget : null);
-    if (button) button.disabled = true;
+    if (button) {
+      button.dataset.busy = 'true';
+      button.disabled = true;
+    }
     try {
       await fn(event);
     } catch (err) {
       toast(err.field ? `${err.message} (${err.field})` : err.message, true);
     } finally {
-      if (button) button.disabled = false;
+      if (button) {
+        delete button.dataset.busy;
+        button.disabled = button.dataset.locked === 'true';
+      }
     }
   };
 }
@@ -234,13 +248,38 @@ function renderSession(s) {
   $('sd-me').textContent = s.meJid ? `Linked to ${s.meJid}` : 'Not linked yet.';
   $('sd-reason').textContent = s.reason ?? '';
   $('sd-qr-box').hidden = status !== 'qr';
-  $('sd-code-box').hidden = status !== 'pairing_code' || !s.pairingCode;
-  $('sd-code').textContent = s.pairingCode ?? '';
+  // The list comes from the session directory, which does not hold the code: ask the session itself.
+  if (status !== 'pairing_code') {
+    setEnabled($('sd-demo-code'), false);
+    $('sd-code-box').hidden = true;
+    $('sd-code').textContent = '';
+  } else if (s.pairingCode) {
+    showPairingCode(s.pairingCode);
+  } else {
+    refreshPairingCode(sessionId(s)).catch((err) => toast(err.message, true));
+  }
   $('sd-demo').hidden = !state.demo;
-  $('sd-demo-scan').disabled = status !== 'qr';
-  $('sd-demo-incoming').disabled = !s.meJid;
+  setEnabled($('sd-demo-scan'), status === 'qr');
+  setEnabled($('sd-demo-incoming'), Boolean(s.meJid));
   if (state.demo) $('sd-demo-contact').textContent = `+${state.demo.contactPhone} (${state.demo.contactName})`;
   if (status === 'qr') refreshQr(sessionId(s));
+}
+
+function showPairingCode(code) {
+  $('sd-code').textContent = formatPairingCode(code);
+  $('sd-code-box').hidden = !code;
+  setEnabled($('sd-demo-code'), Boolean(code) && Boolean($('sd-pair-phone').value.trim()));
+}
+
+async function refreshPairingCode(id) {
+  const s = await api('GET', `/api/sessions/${enc(id)}`);
+  if (id === state.selected && sessionStatus(s) === 'pairing_code') showPairingCode(s.pairingCode);
+}
+
+// WhatsApp shows a pairing code as two groups of four (ABCD-EFGH); the phone accepts it either way.
+function formatPairingCode(code) {
+  const plain = String(code ?? '').replace(/[^0-9A-Za-z]/g, '').toUpperCase();
+  return plain.length === 8 ? `${plain.slice(0, 4)}-${plain.slice(4)}` : plain;
 }
 
 async function refreshQr(id) {
@@ -363,6 +402,8 @@ async function sendMessage() {
       media.fileName = file.name;
     } else {
       media.url = $('send-url').value.trim();
+      // The API needs a document's file name: take the URL's last path segment, as a browser would.
+      if (type === 'document') media.fileName = fileNameOf(media.url);
     }
     body.media = media;
     if (text) body.caption = text;
@@ -371,6 +412,16 @@ async function sendMessage() {
   $('send-result').textContent = `Message ${result.messageId} ${result.status}${result.reason ? `: ${result.reason}` : ''}`;
   toast('Message sent');
   if ($('log-session').value === session) await refreshLog();
+}
+
+function fileNameOf(url) {
+  let name = '';
+  try {
+    name = decodeURIComponent(new URL(url).pathname.split('/').pop() || '');
+  } catch {
+    name = '';
+  }
+  return name || 'document';
 }
 
 function readBase64(file) {
@@ -392,7 +443,7 @@ async function refreshLog(more) {
   if ($('log-since').value) params.set('since', new Date($('log-since').value).toISOString());
   if (more && state.logCursor) params.set('cursor', state.logCursor);
   const page = await api('GET', `/api/sessions/${enc(session)}/messages?${params}`);
-  const rows = items(page).map((m) => h('tr', { 'data-message': m.messageId, 'data-direction': m.direction },
+  const rows = items(page).map((m) => h('tr', { 'data-message': m.messageId, 'data-direction': m.direction, 'data-chat': m.chat, 'data-status': snake(m.status), 'data-type': m.type },
     h('td', {}, time(m.timestamp)),
     h('td', {}, m.direction === 'in' ? '⬅ in' : 'out ➡'),
     h('td', {}, m.senderPhone && m.direction === 'in' ? `${m.chat} (${m.pushName ?? m.senderPhone})` : m.chat),
@@ -514,10 +565,16 @@ function watchBroadcast(jobId) {
     $('bj-progress').max = Math.max(job.total, 1);
     $('bj-progress').value = job.processed;
     $('bj-counts').textContent = `${job.processed} of ${job.total} processed: ${job.succeeded} sent, ${job.failed} failed`;
-    fill($('bj-results').tBodies[0], (job.results || []).map((r) => h('tr', {},
-      h('td', {}, r.index + 1), h('td', {}, r.phone), h('td', {}, badge(r.status)), h('td', { class: 'small' }, r.messageId ?? r.reason ?? ''))), 'Waiting…');
+    // A cancelled job never sends its pending recipients: say so instead of "pending".
+    const cancelled = snake(job.status) === 'cancelled';
+    fill($('bj-results').tBodies[0], (job.results || []).map((r) => {
+      const skipped = cancelled && snake(r.status) === 'pending';
+      return h('tr', { 'data-status': skipped ? 'cancelled' : snake(r.status) },
+        h('td', {}, r.index + 1), h('td', {}, r.phone), h('td', {}, badge(skipped ? 'cancelled' : r.status)),
+        h('td', { class: 'small' }, skipped ? 'not sent: the broadcast was cancelled' : r.messageId ?? r.reason ?? ''));
+    }), 'Waiting…');
     const done = ['completed', 'failed', 'cancelled'].includes(snake(job.status));
-    $('bj-cancel').disabled = done;
+    setEnabled($('bj-cancel'), !done);
     if (done) clearInterval(state.broadcastTimer);
   };
   poll().catch((err) => toast(err.message, true));
@@ -598,6 +655,16 @@ document.addEventListener('DOMContentLoaded', () => {
   $('sd-demo-scan').addEventListener('click', guard(async () => {
     const result = await api('POST', `/api/demo/sessions/${enc(state.selected)}/scan`, {});
     toast(`Scanned by simulated phone +${result.phone}`);
+    await refreshSessions();
+  }));
+  $('sd-demo-phone').addEventListener('click', guard(async () => {
+    const created = await api('POST', '/api/demo/phones', {});
+    $('sd-pair-phone').value = `+${created.phone}`;
+    toast(`New simulated phone +${created.phone}: now get a pairing code for it`);
+  }));
+  $('sd-demo-code').addEventListener('click', guard(async () => {
+    const result = await api('POST', `/api/demo/sessions/${enc(state.selected)}/pair-code`, { phone: $('sd-pair-phone').value.trim(), code: $('sd-code').textContent });
+    toast(`The simulated phone +${result.phone} entered the code`);
     await refreshSessions();
   }));
   $('sd-demo-incoming').addEventListener('click', guard(async () => {
