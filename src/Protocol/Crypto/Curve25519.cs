@@ -46,7 +46,7 @@ public static class Curve25519
             throw new CryptoException("could not derive the public key of a private key");
         }
 
-        return new KeyPair(priv, pub);
+        return new KeyPair(priv, pub, publicKeyDerived: true);
     }
 
     /// <summary>Computes the X25519 shared secret of our private key and their public key.</summary>

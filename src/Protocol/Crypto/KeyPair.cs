@@ -10,11 +10,18 @@ public sealed class KeyPair
     private readonly byte[] _privateKey;
     private readonly byte[] _publicKey;
 
-    internal KeyPair(byte[] privateKey, byte[] publicKey)
+    internal KeyPair(byte[] privateKey, byte[] publicKey, bool publicKeyDerived = false)
     {
         _privateKey = privateKey;
         _publicKey = publicKey;
+        PublicKeyDerived = publicKeyDerived;
     }
+
+    /// <summary>
+    /// Gets whether this process computed the public key from the private key (so a store may keep
+    /// the private key alone and derive the public key again), rather than reading both from storage.
+    /// </summary>
+    internal bool PublicKeyDerived { get; }
 
     /// <summary>Gets the 32-byte private scalar (clamped).</summary>
     public ReadOnlySpan<byte> PrivateKey => _privateKey;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 
 namespace WaOrleans.Protocol.Noise;
@@ -10,13 +11,18 @@ namespace WaOrleans.Protocol.Noise;
 /// <remarks>
 /// A length at or above the maximum is rejected as soon as its 3 bytes arrive, and the buffer
 /// only ever grows by bytes actually received, so a hostile length allocates nothing. The
-/// responder side also checks the client's 4-byte intro before the first frame. Not thread-safe.
+/// responder side also checks the client's 4-byte intro before the first frame. The buffer comes
+/// from <see cref="ArrayPool{T}.Shared"/> and goes back with <see cref="ReleaseBuffer"/> once
+/// drained, so an idle connection holds none. Not thread-safe.
 /// </remarks>
 public sealed class FrameCodec
 {
     private const int InitialCapacity = 4096;
 
-    /// <summary>A buffer this large is replaced by a small one once drained, so one huge frame does not pin memory.</summary>
+    /// <summary>
+    /// A buffer larger than this is replaced by a small one once drained, and dropped rather than
+    /// pooled, so one huge frame pins memory neither here nor in the shared pool.
+    /// </summary>
     private const int ShrinkThreshold = 1 << 20;
 
     /// <summary>
@@ -91,8 +97,7 @@ public sealed class FrameCodec
         var wanted = Math.Max(sizeHint, Math.Min(RemainingOfCurrentFrame(), ReserveAheadLimit));
         if (BufferedLength == 0 && _buffer.Length > ShrinkThreshold && wanted < ShrinkThreshold)
         {
-            _buffer = new byte[Math.Max(wanted, InitialCapacity)];
-            _start = _end = 0;
+            ReleaseBuffer();
         }
 
         if (_buffer.Length - _end < wanted)
@@ -101,6 +106,23 @@ public sealed class FrameCodec
         }
 
         return _buffer.AsMemory(_end);
+    }
+
+    /// <summary>
+    /// Gives the buffer back to the pool when no received bytes wait in it (between frames), so an
+    /// idle connection holds no receive buffer; the next <see cref="GetMemory"/> rents one again.
+    /// Spans from <c>TryReadFrame</c> are invalid afterwards.
+    /// </summary>
+    public void ReleaseBuffer()
+    {
+        if (BufferedLength != 0 || _buffer.Length == 0)
+        {
+            return;
+        }
+
+        Return(_buffer);
+        _buffer = [];
+        _start = _end = 0;
     }
 
     /// <summary>Commits <paramref name="count"/> bytes written into the space <see cref="GetMemory"/> returned.</summary>
@@ -191,8 +213,10 @@ public sealed class FrameCodec
         if (needed > _buffer.Length)
         {
             var doubled = (int)Math.Min(2L * _buffer.Length, Array.MaxLength);
-            var grown = new byte[Math.Max(needed, Math.Max(InitialCapacity, doubled))];
+            var size = Math.Max(needed, Math.Max(InitialCapacity, doubled));
+            var grown = size > ShrinkThreshold ? GC.AllocateUninitializedArray<byte>(size) : ArrayPool<byte>.Shared.Rent(size);
             _buffer.AsSpan(_start, buffered).CopyTo(grown);
+            Return(_buffer);
             _buffer = grown;
         }
         else
@@ -202,6 +226,15 @@ public sealed class FrameCodec
 
         _start = 0;
         _end = buffered;
+    }
+
+    /// <summary>Returns a pooled buffer; the empty one and huge ones are left to the collector.</summary>
+    private static void Return(byte[] buffer)
+    {
+        if (buffer.Length is > 0 and <= ShrinkThreshold)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     [DoesNotReturn]

@@ -86,12 +86,19 @@ internal sealed class FramedConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads one chunk from the transport into the codec.
+    /// Reads one chunk from the transport into the codec. Between frames it first waits for data
+    /// with no buffer, so an idle connection holds none.
     /// </summary>
     /// <returns><see langword="false"/> when the peer closed cleanly between frames.</returns>
     /// <exception cref="TransportException">The peer closed in the middle of a frame.</exception>
     public async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
     {
+        if (Codec.BufferedLength == 0)
+        {
+            Codec.ReleaseBuffer();
+            await _transport.WaitToReceiveAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var memory = Codec.GetMemory(ReceiveChunkSize);
         var count = await _transport.ReceiveAsync(memory, cancellationToken).ConfigureAwait(false);
         if (count == 0)

@@ -15,6 +15,16 @@ public interface IFrameTransport : IAsyncDisposable
     /// <summary>Sends the bytes as one unit (one WebSocket message), so the intro and first frame travel together.</summary>
     ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Waits until a receive would find bytes (or the end of the stream) without holding a buffer
+    /// meanwhile (a zero-byte read), so an idle connection keeps no receive buffer.
+    /// </summary>
+    /// <remarks>
+    /// Returning early is allowed (the next <see cref="ReceiveAsync"/> then waits with its buffer);
+    /// consuming bytes is not. A clean close seen here makes the next receive return 0.
+    /// </remarks>
+    ValueTask WaitToReceiveAsync(CancellationToken cancellationToken);
+
     /// <summary>Receives some bytes into <paramref name="buffer"/>.</summary>
     /// <returns>The number of bytes received, at least 1; 0 only when the peer closed cleanly.</returns>
     ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);

@@ -38,6 +38,22 @@ public sealed class StreamFrameTransport : IFrameTransport
         }
     }
 
+    /// <summary>
+    /// Waits with a zero-byte read, which sockets, TLS and pipe streams complete once data (or the
+    /// end) arrives and other streams complete at once.
+    /// </summary>
+    public async ValueTask WaitToReceiveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _stream.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+        {
+            throw Failure("failed to read from the stream", ex);
+        }
+    }
+
     /// <summary>Reads what the stream has, up to the buffer's size.</summary>
     public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {

@@ -11,6 +11,7 @@ public sealed class WebSocketFrameTransport : IFrameTransport
 {
     private readonly WebSocket _socket;
     private int _closed;
+    private bool _peerClosed;
 
     /// <summary>Wraps an open WebSocket (client or server side); the transport owns and disposes it.</summary>
     public WebSocketFrameTransport(WebSocket socket)
@@ -59,9 +60,47 @@ public sealed class WebSocketFrameTransport : IFrameTransport
         }
     }
 
+    /// <summary>
+    /// Waits with a zero-byte receive until a binary message with bytes has started (the WebSocket
+    /// reads its header only), skipping empty messages; answers the peer's close.
+    /// </summary>
+    public async ValueTask WaitToReceiveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!_peerClosed)
+            {
+                var result = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+                switch (result.MessageType)
+                {
+                    case WebSocketMessageType.Close:
+                        _peerClosed = true;
+                        await CloseAsync(cancellationToken).ConfigureAwait(false);
+                        return;
+                    case WebSocketMessageType.Text:
+                        throw new TransportException(TransportErrorKind.TransportFailed, "received a text WebSocket message; WhatsApp sends binary only");
+                    case WebSocketMessageType.Binary when !result.EndOfMessage:
+                        return;
+                    default:
+                        // An empty binary message carries nothing: keep waiting without a buffer.
+                        continue;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
+        {
+            throw Failure("failed to receive a WebSocket message", ex);
+        }
+    }
+
     /// <summary>Receives the next bytes of binary data; answers the peer's close and reports it as 0.</summary>
     public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        if (_peerClosed)
+        {
+            return 0;
+        }
+
         try
         {
             while (true)
@@ -70,6 +109,7 @@ public sealed class WebSocketFrameTransport : IFrameTransport
                 switch (result.MessageType)
                 {
                     case WebSocketMessageType.Close:
+                        _peerClosed = true;
                         await CloseAsync(cancellationToken).ConfigureAwait(false);
                         return 0;
                     case WebSocketMessageType.Text:

@@ -32,6 +32,28 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
+    public void Releasing_the_buffer_keeps_a_partial_frame_and_frees_the_buffer_once_drained()
+    {
+        var codec = new FrameCodec();
+        var second = FrameCodec.Encode([4, 5, 6, 7]);
+        codec.Feed([.. FrameCodec.Encode([1, 2, 3]), .. second.AsSpan(0, 5)]);
+        Assert.True(codec.TryReadFrame(out byte[]? frame));
+        Assert.Equal([1, 2, 3], frame);
+
+        codec.ReleaseBuffer();
+        Assert.Equal(5, codec.BufferedLength);
+        codec.Feed(second.AsSpan(5));
+        Assert.True(codec.TryReadFrame(out frame));
+        Assert.Equal([4, 5, 6, 7], frame);
+
+        codec.ReleaseBuffer();
+        Assert.Equal(0, codec.GetMemory(0).Length);
+        codec.Feed(FrameCodec.Encode([8]));
+        Assert.True(codec.TryReadFrame(out frame));
+        Assert.Equal([8], frame);
+    }
+
+    [Fact]
     public void A_frame_split_at_every_byte_boundary_is_reassembled()
     {
         var body = RandomNumberGenerator.GetBytes(40);

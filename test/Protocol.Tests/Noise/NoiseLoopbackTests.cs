@@ -56,6 +56,35 @@ public sealed class NoiseLoopbackTests
         Assert.Null(await client.ReceiveFrameAsync());
     }
 
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ws")]
+    public async Task Waiting_to_receive_consumes_nothing_skips_empty_messages_and_sees_a_close(string transport)
+    {
+        await using var listener = await LoopbackListener.StartAsync(transport);
+        var accept = listener.AcceptAsync();
+        await using var client = await LoopbackListener.ConnectAsync(transport, listener.Port);
+        await using var server = await accept;
+
+        var waiting = client.WaitToReceiveAsync(CancellationToken.None).AsTask();
+        await server.SendAsync(ReadOnlyMemory<byte>.Empty, CancellationToken.None);
+        await Task.Delay(100);
+        Assert.False(waiting.IsCompleted);
+        await server.SendAsync(new byte[] { 1, 2, 3 }, CancellationToken.None);
+        await waiting;
+        var buffer = new byte[16];
+        var received = 0;
+        while (received < 3)
+        {
+            received += await client.ReceiveAsync(buffer.AsMemory(received), CancellationToken.None);
+        }
+
+        Assert.Equal([1, 2, 3], buffer[..received]);
+        await server.CloseAsync(CancellationToken.None);
+        await client.WaitToReceiveAsync(CancellationToken.None);
+        Assert.Equal(0, await client.ReceiveAsync(buffer, CancellationToken.None));
+    }
+
     /// <summary>Sends the frames from one task while receiving as many on the other socket.</summary>
     private static async Task<List<byte[]>> ExchangeAsync(NoiseSocket from, NoiseSocket to, List<byte[]> frames)
     {

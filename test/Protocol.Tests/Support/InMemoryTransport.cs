@@ -51,6 +51,15 @@ public sealed class InMemoryTransport : IFrameTransport
     }
 
     /// <inheritdoc/>
+    public async ValueTask WaitToReceiveAsync(CancellationToken cancellationToken)
+    {
+        if (_pendingOffset == _pending.Length)
+        {
+            await _incoming.Reader.WaitToReadAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
     public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var limit = Math.Min(buffer.Length, _maxChunk);

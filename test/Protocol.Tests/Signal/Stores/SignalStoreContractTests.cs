@@ -1,4 +1,6 @@
+using Google.Protobuf;
 using WaOrleans.Protocol.Signal;
+using WaOrleans.Protocol.Signal.Storage;
 using WaOrleans.Protocol.Signal.State;
 using WaOrleans.Protocol.Signal.Stores;
 using static WaOrleans.Protocol.Tests.Signal.SessionInteropTests;
@@ -77,6 +79,70 @@ public abstract class SignalStoreContractTests
         await store.RemoveSignedPreKeyAsync(signed.Id);
         Assert.Null(await store.LoadPreKeyAsync(preKey.Id));
         Assert.Null(await store.LoadSignedPreKeyAsync(signed.Id));
+    }
+
+    [Fact]
+    public async Task A_batch_of_prekeys_round_trips_across_the_id_wrap_and_loses_only_the_removed_ones()
+    {
+        var store = NewStore();
+        // 200 ids ending just past the 24-bit maximum (the generator wraps to 1), as a long-lived device's batches do.
+        var preKeys = KeyHelper.GeneratePreKeys(new PreKeyId(SignalConstants.MaxPreKeyId - 99), 200, _random);
+        foreach (var preKey in preKeys)
+        {
+            await store.StorePreKeyAsync(preKey);
+        }
+
+        var removed = new[] { preKeys[0], preKeys[63], preKeys[100], preKeys[199] };
+        foreach (var preKey in removed)
+        {
+            await store.RemovePreKeyAsync(preKey.Id);
+        }
+
+        foreach (var preKey in preKeys)
+        {
+            var loaded = await store.LoadPreKeyAsync(preKey.Id);
+            if (removed.Contains(preKey))
+            {
+                Assert.Null(loaded);
+            }
+            else
+            {
+                Assert.Equal(preKey.Serialize(), loaded!.Serialize());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_prekey_read_from_storage_round_trips_byte_for_byte_even_when_its_halves_do_not_match()
+    {
+        var store = NewStore();
+        var generated = KeyHelper.GeneratePreKeys(new PreKeyId(70), 2, _random);
+        var (first, second) = (generated[0], generated[1]);
+        // A record as another client's storage may hold it: its public key is not the one its private key derives.
+        var mismatched = PreKeyRecord.Deserialize(new PreKeyRecordStructure
+        {
+            Id = 72,
+            PublicKey = ByteString.CopyFrom(first.KeyPair.PublicKey),
+            PrivateKey = ByteString.CopyFrom(second.KeyPair.PrivateKey),
+        }.ToByteArray());
+        var reread = PreKeyRecord.Deserialize(second.Serialize());
+
+        await store.StorePreKeyAsync(first);
+        await store.StorePreKeyAsync(reread);
+        await store.StorePreKeyAsync(mismatched);
+
+        Assert.Equal(first.Serialize(), (await store.LoadPreKeyAsync(first.Id))!.Serialize());
+        Assert.Equal(second.Serialize(), (await store.LoadPreKeyAsync(second.Id))!.Serialize());
+        Assert.Equal(mismatched.Serialize(), (await store.LoadPreKeyAsync(mismatched.Id))!.Serialize());
+
+        // Storing under a used id replaces the record, whichever way either was kept.
+        await store.StorePreKeyAsync(new PreKeyRecord(mismatched.Id, first.KeyPair));
+        await store.StorePreKeyAsync(new PreKeyRecord(first.Id, mismatched.KeyPair));
+        Assert.Equal(first.KeyPair.PublicKeyBytes(), (await store.LoadPreKeyAsync(mismatched.Id))!.KeyPair.PublicKeyBytes());
+        Assert.Equal(mismatched.KeyPair.PublicKeyBytes(), (await store.LoadPreKeyAsync(first.Id))!.KeyPair.PublicKeyBytes());
+        await store.RemovePreKeyAsync(first.Id);
+        Assert.Null(await store.LoadPreKeyAsync(first.Id));
+        Assert.NotNull(await store.LoadPreKeyAsync(mismatched.Id));
     }
 
     [Fact]

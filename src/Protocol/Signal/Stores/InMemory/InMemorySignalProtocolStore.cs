@@ -18,8 +18,9 @@ public enum ChangedIdentityPolicy
 }
 
 /// <summary>
-/// The reference <see cref="ISignalProtocolStore"/>: every record kept as its serialized bytes, so
-/// loads return independent copies exactly as a database would, and commits apply under one lock.
+/// The reference <see cref="ISignalProtocolStore"/>: every record kept as its serialized bytes
+/// (one-time prekeys as bare private keys, their public keys derived on load), so loads return
+/// independent copies exactly as a database would, and commits apply under one lock.
 /// </summary>
 public sealed class InMemorySignalProtocolStore : ISignalProtocolStore, IPendingInboundStore
 {
@@ -28,7 +29,7 @@ public sealed class InMemorySignalProtocolStore : ISignalProtocolStore, IPending
     private readonly RegistrationId _registrationId;
     private readonly ChangedIdentityPolicy _policy;
     private readonly Dictionary<SignalAddress, byte[]> _identities = [];
-    private readonly Dictionary<PreKeyId, byte[]> _preKeys = [];
+    private readonly CompactPreKeyMap _preKeys = new();
     private readonly Dictionary<SignedPreKeyId, byte[]> _signedPreKeys = [];
     private readonly Dictionary<SignalAddress, byte[]> _sessions = [];
     private readonly Dictionary<SenderKeyName, byte[]> _senderKeys = [];
@@ -82,21 +83,34 @@ public sealed class InMemorySignalProtocolStore : ISignalProtocolStore, IPending
     }
 
     /// <inheritdoc/>
-    public ValueTask<PreKeyRecord?> LoadPreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default) =>
-        new(Load(_preKeys, id) is { } bytes ? PreKeyRecord.Deserialize(bytes) : null);
+    public ValueTask<PreKeyRecord?> LoadPreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return new(_preKeys.Load(id));
+        }
+    }
 
     /// <inheritdoc/>
     public ValueTask StorePreKeyAsync(PreKeyRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        Store(_preKeys, record.Id, record.Serialize());
+        lock (_lock)
+        {
+            _preKeys.Store(record);
+        }
+
         return default;
     }
 
     /// <inheritdoc/>
     public ValueTask RemovePreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default)
     {
-        Remove(_preKeys, id);
+        lock (_lock)
+        {
+            _preKeys.Remove(id);
+        }
+
         return default;
     }
 
@@ -233,7 +247,7 @@ public sealed class InMemorySignalProtocolStore : ISignalProtocolStore, IPending
             using var stream = new MemoryStream();
             using var writer = new BinaryWriter(stream);
             WriteAll(writer, "identity", _identities);
-            WriteAll(writer, "prekey", _preKeys);
+            WriteAll(writer, "prekey", _preKeys.All().ToDictionary(r => r.Id, r => r.Serialize()));
             WriteAll(writer, "signedprekey", _signedPreKeys);
             WriteAll(writer, "session", _sessions);
             WriteAll(writer, "senderkey", _senderKeys);
