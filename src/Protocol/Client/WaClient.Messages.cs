@@ -90,17 +90,18 @@ public sealed partial class WaClient
     }
 
     /// <summary>
-    /// Raises a received message, then remembers it if it is a poll and raises the decrypted vote if
-    /// it is one; false when a handler failed (the message must not be acked).
+    /// Remembers a poll (before it is raised, so a handler may vote on it at once), raises the
+    /// message, then the decrypted vote if it is one; false when a handler failed (the message must
+    /// not be acked).
     /// </summary>
     private async Task<bool> RaiseAndFollowAsync(MessageReceivedEvent evt, MessageSource source, Message outer, CancellationToken cancellationToken)
     {
+        await RememberPollAsync(source.Id, source.IsFromMe ? Credentials?.Me ?? source.Author : source.Author, outer, evt.Message, cancellationToken).ConfigureAwait(false);
         if (!await RaiseCheckedAsync(evt).ConfigureAwait(false))
         {
             return false;
         }
 
-        await RememberPollAsync(source.Id, source.IsFromMe ? Credentials?.Me ?? source.Author : source.Author, outer, evt.Message, cancellationToken).ConfigureAwait(false);
         return evt.Message.PollUpdateMessage is not { } update
             || await DecryptPollVoteAsync(evt.Chat, source, update, cancellationToken).ConfigureAwait(false) is not { } vote
             || await RaiseCheckedAsync(vote).ConfigureAwait(false);
