@@ -36,25 +36,7 @@ public sealed class DeviceNotificationTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromMilliseconds(300));
 
         var second = await client.SendMessageAsync(Jid.Parse(Bob + "@s.whatsapp.net"), MessageBuilder.Text("after the new device"));
-        var received = await WaitForCompanionAsync(companion, second.MessageId);
+        var received = await _sim.WaitForCompanionAsync(Bob, companion, second.MessageId);
         Assert.Equal("after the new device", received.Text());
-    }
-
-    private async Task<JsonNode> WaitForCompanionAsync(int device, string id)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        JsonNode? inbox = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            inbox = await _sim.Sim.GetJsonAsync($"sim/phones/{Bob}/companions/{device}/inbox");
-            if (inbox["messages"]!.AsArray().FirstOrDefault(m => m!["id"]!.GetValue<string>() == id && m["error"] is null && m["text"] is not null) is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"message {id} never reached {Bob}'s companion {device}: {inbox?.ToJsonString()}");
     }
 }

@@ -49,32 +49,14 @@ public sealed class ParticipantHashTests : IAsyncLifetime
         var companion = bob!["devices"]!.AsArray().Single(d => d!["simulated"]!.GetValue<bool>())!["deviceId"]!.GetValue<int>();
 
         var second = await client.SendMessageAsync(group, MessageBuilder.Text("after the new device"));
-        var resent = await WaitForCompanionAsync(companion, second.MessageId);
+        var resent = await _sim.WaitForCompanionAsync(Bob, companion, second.MessageId);
         Assert.Equal("after the new device", resent.Text());
 
         // It now holds our sender key: the next skmsg decrypts at once.
         var third = await client.SendMessageAsync(group, MessageBuilder.Text("third"));
-        var next = await WaitForCompanionAsync(companion, third.MessageId);
+        var next = await _sim.WaitForCompanionAsync(Bob, companion, third.MessageId);
         Assert.Equal("third", next.Text());
         Assert.Equal("skmsg", next["encType"]!.GetValue<string>());
-    }
-
-    private async Task<JsonNode> WaitForCompanionAsync(int device, string id)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        JsonNode? inbox = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            inbox = await _sim.Sim.GetJsonAsync($"sim/phones/{Bob}/companions/{device}/inbox");
-            if (inbox["messages"]!.AsArray().FirstOrDefault(m => Id(m!) == id && m!["error"] is null && m["text"] is not null) is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"message {id} never decrypted on {Bob}'s companion {device}: {inbox?.ToJsonString()}");
     }
 
     private static string Id(JsonNode entry) => entry["id"]!.GetValue<string>();

@@ -128,20 +128,7 @@ public sealed class RetryTests : IAsyncLifetime
     [Fact]
     public async Task A_message_that_stays_undecryptable_is_resent_by_our_own_phone()
     {
-        var options = _sim.Options() with { PlaceholderResendDelay = TimeSpan.FromMilliseconds(200) };
-        var (client, events, store) = await _sim.PairByQrAsync(Me, options);
-        var peer = await _sim.Sim.CreatePhoneAsync(Peer);
-        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "hello" });
-        await events.NextAsync<MessageReceivedEvent>(e => e.Message.Conversation == "hello");
-        var answer = await client.SendMessageAsync(PhoneJid(Peer), MessageBuilder.Text("answer"));
-        await _sim.WaitForAsync(Peer, m => Id(m) == answer.MessageId && m["error"] is null);
-
-        // We lose the session and the sender ignores retry receipts (its phone went offline): only
-        // our own phone, which got the message too, can give it to us.
-        var peerLid = Jid.Parse(peer["lid"]!.GetValue<string>());
-        var signal = await store.OpenSignalStoreAsync(client.Credentials!);
-        await signal.DeleteSessionAsync(SignalAddress.ForUser(peerLid.User, SignalUserDomain.Lid, new DeviceId(0)));
-        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/retries", new { answer = false }, 204);
+        var (_, events, peerLid) = await LoseThePeerWhoseRetriesGoUnansweredAsync();
         var sent = await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "only the phone has it" });
         var id = sent!["id"]!.GetValue<string>();
 
@@ -162,19 +149,7 @@ public sealed class RetryTests : IAsyncLifetime
     [Fact]
     public async Task A_poll_recovered_from_our_own_phone_is_remembered_so_we_can_vote_on_it()
     {
-        var options = _sim.Options() with { PlaceholderResendDelay = TimeSpan.FromMilliseconds(200) };
-        var (client, events, store) = await _sim.PairByQrAsync(Me, options);
-        var peer = await _sim.Sim.CreatePhoneAsync(Peer);
-        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "hello" });
-        await events.NextAsync<MessageReceivedEvent>(e => e.Message.Conversation == "hello");
-        var answer = await client.SendMessageAsync(PhoneJid(Peer), MessageBuilder.Text("answer"));
-        await _sim.WaitForAsync(Peer, m => Id(m) == answer.MessageId && m["error"] is null);
-
-        // As above: only our own phone can give us the poll.
-        var peerLid = Jid.Parse(peer["lid"]!.GetValue<string>());
-        var signal = await store.OpenSignalStoreAsync(client.Credentials!);
-        await signal.DeleteSessionAsync(SignalAddress.ForUser(peerLid.User, SignalUserDomain.Lid, new DeviceId(0)));
-        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/retries", new { answer = false }, 204);
+        var (client, events, _) = await LoseThePeerWhoseRetriesGoUnansweredAsync();
         var sent = await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, kind = "poll", name = "Lunch?", options = new[] { "pizza", "sushi" } });
         var id = sent!["id"]!.GetValue<string>();
         var recovered = await events.NextAsync<MessageReceivedEvent>(e => e.Id == id);
@@ -186,6 +161,28 @@ public sealed class RetryTests : IAsyncLifetime
         var received = await _sim.WaitForAsync(Peer, m => Id(m) == vote.MessageId && m["error"] is null);
         Assert.Contains("pollUpdateMessage", received.Message(), StringComparison.Ordinal);
         Assert.Contains(id, received.Message(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Pairs us with a fast placeholder resend, exchanges a message each way with the peer phone,
+    /// then we lose the session and the phone ignores retry receipts (it went offline): only our own
+    /// phone, which gets every message too, can give us what the peer sends next.
+    /// </summary>
+    private async Task<(WaClient Client, EventRecorder Events, Jid PeerLid)> LoseThePeerWhoseRetriesGoUnansweredAsync()
+    {
+        var options = _sim.Options() with { PlaceholderResendDelay = TimeSpan.FromMilliseconds(200) };
+        var (client, events, store) = await _sim.PairByQrAsync(Me, options);
+        var peer = await _sim.Sim.CreatePhoneAsync(Peer);
+        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text = "hello" });
+        await events.NextAsync<MessageReceivedEvent>(e => e.Message.Conversation == "hello");
+        var answer = await client.SendMessageAsync(PhoneJid(Peer), MessageBuilder.Text("answer"));
+        await _sim.WaitForAsync(Peer, m => Id(m) == answer.MessageId && m["error"] is null);
+
+        var peerLid = Jid.Parse(peer["lid"]!.GetValue<string>());
+        var signal = await store.OpenSignalStoreAsync(client.Credentials!);
+        await signal.DeleteSessionAsync(SignalAddress.ForUser(peerLid.User, SignalUserDomain.Lid, new DeviceId(0)));
+        await _sim.Sim.PostOkAsync($"sim/phones/{Peer}/retries", new { answer = false }, 204);
+        return (client, events, peerLid);
     }
 
     private async Task<int> OurServerPreKeysAsync() =>
