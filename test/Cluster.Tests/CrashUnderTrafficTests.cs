@@ -29,7 +29,6 @@ namespace WaOrleans.Cluster.Tests;
 [Trait("Category", "Cluster")]
 public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string PostgresVariable = "WAORLEANS_TEST_POSTGRES";
     private const string Tenant = "default";
     private const int Silos = 3;
     private const int Sessions = 4;
@@ -46,33 +45,19 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
     private static readonly TimeSpan KillAfterBroadcastStart = TimeSpan.FromSeconds(1.5);
     private static readonly TimeSpan FailoverBound = TimeSpan.FromSeconds(45);
     private static readonly TimeSpan QuiescenceBound = TimeSpan.FromSeconds(90);
-    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly LoginRecorder _logins = new();
-    private readonly string _clusterId = "crash-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly int _siloPortBase = 21000 + (Random.Shared.Next(0, 400) * 10);
-    private readonly int _gatewayPortBase = 25000 + (Random.Shared.Next(0, 400) * 10);
     private readonly ConcurrentQueue<(string DeliveryId, string SessionId, string MessageId)> _deliveries = new();
     private readonly HttpListener _listener = new();
-    private string _connectionString = null!;
-    private WaSimServer _server = null!;
-    private SimClient _sim = null!;
-    private ILoggerFactory _loggerFactory = null!;
     private string _receiverUrl = null!;
     private Task? _receiverLoop;
-    private string? _clusterDir;
-    private IHost? _client;
+
+    private TestCluster _cluster = null!;
 
     public async Task InitializeAsync()
     {
-        var shared = Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{PostgresVariable} is not set: run ./test.sh, or leave these out with --filter Category!=Cluster");
-        _connectionString = await TestDatabase.CreateAsync(shared, _clusterId);
-        _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logins));
-        _server = await WaSimServer.StartAsync(new WaSimOptions(), _loggerFactory);
-        _sim = new SimClient(_server);
+        // The receiver is on loopback, which the webhook guard refuses unless told otherwise.
+        _cluster = await TestCluster.CreateAsync("crash", output, new Dictionary<string, string> { ["WAORLEANS__WEBHOOKS__ALLOWPRIVATETARGETS"] = "true" });
         var port = FreePort();
         _receiverUrl = $"http://127.0.0.1:{port}/hook";
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
@@ -82,51 +67,22 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
 
     public async Task DisposeAsync()
     {
-        if (_client is not null)
-        {
-            await _client.StopAsync();
-            _client.Dispose();
-        }
-
-        if (_clusterDir is not null)
-        {
-            await RunClusterScriptAsync("stop", _clusterDir);
-            foreach (var log in Directory.GetFiles(_clusterDir, "*.log"))
-            {
-                output.WriteLine($"--- {Path.GetFileName(log)} (last lines)");
-                foreach (var line in File.ReadLines(log).TakeLast(15))
-                {
-                    output.WriteLine(line);
-                }
-            }
-
-            if (Environment.GetEnvironmentVariable("WAORLEANS_KEEP_CLUSTER_LOGS") != "1")
-            {
-                Directory.Delete(_clusterDir, recursive: true);
-            }
-        }
-
+        await _cluster.DisposeAsync();
         _listener.Stop();
         _listener.Close();
         if (_receiverLoop is not null)
         {
             await Task.WhenAny(_receiverLoop, Task.Delay(TimeSpan.FromSeconds(5)));
         }
-
-        _sim.Dispose();
-        await _server.DisposeAsync();
-        _loggerFactory.Dispose();
-        _logins.Dispose();
-        await TestDatabase.DropAsync(_connectionString);
     }
 
     [Fact]
     public async Task Killing_silos_under_traffic_loses_no_inbound_message_and_messages_no_broadcast_recipient_twice()
     {
-        _clusterDir = (await RunClusterScriptAsync("start", Silos.ToString(CultureInfo.InvariantCulture), _connectionString)).Trim();
-        var grains = (await StartClientAsync()).Services.GetRequiredService<IClusterClient>();
+        await _cluster.StartSilosAsync(Silos);
+        var grains = (await _cluster.StartClientAsync(Silos)).Services.GetRequiredService<IClusterClient>();
         var sessions = Enumerable.Range(0, Sessions).Select(i => $"1555{Random.Shared.Next(100000, 999999)}{i}").ToList();
-        await Task.WhenAll(sessions.Select(p => PairAsync(grains, p)));
+        await Task.WhenAll(sessions.Select(p => _cluster.PairAsync(grains, p)));
         await grains.GetGrain<IWebhookDirectoryGrain>(0).CreateAsync(new WebhookSpec { TenantId = Tenant, Url = _receiverUrl, Events = ["message.received"] });
 
         // One phone talks to each session; the recipients of the broadcasts are other phones.
@@ -134,7 +90,7 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
         var recipients = Enumerable.Range(0, Recipients).Select(i => $"1557{Random.Shared.Next(10000, 99999)}{i:D2}").ToList();
         foreach (var phone in peers.Concat(recipients))
         {
-            await _sim.CreatePhoneAsync(phone);
+            await _cluster.Sim.CreatePhoneAsync(phone);
         }
 
         var accepted = new ConcurrentDictionary<string, string>();
@@ -147,7 +103,7 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
                 var i = n % Sessions;
                 try
                 {
-                    using var response = await _sim.PostAsync($"sim/phones/{peers[i]}/send", new { to = sessions[i], text = $"inbound {n}" });
+                    using var response = await _cluster.Sim.PostAsync($"sim/phones/{peers[i]}/send", new { to = sessions[i], text = $"inbound {n}" });
                     if (response.IsSuccessStatusCode)
                     {
                         var id = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
@@ -188,18 +144,18 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
 
             // Odd rounds kill the sender session's silo (the send in flight fails under the job),
             // even rounds the silo running the job itself (sent but maybe not yet recorded).
-            var victim = SiloIndexOf(await RetryAsync(async () => await grains.GetGrain<ISessionGrain>(sender).GetSiloAsync() ?? throw new TimeoutException("no silo yet")));
+            var victim = _cluster.SiloIndexOf(await RetryAsync(async () => await grains.GetGrain<ISessionGrain>(sender).GetSiloAsync() ?? throw new TimeoutException("no silo yet")));
             var jobSilo = await RetryAsync(async () => (SiloAddress?)await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grains.GetGrain<IBroadcastGrain>(job)));
             if (kill % 2 == 0 && jobSilo is not null)
             {
-                victim = jobSilo.Endpoint.Port - _siloPortBase + 1;
+                victim = jobSilo.Endpoint.Port - _cluster.SiloPortBase + 1;
             }
 
             var victims = new List<string>();
             foreach (var session in sessions)
             {
                 var silo = await RetryAsync(() => grains.GetGrain<ISessionGrain>(session).GetSiloAsync());
-                if (silo is not null && SiloIndexOf(silo) == victim)
+                if (silo is not null && _cluster.SiloIndexOf(silo) == victim)
                 {
                     victims.Add(session);
                 }
@@ -207,10 +163,10 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
 
             var killedAt = DateTime.UtcNow;
             var progress = await RetryAsync(() => grains.GetGrain<IBroadcastGrain>(job).GetAsync());
-            await RunClusterScriptAsync("kill9", _clusterDir, victim.ToString(CultureInfo.InvariantCulture));
-            await WaitUntilAsync(() => victims.All(p => _logins.LoginsOf(p, killedAt).Count > 0), FailoverBound, $"kill {kill}: the sessions of silo {victim} to log in on survivors");
-            output.WriteLine($"kill {kill}: silo {victim} with {victims.Count} of {Sessions} sessions (job on silo {(jobSilo is null ? "?" : jobSilo.Endpoint.Port - _siloPortBase + 1)}), broadcast {job} at {progress?.Processed}/{progress?.Total}; all back after {(DateTime.UtcNow - killedAt).TotalSeconds:F1} s; {accepted.Count} inbound sent, {_deliveries.Count} deliveries so far");
-            await RunClusterScriptAsync("restart", _clusterDir, victim.ToString(CultureInfo.InvariantCulture), _connectionString);
+            await _cluster.RunScriptAsync("kill9", _cluster.Directory!, victim.ToString(CultureInfo.InvariantCulture));
+            await WaitUntilAsync(() => victims.All(p => _cluster.Logins.LoginsOf(p, killedAt).Count > 0), FailoverBound, $"kill {kill}: the sessions of silo {victim} to log in on survivors");
+            output.WriteLine($"kill {kill}: silo {victim} with {victims.Count} of {Sessions} sessions (job on silo {(jobSilo is null ? "?" : jobSilo.Endpoint.Port - _cluster.SiloPortBase + 1)}), broadcast {job} at {progress?.Processed}/{progress?.Total}; all back after {(DateTime.UtcNow - killedAt).TotalSeconds:F1} s; {accepted.Count} inbound sent, {_deliveries.Count} deliveries so far");
+            await _cluster.RunScriptAsync("restart", _cluster.Directory!, victim.ToString(CultureInfo.InvariantCulture), _cluster.ConnectionString);
             await WaitForActiveSilosAsync(grains, Silos);
         }
 
@@ -248,7 +204,7 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
         {
             foreach (var recipient in recipients)
             {
-                var inbox = await _sim.GetJsonAsync($"sim/phones/{recipient}/inbox");
+                var inbox = await _cluster.Sim.GetJsonAsync($"sim/phones/{recipient}/inbox");
                 var count = inbox["messages"]!.AsArray().Count(m => m!["text"]?.GetValue<string>() == text);
                 if (count > 1)
                 {
@@ -327,83 +283,4 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
         return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
-    private int SiloIndexOf(string siloAddress)
-    {
-        // RuntimeIdentity is "S127.0.0.1:<port>:<generation>".
-        var port = int.Parse(siloAddress.Split(':')[1], CultureInfo.InvariantCulture);
-        return port - _siloPortBase + 1;
-    }
-
-    private async Task PairAsync(IClusterClient grains, string phone)
-    {
-        await _sim.CreatePhoneAsync(phone);
-        var session = grains.GetGrain<ISessionGrain>(phone);
-        await session.CreateAsync();
-        await session.ConnectAsync(new ConnectRequest { Method = ConnectMethod.Qr });
-        SessionStatus status = await session.GetStatusAsync();
-        await WaitUntilAsync(async () => (status = await session.GetStatusAsync()).Qr is not null, StartupTimeout, $"a QR for {phone}");
-        await _sim.PostOkAsync($"sim/phones/{phone}/scan", new { qr = status.Qr });
-        await WaitUntilAsync(async () => (await session.GetStatusAsync()).State == SessionState.Connected, StartupTimeout, $"{phone} to connect");
-    }
-
-    private async Task<IHost> StartClientAsync()
-    {
-        var deadline = DateTime.UtcNow + StartupTimeout;
-        while (true)
-        {
-            var builder = Host.CreateApplicationBuilder();
-            builder.Logging.ClearProviders();
-            builder.UseOrleansClient(c =>
-            {
-                c.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = _clusterId;
-                    o.ServiceId = "waorleans";
-                });
-                c.UseAdoNetClustering(o =>
-                {
-                    o.Invariant = "Npgsql";
-                    o.ConnectionString = _connectionString;
-                });
-            });
-            var host = builder.Build();
-            try
-            {
-                await host.StartAsync();
-                await WaitForActiveSilosAsync(host.Services.GetRequiredService<IClusterClient>(), Silos);
-                _client = host;
-                return host;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                host.Dispose();
-                await Task.Delay(TimeSpan.FromSeconds(1));
-            }
-        }
-    }
-
-    private async Task<string> RunClusterScriptAsync(params string[] arguments)
-    {
-        var script = Path.Combine(RepositoryRoot(), "deploy", "cluster.sh");
-        var start = new ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["WAORLEANS_CLUSTER_ID"] = _clusterId;
-        start.Environment["WAORLEANS_SILO_PORT_BASE"] = _siloPortBase.ToString(CultureInfo.InvariantCulture);
-        start.Environment["WAORLEANS_GATEWAY_PORT_BASE"] = _gatewayPortBase.ToString(CultureInfo.InvariantCulture);
-        start.Environment["WAORLEANS_SILO_DLL"] = Path.Combine(RepositoryRoot(), "src", "Silo", "bin", BuildConfiguration(), "net10.0", "WaOrleans.Silo.dll");
-        start.Environment["WAORLEANS__WHATSAPP__ENDPOINT"] = _server.WebSocketUri.ToString();
-        start.Environment["WAORLEANS__WHATSAPP__ROOTKEY"] = Convert.ToHexString(_server.RootPublicKey);
-        // The receiver is on loopback, which the webhook guard refuses unless told otherwise.
-        start.Environment["WAORLEANS__WEBHOOKS__ALLOWPRIVATETARGETS"] = "true";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"cluster.sh {arguments[0]} failed: {await stderr}");
-        return await stdout;
-    }
 }

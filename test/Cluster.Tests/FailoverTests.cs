@@ -21,7 +21,6 @@ namespace WaOrleans.Cluster.Tests;
 [Trait("Category", "Cluster")]
 public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string PostgresVariable = "WAORLEANS_TEST_POSTGRES";
     private const int Silos = 3;
     private const int Sessions = 6;
     private const int Kills = 10;
@@ -58,72 +57,21 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly LoginRecorder _logins = new();
-    private readonly string _clusterId = "failover-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly int _siloPortBase = 21000 + (Random.Shared.Next(0, 400) * 10);
-    // Both ranges stay below Linux's ephemeral ports (32768+): a gateway port there can be taken
-    // by any outgoing connection, and a restarted silo then fails with "address already in use".
-    private readonly int _gatewayPortBase = 25000 + (Random.Shared.Next(0, 400) * 10);
-    private string _connectionString = null!;
-    private WaSimServer _server = null!;
-    private SimClient _sim = null!;
-    private ILoggerFactory _loggerFactory = null!;
-    private string? _clusterDir;
-    private IHost? _client;
 
-    public async Task InitializeAsync()
-    {
-        var shared = Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{PostgresVariable} is not set: run ./test.sh, or leave these out with --filter Category!=Cluster");
-        _connectionString = await TestDatabase.CreateAsync(shared, _clusterId);
-        _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logins));
-        _server = await WaSimServer.StartAsync(new WaSimOptions(), _loggerFactory);
-        _sim = new SimClient(_server);
-    }
+    private TestCluster _cluster = null!;
 
-    public async Task DisposeAsync()
-    {
-        if (_client is not null)
-        {
-            await _client.StopAsync();
-            _client.Dispose();
-        }
+    public async Task InitializeAsync() => _cluster = await TestCluster.CreateAsync("failover", output);
 
-        if (_clusterDir is not null)
-        {
-            await RunClusterScriptAsync("stop", _clusterDir);
-            foreach (var log in Directory.GetFiles(_clusterDir, "*.log"))
-            {
-                output.WriteLine($"--- {Path.GetFileName(log)} (last lines)");
-                foreach (var line in File.ReadLines(log).TakeLast(15))
-                {
-                    output.WriteLine(line);
-                }
-            }
-
-            // The last lines are in the test output; WAORLEANS_KEEP_CLUSTER_LOGS=1 keeps the whole logs.
-            if (Environment.GetEnvironmentVariable("WAORLEANS_KEEP_CLUSTER_LOGS") != "1")
-            {
-                Directory.Delete(_clusterDir, recursive: true);
-            }
-        }
-
-        _sim.Dispose();
-        await _server.DisposeAsync();
-        _loggerFactory.Dispose();
-        _logins.Dispose();
-        await TestDatabase.DropAsync(_connectionString);
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     [Fact]
     public async Task Sessions_of_a_killed_silo_log_in_again_on_survivors_within_the_bound_and_only_once()
     {
-        _clusterDir = (await RunClusterScriptAsync("start", Silos.ToString(CultureInfo.InvariantCulture), _connectionString)).Trim();
-        var client = await StartClientAsync();
+        await _cluster.StartSilosAsync(Silos);
+        var client = await _cluster.StartClientAsync(Silos);
         var grains = client.Services.GetRequiredService<IClusterClient>();
         var phones = Enumerable.Range(0, Sessions).Select(i => $"1555{Random.Shared.Next(100000, 999999)}{i}").ToList();
-        await Task.WhenAll(phones.Select(p => PairAsync(grains, p)));
+        await Task.WhenAll(phones.Select(p => _cluster.PairAsync(grains, p)));
 
         var failovers = new List<double>();
         for (var kill = 1; kill <= Kills; kill++)
@@ -133,36 +81,36 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             {
                 string? silo = null;
                 await WaitUntilAsync(async () => (silo = await grains.GetGrain<ISessionGrain>(phone).GetSiloAsync()) is not null, StartupTimeout, $"the silo of {phone}");
-                hosts[phone] = SiloIndexOf(silo!);
+                hosts[phone] = _cluster.SiloIndexOf(silo!);
             }
 
             var victim = hosts.Values.GroupBy(i => i).MaxBy(g => g.Count())!.Key;
             var victims = hosts.Where(h => h.Value == victim).Select(h => h.Key).ToList();
             var survivors = phones.Except(victims).ToList();
             var killedAt = DateTime.UtcNow;
-            await RunClusterScriptAsync("kill9", _clusterDir, victim.ToString(CultureInfo.InvariantCulture));
+            await _cluster.RunScriptAsync("kill9", _cluster.Directory!, victim.ToString(CultureInfo.InvariantCulture));
 
             // Nothing calls the victims: only the membership supervisor can bring them back this fast.
-            await WaitUntilAsync(() => victims.All(p => _logins.LoginsOf(p, killedAt).Count > 0), FailoverBound, $"kill {kill}: every session of silo {victim} to log in again");
+            await WaitUntilAsync(() => victims.All(p => _cluster.Logins.LoginsOf(p, killedAt).Count > 0), FailoverBound, $"kill {kill}: every session of silo {victim} to log in again");
             await Task.Delay(SettleTime);
             foreach (var phone in victims)
             {
-                var logins = _logins.LoginsOf(phone, killedAt);
+                var logins = _cluster.Logins.LoginsOf(phone, killedAt);
                 Assert.True(logins.Count == 1, $"kill {kill}: {phone} logged in {logins.Count} times after the kill (duplicate activations)");
                 failovers.Add((logins[0] - killedAt).TotalSeconds);
             }
 
             foreach (var phone in survivors)
             {
-                Assert.True(_logins.LoginsOf(phone, killedAt).Count == 0, $"kill {kill}: {phone}, on a survivor, was deactivated and logged in again (ORLEANS.md §2.2)");
+                Assert.True(_cluster.Logins.LoginsOf(phone, killedAt).Count == 0, $"kill {kill}: {phone}, on a survivor, was deactivated and logged in again (ORLEANS.md §2.2)");
             }
 
             output.WriteLine($"kill {kill}: silo {victim} hosted {victims.Count} of {Sessions}; back after {string.Join(", ", failovers.TakeLast(victims.Count).Select(s => s.ToString("F1", CultureInfo.InvariantCulture)))} s");
-            output.WriteLine("  " + ClusterLog.Phases(_clusterDir, killedAt));
+            output.WriteLine("  " + ClusterLog.Phases(_cluster.Directory!, killedAt));
             // The old generation must be out of the active set before a new one takes its ports:
             // otherwise the newcomer can be caught in the votes against its predecessor.
             await WaitForActiveSilosAsync(grains, Silos - 1);
-            await RunClusterScriptAsync("restart", _clusterDir, victim.ToString(CultureInfo.InvariantCulture), _connectionString);
+            await _cluster.RunScriptAsync("restart", _cluster.Directory!, victim.ToString(CultureInfo.InvariantCulture), _cluster.ConnectionString);
             await WaitForActiveSilosAsync(grains, Silos);
         }
 
@@ -177,26 +125,26 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_frozen_silo_s_sessions_move_without_two_live_connections_and_no_440_fight_when_it_resumes()
     {
-        _clusterDir = (await RunClusterScriptAsync("start", Silos.ToString(CultureInfo.InvariantCulture), _connectionString)).Trim();
-        var grains = (await StartClientAsync()).Services.GetRequiredService<IClusterClient>();
+        await _cluster.StartSilosAsync(Silos);
+        var grains = (await _cluster.StartClientAsync(Silos)).Services.GetRequiredService<IClusterClient>();
         var phones = await PairSessionsAsync(grains, FrozenSessions);
         var (victim, victims) = await BusiestSiloAsync(grains, phones);
-        var frozenPid = File.ReadAllText(Path.Combine(_clusterDir, $"silo{victim}.pid")).Trim();
+        var frozenPid = File.ReadAllText(Path.Combine(_cluster.Directory!, $"silo{victim}.pid")).Trim();
 
         var frozenAt = DateTime.UtcNow;
-        await RunClusterScriptAsync("freeze", _clusterDir, victim.ToString(CultureInfo.InvariantCulture));
+        await _cluster.RunScriptAsync("freeze", _cluster.Directory!, victim.ToString(CultureInfo.InvariantCulture));
         using var stopSampling = new CancellationTokenSource();
         var sampling = SampleLiveConnectionsAsync(victims, stopSampling.Token);
 
         // A hung silo keeps its sockets open, so only probes (not a reset) reveal it: detection
         // takes the liveness window (MaxProbeTimeout × missed probes, 12 s) plus the votes.
-        await WaitUntilAsync(() => victims.All(p => _logins.LoginsOf(p, frozenAt).Count > 0), FrozenMoveBound, $"the sessions of frozen silo {victim} to log in on survivors");
-        var moved = victims.Select(p => (_logins.LoginsOf(p, frozenAt)[0] - frozenAt).TotalSeconds).Max();
+        await WaitUntilAsync(() => victims.All(p => _cluster.Logins.LoginsOf(p, frozenAt).Count > 0), FrozenMoveBound, $"the sessions of frozen silo {victim} to log in on survivors");
+        var moved = victims.Select(p => (_cluster.Logins.LoginsOf(p, frozenAt)[0] - frozenAt).TotalSeconds).Max();
         output.WriteLine($"froze silo {victim} ({victims.Count} of {phones.Count} sessions): all logged in on survivors after {moved:F1} s");
-        output.WriteLine("  " + ClusterLog.Phases(_clusterDir, frozenAt));
+        output.WriteLine("  " + ClusterLog.Phases(_cluster.Directory!, frozenAt));
 
         var thawedAt = DateTime.UtcNow;
-        await RunClusterScriptAsync("thaw", _clusterDir, victim.ToString(CultureInfo.InvariantCulture));
+        await _cluster.RunScriptAsync("thaw", _cluster.Directory!, victim.ToString(CultureInfo.InvariantCulture));
         // The resumed silo learns it was declared dead and stops (ORLEANS.md §2.1), or its old
         // activations see the 440 or a newer epoch first; either way none may reconnect.
         await Task.Delay(ThawSettleTime);
@@ -204,10 +152,10 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         var duplicates = await sampling;
 
         var resumedExited = !IsRunning(frozenPid);
-        output.WriteLine($"thawed silo {victim}: process {(resumedExited ? "exited" : "still running")} {ThawSettleTime.TotalSeconds:F0} s later; fenced activations: {ClusterLog.Find(_clusterDir, thawedAt, "[2003]").Count}");
+        output.WriteLine($"thawed silo {victim}: process {(resumedExited ? "exited" : "still running")} {ThawSettleTime.TotalSeconds:F0} s later; fenced activations: {ClusterLog.Find(_cluster.Directory!, thawedAt, "[2003]").Count}");
         foreach (var phone in victims)
         {
-            var logins = _logins.LoginsOf(phone, frozenAt);
+            var logins = _cluster.Logins.LoginsOf(phone, frozenAt);
             Assert.True(logins.Count == 1, $"{phone} logged in {logins.Count} times after the freeze: the resumed activation fought the new one");
             Assert.True(duplicates[phone] < DuplicateTolerance, $"{phone} had two live connections at WaSim for {duplicates[phone].TotalSeconds:F1} s");
             var live = await LiveConnectionsAsync(phone);
@@ -221,32 +169,32 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_gracefully_stopped_silo_hands_its_sessions_over_before_the_cluster_declares_it_dead()
     {
-        _clusterDir = (await RunClusterScriptAsync("start", Silos.ToString(CultureInfo.InvariantCulture), _connectionString)).Trim();
-        var grains = (await StartClientAsync()).Services.GetRequiredService<IClusterClient>();
+        await _cluster.StartSilosAsync(Silos);
+        var grains = (await _cluster.StartClientAsync(Silos)).Services.GetRequiredService<IClusterClient>();
         var phones = await PairSessionsAsync(grains, Sessions);
         var handovers = new List<double>();
         for (var round = 1; round <= HandoverRounds; round++)
         {
             var (victim, victims) = await BusiestSiloAsync(grains, phones);
             var stoppedAt = DateTime.UtcNow;
-            await RunClusterScriptAsync("term", _clusterDir, victim.ToString(CultureInfo.InvariantCulture));
-            await WaitUntilAsync(() => victims.All(p => _logins.LoginsOf(p, stoppedAt).Count > 0), HandoverBound, $"round {round}: the sessions of stopped silo {victim} to log in on survivors");
+            await _cluster.RunScriptAsync("term", _cluster.Directory!, victim.ToString(CultureInfo.InvariantCulture));
+            await WaitUntilAsync(() => victims.All(p => _cluster.Logins.LoginsOf(p, stoppedAt).Count > 0), HandoverBound, $"round {round}: the sessions of stopped silo {victim} to log in on survivors");
             await Task.Delay(SettleTime);
             foreach (var phone in victims)
             {
-                var logins = _logins.LoginsOf(phone, stoppedAt);
+                var logins = _cluster.Logins.LoginsOf(phone, stoppedAt);
                 Assert.True(logins.Count == 1, $"round {round}: {phone} logged in {logins.Count} times after the stop");
                 handovers.Add((logins[0] - stoppedAt).TotalSeconds);
-                var silo = SiloIndexOf(await RetryAsync(() => grains.GetGrain<ISessionGrain>(phone).GetSiloAsync()));
+                var silo = _cluster.SiloIndexOf(await RetryAsync(() => grains.GetGrain<ISessionGrain>(phone).GetSiloAsync()));
                 Assert.NotEqual(victim, silo);
             }
 
             output.WriteLine($"round {round}: SIGTERM to silo {victim} ({victims.Count} sessions) -> logged in elsewhere after {string.Join(", ", handovers.TakeLast(victims.Count).Select(s => s.ToString("F1", CultureInfo.InvariantCulture)))} s");
-            output.WriteLine("  " + ClusterLog.Phases(_clusterDir, stoppedAt) + "; hand-over " + (ClusterLog.Find(_clusterDir, stoppedAt, "[2008]").Count > 0 ? "ran" : "did not run"));
+            output.WriteLine("  " + ClusterLog.Phases(_cluster.Directory!, stoppedAt) + "; hand-over " + (ClusterLog.Find(_cluster.Directory!, stoppedAt, "[2008]").Count > 0 ? "ran" : "did not run"));
             // The old generation must be out of the active set before a new one takes its ports:
             // otherwise the newcomer can be caught in the votes against its predecessor.
             await WaitForActiveSilosAsync(grains, Silos - 1);
-            await RunClusterScriptAsync("restart", _clusterDir, victim.ToString(CultureInfo.InvariantCulture), _connectionString);
+            await _cluster.RunScriptAsync("restart", _cluster.Directory!, victim.ToString(CultureInfo.InvariantCulture), _cluster.ConnectionString);
             await WaitForActiveSilosAsync(grains, Silos);
         }
 
@@ -257,11 +205,11 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task The_cluster_recovers_by_itself_when_PostgreSQL_restarts_under_load()
     {
-        _clusterDir = (await RunClusterScriptAsync("start", Silos.ToString(CultureInfo.InvariantCulture), _connectionString)).Trim();
-        var grains = (await StartClientAsync()).Services.GetRequiredService<IClusterClient>();
+        await _cluster.StartSilosAsync(Silos);
+        var grains = (await _cluster.StartClientAsync(Silos)).Services.GetRequiredService<IClusterClient>();
         var phones = await PairSessionsAsync(grains, FrozenSessions);
         var peer = $"1556{Random.Shared.Next(1000000, 9999999)}";
-        await _sim.CreatePhoneAsync(peer);
+        await _cluster.Sim.CreatePhoneAsync(peer);
 
         // Load: every session keeps sending while the database goes away and comes back.
         using var stopLoad = new CancellationTokenSource();
@@ -325,11 +273,11 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(SessionState.Connected, (await grains.GetGrain<ISessionGrain>(phone).GetStatusAsync()).State);
             Assert.Equal(1, await LiveConnectionsAsync(phone));
             // Nothing was re-activated: no new login since before the restart.
-            Assert.Empty(_logins.LoginsOf(phone, restartedAt));
+            Assert.Empty(_cluster.Logins.LoginsOf(phone, restartedAt));
         }
 
         Assert.All(outcomes, o => Assert.True(o.Sent > 0, "a session never sent during the load"));
-        var inbox = await _sim.GetJsonAsync($"sim/phones/{peer}/inbox");
+        var inbox = await _cluster.Sim.GetJsonAsync($"sim/phones/{peer}/inbox");
         Assert.True(inbox["messages"]!.AsArray().Count >= phones.Count, "the peer did not receive the messages sent after the restart");
     }
 
@@ -372,7 +320,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task<List<string>> PairSessionsAsync(IClusterClient grains, int count)
     {
         var phones = Enumerable.Range(0, count).Select(i => $"1555{Random.Shared.Next(100000, 999999)}{i}").ToList();
-        await Task.WhenAll(phones.Select(p => PairAsync(grains, p)));
+        await Task.WhenAll(phones.Select(p => _cluster.PairAsync(grains, p)));
         return phones;
     }
 
@@ -383,7 +331,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         {
             string? silo = null;
             await WaitUntilAsync(async () => (silo = await grains.GetGrain<ISessionGrain>(phone).GetSiloAsync()) is not null, StartupTimeout, $"the silo of {phone}");
-            hosts[phone] = SiloIndexOf(silo!);
+            hosts[phone] = _cluster.SiloIndexOf(silo!);
         }
 
         var victim = hosts.Values.GroupBy(i => i).MaxBy(g => g.Count())!.Key;
@@ -392,7 +340,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<int> LiveConnectionsAsync(string phone)
     {
-        var connections = await _sim.GetJsonAsync($"sim/phones/{phone}/connections");
+        var connections = await _cluster.Sim.GetJsonAsync($"sim/phones/{phone}/connections");
         return connections.AsArray().Count(c => c!["closing"]!.GetValue<bool>() == false);
     }
 
@@ -444,89 +392,6 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[(int)Math.Ceiling(p * sorted.Count) - 1];
-
-    private int SiloIndexOf(string siloAddress)
-    {
-        // RuntimeIdentity is "S127.0.0.1:<port>:<generation>".
-        var port = int.Parse(siloAddress.Split(':')[1], CultureInfo.InvariantCulture);
-        return port - _siloPortBase + 1;
-    }
-
-    private async Task PairAsync(IClusterClient grains, string phone)
-    {
-        await _sim.CreatePhoneAsync(phone);
-        var session = grains.GetGrain<ISessionGrain>(phone);
-        await session.CreateAsync();
-        await session.ConnectAsync(new ConnectRequest { Method = ConnectMethod.Qr });
-        SessionStatus status = await session.GetStatusAsync();
-        await WaitUntilAsync(async () => (status = await session.GetStatusAsync()).Qr is not null, StartupTimeout, $"a QR for {phone}");
-        await _sim.PostOkAsync($"sim/phones/{phone}/scan", new { qr = status.Qr });
-        await WaitUntilAsync(async () => (await session.GetStatusAsync()).State == SessionState.Connected, StartupTimeout, $"{phone} to connect");
-    }
-
-    private async Task<IHost> StartClientAsync()
-    {
-        var deadline = DateTime.UtcNow + StartupTimeout;
-        while (true)
-        {
-            var builder = Host.CreateApplicationBuilder();
-            builder.Logging.ClearProviders();
-            builder.UseOrleansClient(c =>
-            {
-                c.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = _clusterId;
-                    o.ServiceId = "waorleans";
-                });
-                c.UseAdoNetClustering(o =>
-                {
-                    o.Invariant = "Npgsql";
-                    o.ConnectionString = _connectionString;
-                });
-            });
-            var host = builder.Build();
-            try
-            {
-                await host.StartAsync();
-                await WaitForActiveSilosAsync(host.Services.GetRequiredService<IClusterClient>(), Silos);
-                _client = host;
-                return host;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                host.Dispose();
-                await Task.Delay(TimeSpan.FromSeconds(1));
-            }
-        }
-    }
-
-    /// <summary>
-    /// Waits until the membership table shows <paramref name="count"/> active silos. The client
-    /// may still be trying a killed silo's gateway: a failed or timed-out query (<see cref="IsTransient"/>,
-    /// wrapped or not) is a "not yet", not a failure.
-    /// </summary>
-    private async Task<string> RunClusterScriptAsync(params string[] arguments)
-    {
-        var script = Path.Combine(RepositoryRoot(), "deploy", "cluster.sh");
-        var start = new ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["WAORLEANS_CLUSTER_ID"] = _clusterId;
-        start.Environment["WAORLEANS_SILO_PORT_BASE"] = _siloPortBase.ToString(CultureInfo.InvariantCulture);
-        start.Environment["WAORLEANS_GATEWAY_PORT_BASE"] = _gatewayPortBase.ToString(CultureInfo.InvariantCulture);
-        start.Environment["WAORLEANS_SILO_DLL"] = Path.Combine(RepositoryRoot(), "src", "Silo", "bin", BuildConfiguration(), "net10.0", "WaOrleans.Silo.dll");
-        start.Environment["WAORLEANS__WHATSAPP__ENDPOINT"] = _server.WebSocketUri.ToString();
-        start.Environment["WAORLEANS__WHATSAPP__ROOTKEY"] = Convert.ToHexString(_server.RootPublicKey);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"cluster.sh {arguments[0]} failed: {await stderr}");
-        return await stdout;
-    }
 
     private static async Task RunPostgresScriptAsync(params string[] arguments)
     {
