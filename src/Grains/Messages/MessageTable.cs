@@ -51,6 +51,15 @@ internal sealed class MessageTable(DeviceStorage storage)
         "INSERT INTO messages (" + Columns + ") VALUES (@session, @id, @direction, @tenant, @chat, @status, @type, @text, @sender, @phone, @lid, @push, " +
         "@group, @me, @quoted, @mime, @size, @file, @reason, @key, @content, @ts, @now, @now, @attempts) ON CONFLICT DO NOTHING";
 
+    /// <summary>
+    /// Matches the rows of chat <c>@chat</c> under either spelling: a contact's chat may be stored
+    /// under its number or its LID (WhatsApp moved 1:1 chats to LIDs), and the session's LID
+    /// mappings join the two.
+    /// </summary>
+    private const string ChatMatchSql = "(chat = @chat"
+        + " OR chat IN (SELECT lid_user FROM lid_mappings WHERE session_id = @session AND phone_user = @chat)"
+        + " OR chat IN (SELECT phone_user FROM lid_mappings WHERE session_id = @session AND lid_user = @chat))";
+
     /// <summary>Gets the storage the table lives in.</summary>
     public DeviceStorage Storage => storage;
 
@@ -187,9 +196,7 @@ internal sealed class MessageTable(DeviceStorage storage)
         {
             // A contact's chat may be stored under its number or under its LID (WhatsApp moved 1:1
             // chats to LIDs): the session's LID mappings make either spelling find both.
-            where.Add("(chat = @chat"
-                + " OR chat IN (SELECT lid_user FROM lid_mappings WHERE session_id = @session AND phone_user = @chat)"
-                + " OR chat IN (SELECT phone_user FROM lid_mappings WHERE session_id = @session AND lid_user = @chat))");
+            where.Add(ChatMatchSql);
             parameters.Add(("@chat", chat));
         }
 
@@ -219,9 +226,11 @@ internal sealed class MessageTable(DeviceStorage storage)
         var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            // A LID chat with a known number is listed under the number, with the number's own rows.
             await using var command = connection.CreateCommand(
                     null,
-                    $"SELECT chat, COUNT(*), MAX(timestamp) FROM messages WHERE session_id = @session GROUP BY chat ORDER BY MAX(timestamp) DESC LIMIT {limit.ToString(CultureInfo.InvariantCulture)}")
+                    "SELECT c, COUNT(*), MAX(timestamp) FROM (SELECT COALESCE((SELECT phone_user FROM lid_mappings m WHERE m.session_id = @session AND m.lid_user = messages.chat), chat) AS c, "
+                    + $"timestamp FROM messages WHERE session_id = @session) t GROUP BY c ORDER BY MAX(timestamp) DESC LIMIT {limit.ToString(CultureInfo.InvariantCulture)}")
                 .With("@session", sessionId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -233,9 +242,9 @@ internal sealed class MessageTable(DeviceStorage storage)
         var summaries = new List<ChatSummary>(chats.Count);
         foreach (var (chat, count, _) in chats)
         {
-            var last = await FindOneAsync("session_id = @session AND chat = @chat ORDER BY timestamp DESC, message_id DESC", cancellationToken, ("@session", sessionId), ("@chat", chat))
+            var last = await FindOneAsync("session_id = @session AND " + ChatMatchSql + " ORDER BY timestamp DESC, message_id DESC", cancellationToken, ("@session", sessionId), ("@chat", chat))
                 .ConfigureAwait(false);
-            var name = await FindOneAsync("session_id = @session AND chat = @chat AND direction = 'in' AND push_name IS NOT NULL AND from_me = 0 ORDER BY timestamp DESC", cancellationToken,
+            var name = await FindOneAsync("session_id = @session AND " + ChatMatchSql + " AND direction = 'in' AND push_name IS NOT NULL AND from_me = 0 ORDER BY timestamp DESC", cancellationToken,
                 ("@session", sessionId), ("@chat", chat)).ConfigureAwait(false);
             summaries.Add(new ChatSummary
             {

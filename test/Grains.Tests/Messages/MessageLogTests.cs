@@ -64,6 +64,13 @@ public sealed class MessageLogTests
         var otherPage = await log.QueryAsync(sessionId, new MessageQuery { Chat = other + "@s.whatsapp.net", Limit = 200 });
         Assert.Equal(otherId, Assert.Single(otherPage.Items).MessageId);
         Assert.Empty((await log.QueryAsync(sessionId, new MessageQuery { Chat = "15550108999@s.whatsapp.net", Limit = 200 })).Items);
+
+        // The chat list shows the conversation once, under the number, with both directions and the contact's name.
+        var chats = await log.GetChatsAsync(sessionId, 50);
+        Assert.DoesNotContain(chats, c => c.Chat == lidChat);
+        var conversation = Assert.Single(chats, c => c.Chat == phoneChat);
+        Assert.Equal((2L, sent.MessageId, "Peer Person"), (conversation.MessageCount, conversation.LastMessage?.MessageId, conversation.Name));
+        Assert.Equal(1L, Assert.Single(chats, c => c.Chat == other + "@s.whatsapp.net").MessageCount);
     }
 
     private static async Task RunAsync(bool postgres)
