@@ -218,9 +218,14 @@ public sealed partial class WaClient
             {
                 frame = await connection.Socket.ReceiveFrameAsync(connection.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (connection.Token.IsCancellationRequested)
             {
                 return new ConnectionOutcome(OutcomeKind.Stopped, "stopped");
+            }
+            catch (OperationCanceledException ex)
+            {
+                // Not ours: the transport gave up (an aborted WebSocket reports it so). Reconnect.
+                return new ConnectionOutcome(OutcomeKind.Retry, "connection lost: " + ex.Message);
             }
             catch (TransportException ex)
             {

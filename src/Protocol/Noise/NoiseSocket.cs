@@ -35,7 +35,10 @@ public sealed partial class NoiseSocket : IAsyncDisposable
     /// <summary>Gets whether the socket was closed, by <see cref="CloseAsync"/> or after a fatal error.</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Encrypts <paramref name="plaintext"/> as the next frame and sends it.</summary>
+    /// <summary>
+    /// Encrypts <paramref name="plaintext"/> as the next frame and sends it. <paramref name="cancellationToken"/>
+    /// cancels the wait for the send turn, not the write: closing the socket ends a write that hangs.
+    /// </summary>
     /// <exception cref="TransportException">The socket is closed, the frame is too large, or the transport failed.</exception>
     public async Task SendFrameAsync(ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken = default)
     {
@@ -44,6 +47,10 @@ public sealed partial class NoiseSocket : IAsyncDisposable
         try
         {
             ThrowIfClosed();
+            // A cancellation is honoured up to here: once encrypted, a frame is written whole.
+            // Cancelling the write would leave half a frame and a spent nonce, and end the
+            // connection for every other caller (a cancelled request to our phone did just that).
+            cancellationToken.ThrowIfCancellationRequested();
             var frame = _connection.RentFrame(NoiseCipher.GetCiphertextLength(plaintext.Length));
             try
             {
@@ -57,7 +64,7 @@ public sealed partial class NoiseSocket : IAsyncDisposable
 
             try
             {
-                await _connection.SendAsync(frame, cancellationToken).ConfigureAwait(false);
+                await _connection.SendAsync(frame, CancellationToken.None).ConfigureAwait(false);
             }
             catch
             {

@@ -94,6 +94,32 @@ public sealed class NoiseSocketTests
     }
 
     [Fact]
+    public async Task A_send_cancelled_while_its_frame_is_written_finishes_the_frame_and_keeps_the_connection()
+    {
+        var (clientTransport, serverTransport) = InMemoryTransport.CreatePair();
+        var (client, server) = await ConnectPairAsync(clientTransport, serverTransport);
+        await using var _ = client;
+        await using var __ = server;
+
+        // Cancelled before it starts: nothing is sent, nothing is broken.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendFrameAsync("never"u8.ToArray(), new CancellationToken(canceled: true)));
+
+        // Cancelled while the transport is still writing it (full buffers): the frame goes out whole.
+        var writable = new TaskCompletionSource();
+        clientTransport.SendGate = writable.Task;
+        using var cancel = new CancellationTokenSource();
+        var sending = client.SendFrameAsync("written whole"u8.ToArray(), cancel.Token);
+        await cancel.CancelAsync();
+        writable.SetResult();
+        await sending;
+
+        Assert.False(client.IsClosed);
+        Assert.Equal("written whole"u8.ToArray(), await server.ReceiveFrameAsync());
+        await client.SendFrameAsync("and the next"u8.ToArray());
+        Assert.Equal("and the next"u8.ToArray(), await server.ReceiveFrameAsync());
+    }
+
+    [Fact]
     public async Task A_tampered_frame_fails_the_tag_with_a_typed_error_and_closes_the_socket()
     {
         var (clientTransport, serverTransport) = InMemoryTransport.CreatePair();

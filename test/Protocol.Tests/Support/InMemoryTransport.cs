@@ -25,6 +25,12 @@ public sealed class InMemoryTransport : IFrameTransport
     /// <summary>Gets or sets a hook that may change each sent unit (a copy) before the peer sees it.</summary>
     public Action<byte[]>? Tamper { get; set; }
 
+    /// <summary>
+    /// Gets or sets a task each send waits for first, honouring its cancellation token, as a socket
+    /// write waits on full buffers; null lets sends through at once.
+    /// </summary>
+    public Task? SendGate { get; set; }
+
     /// <summary>Gets how many units this end has sent.</summary>
     public int SendCount { get; private set; }
 
@@ -37,8 +43,13 @@ public sealed class InMemoryTransport : IFrameTransport
     }
 
     /// <inheritdoc/>
-    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        if (SendGate is { } gate)
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
+
         var copy = data.ToArray();
         Tamper?.Invoke(copy);
         SendCount++;
@@ -46,8 +57,6 @@ public sealed class InMemoryTransport : IFrameTransport
         {
             throw new TransportException(TransportErrorKind.Closed, "in-memory transport closed");
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc/>
