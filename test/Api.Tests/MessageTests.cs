@@ -197,8 +197,11 @@ public sealed class MessageTests(SqliteGatewayFixture gateway)
         Assert.Equal("image/png", media.Content.Headers.ContentType!.MediaType);
         Assert.Equal(Convert.FromBase64String(TinyPng), await media.Content.ReadAsByteArrayAsync());
 
+        // The chat list names the conversation by the number its LID maps to, once.
         var chats = (await gateway.Admin.GetJsonOkAsync($"api/sessions/{session}/chats"))["items"]!.AsArray();
-        Assert.Contains(chats, c => c!["chat"]!.GetValue<string>() == chat);
+        var conversation = Assert.Single(chats, c => c!["chat"]!.GetValue<string>() == peer + "@s.whatsapp.net");
+        Assert.Equal(2, conversation!["messageCount"]!.GetValue<int>());
+        Assert.DoesNotContain(chats, c => c!["chat"]!.GetValue<string>() == chat);
     }
 
     [Theory]
