@@ -86,13 +86,9 @@ public sealed class EventOutbox
         var queued = await WebhookOutbox.FanOutAsync(connection, transaction, gatewayEvent, TimeProvider.System.GetUtcNow(), lease, cancellationToken).ConfigureAwait(false);
         if (queued.Count > 0)
         {
-            if (lease is not null && transaction is Storage.Sqlite.WriterTurnTransaction sqlite)
+            if (lease is not null && !_storage.TryRunAfterCommit(transaction, () => worker!.HandOff(queued)))
             {
-                // Handed on once committed: the worker reads them at its first try.
-                sqlite.OnCommitted(() => worker!.HandOff(queued));
-            }
-            else if (lease is not null)
-            {
+                // No commit hook: the worker polls until it can read them.
                 worker!.HandOff(queued);
             }
             else

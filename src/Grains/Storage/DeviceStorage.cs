@@ -51,6 +51,13 @@ public abstract class DeviceStorage : IAsyncDisposable
         return connection.BeginTransactionAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> right after <paramref name="transaction"/> commits (never if it
+    /// rolls back) and returns true, when the provider can; false leaves the caller to find out
+    /// otherwise (PostgreSQL's transactions have no such hook).
+    /// </summary>
+    public virtual bool TryRunAfterCommit(DbTransaction transaction, Action action) => false;
+
     /// <summary>Applies the provider's schema migrations idempotently; returns how many were applied.</summary>
     private protected async Task<int> MigrateAsync(SchemaMigrator migrator, TimeProvider time, CancellationToken cancellationToken)
     {

@@ -121,6 +121,18 @@ public sealed class SqliteStorage : DeviceStorage
     }
 
     /// <inheritdoc/>
+    public override bool TryRunAfterCommit(DbTransaction transaction, Action action)
+    {
+        if (transaction is not WriterTurnTransaction turnTaking)
+        {
+            return false;
+        }
+
+        turnTaking.OnCommitted(action);
+        return true;
+    }
+
+    /// <inheritdoc/>
     /// <remarks>The transaction takes this process's write turn first (<see cref="WriterTurn"/>), then SQLite's write lock.</remarks>
     public override ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken = default)
     {
