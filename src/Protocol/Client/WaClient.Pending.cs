@@ -79,8 +79,7 @@ public sealed partial class WaClient
         }
         catch when (acked is not null)
         {
-            // Not removed after all: the next commit or flush tries again.
-            acked.ForEach(k => _ackedPending!.TryAdd(k, 0));
+            ReturnAckedPending(acked);
             throw;
         }
     }
@@ -113,10 +112,13 @@ public sealed partial class WaClient
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            acked?.ForEach(k => _ackedPending.TryAdd(k, 0));
+            ReturnAckedPending(acked);
             LogMessages.HandlerFailed(_logger, ex, PlaintextTag);
         }
     }
+
+    /// <summary>Puts back keys whose removal did not commit: the next commit or flush tries again.</summary>
+    private void ReturnAckedPending(List<PendingInboundKey>? keys) => keys?.ForEach(k => _ackedPending!.TryAdd(k, 0));
 
     /// <summary>Moves the acked keys into <paramref name="changes"/> as removals; returns them (null when none).</summary>
     private List<PendingInboundKey>? TakeAckedPending(SignalChangeSet changes)
