@@ -11,11 +11,12 @@ namespace WaOrleans.Grains.Storage.Sqlite;
 /// </summary>
 /// <remarks>
 /// Writers of this process take turns in arrival order (<see cref="WriterTurn"/>) before SQLite's
-/// file lock, which a connection would otherwise poll for up to a busy timeout. By default the file keeps SQLite's <c>synchronous=FULL</c>: a commit that
-/// returned survives a power cut, which the durability rules need before an ack goes to WhatsApp.
-/// That costs one fsync per commit, serialized across every session (about 3 ms each on a
-/// virtual disk, and a send or an inbound message commits several times), so a node that needs
-/// more throughput can choose <see cref="SqliteSynchronous.Normal"/>; see there for what it gives up.
+/// file lock, which a connection would otherwise poll for up to a busy timeout. By default
+/// (<see cref="SqliteSynchronous.Full"/>) a commit that returned survives a power cut, which the
+/// durability rules need before an ack goes to WhatsApp: commits wait for a sync of the log that
+/// covers every commit made while the previous sync ran (<see cref="WalGroupSync"/>), about 3 ms
+/// on a virtual disk, shared by every session's writers. A node can choose
+/// <see cref="SqliteSynchronous.Normal"/> to skip that wait; see there for what it gives up.
 /// </remarks>
 public sealed class SqliteStorage : DeviceStorage
 {
@@ -23,7 +24,7 @@ public sealed class SqliteStorage : DeviceStorage
 
     private readonly string _connectionString;
     private readonly string _connectionSetupSql;
-    private readonly WriterTurn _writerTurn = new();
+    private readonly WriterTurn _writerTurn;
 
     /// <summary>The native connections (pooled, reused by later opens) that have had the setup statement.</summary>
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
@@ -33,9 +34,12 @@ public sealed class SqliteStorage : DeviceStorage
     {
         DatabasePath = databasePath;
         Synchronous = synchronous;
+        // Full durability comes from syncing the log for a group of commits (WalGroupSync), not from
+        // SQLite's sync inside every commit: the connections themselves always run NORMAL.
+        _writerTurn = new WriterTurn(synchronous == SqliteSynchronous.Full ? new WalGroupSync(databasePath) : null);
         // Both are per-connection settings; a PRAGMA takes no parameters, and the values are our own.
         _connectionSetupSql = string.Create(CultureInfo.InvariantCulture,
-            $"PRAGMA busy_timeout = {(int)StorageConstants.SqliteBusyTimeout.TotalMilliseconds}; PRAGMA synchronous = {(synchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL")}");
+            $"PRAGMA busy_timeout = {(int)StorageConstants.SqliteBusyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL");
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,
@@ -50,6 +54,9 @@ public sealed class SqliteStorage : DeviceStorage
 
     /// <summary>Gets how commits are flushed to disk.</summary>
     public SqliteSynchronous Synchronous { get; }
+
+    /// <summary>Gets the group sync that makes commits durable with <see cref="SqliteSynchronous.Full"/>; null with <see cref="SqliteSynchronous.Normal"/>.</summary>
+    internal WalGroupSync? GroupSync => _writerTurn.GroupSync;
 
     /// <summary>
     /// Opens (creating when needed) the database under <paramref name="dataDirectory"/>, switches

@@ -5,7 +5,9 @@ public enum SqliteSynchronous
 {
     /// <summary>
     /// Every commit is fsynced before it returns: nothing committed is lost even to a power cut or
-    /// an operating-system crash. The default.
+    /// an operating-system crash. Commits made while one sync runs share the next one
+    /// (<see cref="WalGroupSync"/>), so concurrent writers are not serialized behind one fsync each.
+    /// The default.
     /// </summary>
     Full,
 

@@ -13,9 +13,16 @@ namespace WaOrleans.Grains.Storage.Sqlite;
 /// end, a statement outside a transaction while it runs — so no writer polls the lock behind the
 /// queue's back.
 /// </summary>
-internal sealed class WriterTurn
+/// <remarks>
+/// With a <see cref="WalGroupSync"/>, a write that committed hands the turn on first and then waits
+/// until its commit is durable: the next writer commits while the log is synced.
+/// </remarks>
+internal sealed class WriterTurn(WalGroupSync? groupSync = null)
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
+
+    /// <summary>Gets the group sync commits wait for, if commits are not synced by SQLite itself.</summary>
+    public WalGroupSync? GroupSync => groupSync;
 
     /// <summary>Waits for the turn as long as SQLite's busy timeout would have waited for the lock.</summary>
     public async ValueTask TakeAsync(CancellationToken cancellationToken)
@@ -37,6 +44,21 @@ internal sealed class WriterTurn
 
     /// <summary>Hands the turn to the next writer.</summary>
     public void Release() => _turn.Release();
+
+    /// <summary>Numbers a commit just written under the turn, for <see cref="WaitDurableAsync"/>; 0 when SQLite syncs commits itself.</summary>
+    public long Committed() => groupSync?.Committed() ?? 0;
+
+    /// <summary>Completes when the commit numbered <paramref name="commit"/> by <see cref="Committed"/> is durable.</summary>
+    public Task WaitDurableAsync(long commit) => commit == 0 || groupSync is null ? Task.CompletedTask : groupSync.WaitDurableAsync(commit);
+
+    /// <summary>Blocks until the commit numbered <paramref name="commit"/> is durable.</summary>
+    public void WaitDurable(long commit)
+    {
+        if (commit != 0)
+        {
+            groupSync?.WaitDurable(commit);
+        }
+    }
 
     /// <summary>What SQLite itself reports when its busy timeout passes (SQLITE_BUSY).</summary>
     private static SqliteException Locked() => new("database is locked (no write turn within the busy timeout)", 5);
@@ -79,6 +101,33 @@ internal sealed class WriterTurnConnection(string connectionString, WriterTurn t
             turn.Release();
         }
     }
+
+    /// <summary>
+    /// Numbers the commit this connection has just written under its turn, then gives the turn back;
+    /// returns the number to wait on with <see cref="WaitDurableAsync"/>.
+    /// </summary>
+    public long ReleaseTurnAfterCommit()
+    {
+        if (!_holdsTurn)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return turn.Committed();
+        }
+        finally
+        {
+            ReleaseTurn();
+        }
+    }
+
+    /// <summary>Completes when a commit numbered by <see cref="ReleaseTurnAfterCommit"/> is durable.</summary>
+    public Task WaitDurableAsync(long commit) => turn.WaitDurableAsync(commit);
+
+    /// <summary>Blocks until a commit numbered by <see cref="ReleaseTurnAfterCommit"/> is durable.</summary>
+    public void WaitDurable(long commit) => turn.WaitDurable(commit);
 
     /// <summary>Begins a write transaction (BEGIN IMMEDIATE) after taking the write turn.</summary>
     public async ValueTask<DbTransaction> BeginWriteTransactionAsync(CancellationToken cancellationToken)
@@ -152,17 +201,39 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
     public void OnCommitted(Action action) => (_onCommitted ??= []).Add(action);
 
     /// <inheritdoc/>
+    /// <remarks>Returns once the commit is durable; the write turn passes on before that.</remarks>
     public override void Commit()
+    {
+        connection.WaitDurable(CommitAndReleaseTurn());
+        RunCommitted();
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Returns once the commit is durable; the write turn passes on before that.</remarks>
+    public override async Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        // Not cancellable once committed: the caller must learn whether the commit became durable.
+        await connection.WaitDurableAsync(CommitAndReleaseTurn()).ConfigureAwait(false);
+        RunCommitted();
+    }
+
+    private long CommitAndReleaseTurn()
     {
         try
         {
             inner.Commit();
         }
-        finally
+        catch
         {
             connection.ReleaseTurn();
+            throw;
         }
 
+        return connection.ReleaseTurnAfterCommit();
+    }
+
+    private void RunCommitted()
+    {
         _onCommitted?.ForEach(action => action());
         _onCommitted = null;
     }
@@ -202,6 +273,8 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
 /// <summary>
 /// A command that takes its connection's write turn when it writes outside a transaction: for the
 /// statement's run (non-query, scalar), or until it is disposed (a reader over <c>RETURNING</c>).
+/// Such a write commits on its own; the command returns (or finishes disposing) once that commit
+/// is durable, like a transaction's.
 /// </summary>
 internal sealed class WriterTurnCommand(WriterTurnConnection connection) : SqliteCommand(string.Empty, connection)
 {
@@ -210,83 +283,87 @@ internal sealed class WriterTurnCommand(WriterTurnConnection connection) : Sqlit
     /// <inheritdoc/>
     public override int ExecuteNonQuery()
     {
-        try
-        {
-            TakeTurnIfWriting();
-            return base.ExecuteNonQuery();
-        }
-        finally
-        {
-            ReleaseOwnTurn();
-        }
+        TakeTurnIfWriting();
+        var result = Run(base.ExecuteNonQuery);
+        connection.WaitDurable(ReleaseOwnTurnAfterCommit());
+        return result;
     }
 
     /// <inheritdoc/>
     public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await TakeTurnIfWritingAsync(cancellationToken).ConfigureAwait(false);
-            return base.ExecuteNonQuery();
-        }
-        finally
-        {
-            ReleaseOwnTurn();
-        }
+        await TakeTurnIfWritingAsync(cancellationToken).ConfigureAwait(false);
+        var result = Run(base.ExecuteNonQuery);
+        await connection.WaitDurableAsync(ReleaseOwnTurnAfterCommit()).ConfigureAwait(false);
+        return result;
     }
 
     /// <inheritdoc/>
     public override object? ExecuteScalar()
     {
-        try
-        {
-            TakeTurnIfWriting();
-            return base.ExecuteScalar();
-        }
-        finally
-        {
-            ReleaseOwnTurn();
-        }
+        TakeTurnIfWriting();
+        var result = Run(base.ExecuteScalar);
+        connection.WaitDurable(ReleaseOwnTurnAfterCommit());
+        return result;
     }
 
     /// <inheritdoc/>
     public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await TakeTurnIfWritingAsync(cancellationToken).ConfigureAwait(false);
-            return base.ExecuteScalar();
-        }
-        finally
-        {
-            ReleaseOwnTurn();
-        }
+        await TakeTurnIfWritingAsync(cancellationToken).ConfigureAwait(false);
+        var result = Run(base.ExecuteScalar);
+        await connection.WaitDurableAsync(ReleaseOwnTurnAfterCommit()).ConfigureAwait(false);
+        return result;
     }
 
     /// <inheritdoc/>
     public override SqliteDataReader ExecuteReader(CommandBehavior behavior)
     {
         TakeTurnIfWriting();
-        return base.ExecuteReader(behavior);
+        return Run(() => base.ExecuteReader(behavior));
     }
 
     /// <inheritdoc/>
     public override async Task<SqliteDataReader> ExecuteReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken)
     {
         await TakeTurnIfWritingAsync(cancellationToken).ConfigureAwait(false);
-        return await base.ExecuteReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
+        return Run(() => base.ExecuteReader(behavior));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Disposing finishes the statement, which commits a write it made outside a transaction; this waits until that is durable.</remarks>
+    public override async ValueTask DisposeAsync()
+    {
+        long commit;
+        try
+        {
+            base.Dispose(disposing: true);
+        }
+        finally
+        {
+            commit = ReleaseOwnTurnAfterCommit();
+        }
+
+        GC.SuppressFinalize(this);
+        await connection.WaitDurableAsync(commit).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
+        long commit;
         try
         {
             base.Dispose(disposing);
         }
         finally
         {
-            ReleaseOwnTurn();
+            commit = ReleaseOwnTurnAfterCommit();
+        }
+
+        if (disposing)
+        {
+            connection.WaitDurable(commit);
         }
     }
 
@@ -300,6 +377,25 @@ internal sealed class WriterTurnCommand(WriterTurnConnection connection) : Sqlit
 
         var sql = CommandText.AsSpan().TrimStart();
         return !sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) && !sql.StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Runs the statement; when it fails, gives back the turn it took (a failed statement commits nothing).</summary>
+    private T Run<T>(Func<T> statement)
+    {
+        try
+        {
+            return statement();
+        }
+        catch
+        {
+            if (_holdsTurn)
+            {
+                _holdsTurn = false;
+                connection.ReleaseTurn();
+            }
+
+            throw;
+        }
     }
 
     private void TakeTurnIfWriting()
@@ -320,12 +416,15 @@ internal sealed class WriterTurnCommand(WriterTurnConnection connection) : Sqlit
         }
     }
 
-    private void ReleaseOwnTurn()
+    /// <summary>Gives back a turn this command took for its own write, numbering the commit that write made.</summary>
+    private long ReleaseOwnTurnAfterCommit()
     {
-        if (_holdsTurn)
+        if (!_holdsTurn)
         {
-            _holdsTurn = false;
-            connection.ReleaseTurn();
+            return 0;
         }
+
+        _holdsTurn = false;
+        return connection.ReleaseTurnAfterCommit();
     }
 }
