@@ -212,7 +212,9 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
     /// <remarks>Returns once the commit is durable; the write turn passes on before that.</remarks>
     public override async Task CommitAsync(CancellationToken cancellationToken = default)
     {
-        // Not cancellable once committed: the caller must learn whether the commit became durable.
+        // Cancellable before the commit, as DbTransaction's own; not after it, since the caller must
+        // learn whether the commit became durable.
+        cancellationToken.ThrowIfCancellationRequested();
         await connection.WaitDurableAsync(CommitAndReleaseTurn()).ConfigureAwait(false);
         RunCommitted();
     }
