@@ -179,8 +179,11 @@ public sealed class MessageTests(SqliteGatewayFixture gateway)
         Assert.All(inbound, m => Assert.Equal("in", m!["direction"]!.GetValue<string>()));
         Assert.Contains(inbound, m => m!["messageId"]!.GetValue<string>() == text!["id"]!.GetValue<string>() && m["text"]!.GetValue<string>() == "hi gateway");
 
-        // The chat is the JID WhatsApp addressed it by (a LID here), as every record names it.
+        // WhatsApp addressed the chat by LID; the log names it by the number the LID maps to.
         var chat = inbound[0]!["chat"]!.GetValue<string>();
+        Assert.Equal(peer + "@s.whatsapp.net", chat);
+        var lid = inbound[0]!["chatLid"]!.GetValue<string>();
+        Assert.EndsWith("@lid", lid, StringComparison.Ordinal);
         Assert.Equal(peer, inbound[0]!["senderPhone"]!.GetValue<string>());
         var byChat = (await gateway.Admin.GetJsonOkAsync($"api/sessions/{session}/messages?chat={Uri.EscapeDataString(chat)}"))["items"]!.AsArray();
         Assert.True(byChat.Count == 2, inbound.ToJsonString());
@@ -201,7 +204,7 @@ public sealed class MessageTests(SqliteGatewayFixture gateway)
         var chats = (await gateway.Admin.GetJsonOkAsync($"api/sessions/{session}/chats"))["items"]!.AsArray();
         var conversation = Assert.Single(chats, c => c!["chat"]!.GetValue<string>() == peer + "@s.whatsapp.net");
         Assert.Equal(2, conversation!["messageCount"]!.GetValue<int>());
-        Assert.DoesNotContain(chats, c => c!["chat"]!.GetValue<string>() == chat);
+        Assert.DoesNotContain(chats, c => c!["chat"]!.GetValue<string>() == lid);
     }
 
     [Theory]

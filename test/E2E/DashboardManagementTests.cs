@@ -274,9 +274,17 @@ public sealed partial class DashboardManagementTests(ITestOutputHelper output)
         await Assertions.Expect(page.Locator("#log-table tbody")).Not.ToContainTextAsync(otherText);
         await ui.ShotAsync("log-contact-by-number");
 
-        // And the other way round: the contact's LID finds what was sent to its number.
-        var contactLid = (string)contactChat.First(m => (string?)m["text"] == inText)["chat"]!;
+        // The inbound message came from the contact's LID: shown under the number, the LID kept beside it (and on the row).
+        var received = contactChat.First(m => (string?)m["text"] == inText);
+        var contactLid = (string)received["chatLid"]!;
         Assert.EndsWith("@lid", contactLid, StringComparison.Ordinal);
+        Assert.Equal(DemoContact + "@s.whatsapp.net", (string?)received["chat"]);
+        var receivedRow = page.Locator($"#log-table tbody tr[data-message='{(string)received["messageId"]!}']");
+        await Assertions.Expect(receivedRow).ToHaveAttributeAsync("data-chat", DemoContact + "@s.whatsapp.net");
+        await Assertions.Expect(receivedRow).ToHaveAttributeAsync("data-chat-lid", contactLid);
+        await Assertions.Expect(page.Locator("#log-table tbody")).Not.ToContainTextAsync("@lid");
+
+        // And the other way round: the contact's LID finds what was sent to its number.
         await ShowAsync("", "", contactLid);
         Assert.Equal(contactChat.Select(m => (string?)m["messageId"]).Order(), (await LogAsync(ui, id, $"chat={Uri.EscapeDataString(contactLid)}")).Select(m => (string?)m["messageId"]).Order());
         await Assertions.Expect(rows).ToHaveCountAsync(contactChat.Count);

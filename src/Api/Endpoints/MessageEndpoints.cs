@@ -17,14 +17,20 @@ public static class MessageEndpoints
 {
     private static readonly string[] Directions = ["in", "out"];
 
+    /// <summary>How the log names a chat WhatsApp addressed by LID (the OpenAPI descriptions of the log routes).</summary>
+    private const string ChatDescription =
+        "'chat' is the chat JID. A 1:1 chat WhatsApp addressed by LID (…@lid) is shown as the number JID (…@s.whatsapp.net) the session has mapped it to, "
+        + "with the LID in 'chatLid'; 'chatLid' is absent when 'chat' is the JID the message was stored under, and a LID with no known number is shown as the LID.";
+
     /// <summary>Maps the routes.</summary>
     public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder api)
     {
         var messages = api.MapGroup("/sessions/{id}/messages").WithTags("Messages");
         messages.MapPost("/", SendAsync).WithName("SendMessage").WithMediaBodyLimit()
             .WithSummary("Sends a message of any type; answers once it is persisted with its id (Idempotency-Key makes a retry return the first result)");
-        messages.MapGet("/", QueryAsync).WithName("ListMessages").WithSummary("Pages the message log, newest first (filters: direction, status, chat, since)");
-        messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage").WithSummary("Gets one message");
+        messages.MapGet("/", QueryAsync).WithName("ListMessages").WithSummary("Pages the message log, newest first (filters: direction, status, chat, since)")
+            .WithDescription(ChatDescription + " The chat filter takes a number, a number JID or a LID, and either spelling of a mapped contact finds the whole conversation.");
+        messages.MapGet("/{messageId}", GetAsync).WithName("GetMessage").WithSummary("Gets one message").WithDescription(ChatDescription);
         messages.MapGet("/{messageId}/media", MediaAsync).WithName("GetMessageMedia").WithSummary("Downloads a message's media")
             .Produces(200, contentType: "application/octet-stream");
         api.MapPost("/send", SendShortcutAsync).WithTags("Messages").WithName("Send").WithMediaBodyLimit()

@@ -9,12 +9,15 @@ namespace WaOrleans.Grains.Messages;
 [Alias("WaOrleans.IMessageLogGrain")]
 public interface IMessageLogGrain : IGrainWithIntegerKey
 {
-    /// <summary>Gets a page of a session's messages, newest first.</summary>
+    /// <summary>
+    /// Gets a page of a session's messages, newest first. A LID chat with a known number is shown
+    /// under the number (<see cref="MessageRecord.ChatLid"/> keeps the LID), and the chat filter takes either.
+    /// </summary>
     /// <exception cref="GatewayException">A filter or the cursor is invalid (<c>Invalid</c>).</exception>
     [Alias("QueryAsync"), ReadOnly]
     Task<MessagePage> QueryAsync(string sessionId, MessageQuery query);
 
-    /// <summary>Gets one message, or null.</summary>
+    /// <summary>Gets one message, or null; its chat is shown as <see cref="QueryAsync"/> shows it.</summary>
     [Alias("GetAsync"), ReadOnly]
     Task<MessageRecord?> GetAsync(string sessionId, string messageId);
 

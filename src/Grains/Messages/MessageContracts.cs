@@ -161,7 +161,11 @@ public sealed record MessageRecord
     /// <summary>Gets <c>in</c> or <c>out</c>.</summary>
     [Id(2)] public required string Direction { get; init; }
 
-    /// <summary>Gets the chat JID (the group, or the other user).</summary>
+    /// <summary>
+    /// Gets the chat JID (the group, or the other user). A 1:1 chat WhatsApp addressed by LID is shown
+    /// as the number JID (<c>…@s.whatsapp.net</c>) the session's LID mappings name, with the LID in
+    /// <see cref="ChatLid"/>; a LID nobody mapped is shown as it is.
+    /// </summary>
     [Id(3)] public required string Chat { get; init; }
 
     /// <summary>Gets the status word: <c>pending</c>, <c>sent</c>, <c>delivered</c>, <c>read</c>, <c>failed</c>, or <c>received</c> for inbound.</summary>
@@ -214,6 +218,12 @@ public sealed record MessageRecord
 
     /// <summary>Gets whether the message carries downloadable media.</summary>
     [Id(20)] public bool HasMedia { get; init; }
+
+    /// <summary>
+    /// Gets the LID (<c>…@lid</c>) the chat is stored under when <see cref="Chat"/> shows the number it
+    /// maps to; null when <see cref="Chat"/> is the stored JID.
+    /// </summary>
+    [Id(21)] public string? ChatLid { get; init; }
 }
 
 /// <summary>Filters and a page position over one session's message log.</summary>
@@ -226,7 +236,7 @@ public sealed record MessageQuery
     /// <summary>Gets a status word to match.</summary>
     [Id(1)] public string? Status { get; init; }
 
-    /// <summary>Gets a chat JID to match.</summary>
+    /// <summary>Gets a chat JID to match: a contact's number JID or its LID both find the whole conversation.</summary>
     [Id(2)] public string? Chat { get; init; }
 
     /// <summary>Gets the earliest timestamp to include.</summary>

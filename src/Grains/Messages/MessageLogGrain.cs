@@ -41,7 +41,7 @@ public sealed class MessageLogGrain(DeviceStorage storage) : Grain, IMessageLogG
 
         // One row more than asked tells whether a next page exists.
         var rows = await _table.QueryAsync(sessionId, query, after, query.Limit + 1, default);
-        var items = rows.Take(query.Limit).Select(r => r.Record).ToList();
+        var items = rows.Take(query.Limit).Select(r => r.Shown).ToList();
         var next = rows.Count > query.Limit && items[^1] is { } last
             ? new MessageCursor(last.Timestamp.ToUnixTimeMilliseconds(), last.MessageId, last.Direction).Encode()
             : null;
@@ -50,7 +50,7 @@ public sealed class MessageLogGrain(DeviceStorage storage) : Grain, IMessageLogG
 
     /// <inheritdoc/>
     public async Task<MessageRecord?> GetAsync(string sessionId, string messageId) =>
-        (await _table.FindAsync(sessionId, messageId, default))?.Record;
+        (await _table.FindAsync(sessionId, messageId, default))?.Shown;
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<ChatSummary>> GetChatsAsync(string sessionId, int limit)

@@ -10,7 +10,16 @@ namespace WaOrleans.Grains.Messages;
 /// <param name="FromMe">Whether the linked number sent it (from this gateway or from the phone).</param>
 /// <param name="Content">The protobuf <c>Message</c> bytes, or null before an outbound message is built.</param>
 /// <param name="Attempts">How many times an outbound message was handed to the connection.</param>
-internal sealed record LoggedMessage(MessageRecord Record, string TenantId, bool FromMe, byte[]? Content, int Attempts);
+/// <param name="ChatNumber">The number JID the session's LID mappings give the row's <c>@lid</c> chat, when known.</param>
+internal sealed record LoggedMessage(MessageRecord Record, string TenantId, bool FromMe, byte[]? Content, int Attempts, string? ChatNumber = null)
+{
+    /// <summary>
+    /// Gets the record as the log shows it: a LID chat with a known number under the number, the LID
+    /// kept in <see cref="MessageRecord.ChatLid"/>. <see cref="Record"/> stays the stored spelling,
+    /// which is what the session addresses replies and reactions to.
+    /// </summary>
+    public MessageRecord Shown => ChatNumber is { } number ? Record with { Chat = number, ChatLid = Record.Chat } : Record;
+}
 
 /// <summary>The words of the <c>direction</c> and <c>status</c> columns.</summary>
 internal static class MessageWords
@@ -46,6 +55,13 @@ internal sealed class MessageTable(DeviceStorage storage)
     private const string Columns =
         "session_id, message_id, direction, tenant_id, chat, status, type, text, sender_jid, sender_phone, sender_lid, push_name, is_group, from_me, " +
         "quoted_id, mime_type, media_size, file_name, reason, idempotency_key, content, timestamp, created_at, updated_at, attempts";
+
+    /// <summary>
+    /// The stored columns plus the number JID a LID chat maps to (null for any other chat), read last
+    /// as <see cref="LoggedMessage.ChatNumber"/>.
+    /// </summary>
+    private const string ReadColumns = Columns +
+        ", (SELECT phone_user FROM lid_mappings m WHERE m.session_id = messages.session_id AND m.lid_user = messages.chat) AS chat_number";
 
     private const string InsertSql =
         "INSERT INTO messages (" + Columns + ") VALUES (@session, @id, @direction, @tenant, @chat, @status, @type, @text, @sender, @phone, @lid, @push, " +
@@ -215,7 +231,7 @@ internal sealed class MessageTable(DeviceStorage storage)
             parameters.Add(("@cdir", cursor.Direction));
         }
 
-        var sql = $"SELECT {Columns} FROM messages WHERE {string.Join(" AND ", where)} ORDER BY timestamp DESC, message_id DESC, direction DESC LIMIT {take.ToString(CultureInfo.InvariantCulture)}";
+        var sql = $"SELECT {ReadColumns} FROM messages WHERE {string.Join(" AND ", where)} ORDER BY timestamp DESC, message_id DESC, direction DESC LIMIT {take.ToString(CultureInfo.InvariantCulture)}";
         return await ReadManyAsync(sql, cancellationToken, [.. parameters]).ConfigureAwait(false);
     }
 
@@ -251,7 +267,7 @@ internal sealed class MessageTable(DeviceStorage storage)
                 Chat = chat,
                 IsGroup = last?.Record.IsGroup ?? chat.EndsWith("@g.us", StringComparison.Ordinal),
                 Name = name?.Record.PushName,
-                LastMessage = last?.Record,
+                LastMessage = last?.Shown,
                 MessageCount = count,
             });
         }
@@ -265,7 +281,7 @@ internal sealed class MessageTable(DeviceStorage storage)
 
     private async Task<LoggedMessage?> FindOneAsync(string condition, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
-        var rows = await ReadManyAsync($"SELECT {Columns} FROM messages WHERE {condition} LIMIT 1", cancellationToken, parameters).ConfigureAwait(false);
+        var rows = await ReadManyAsync($"SELECT {ReadColumns} FROM messages WHERE {condition} LIMIT 1", cancellationToken, parameters).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -319,7 +335,7 @@ internal sealed class MessageTable(DeviceStorage storage)
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Number(reader, 23)),
             HasMedia = mime is not null && content is not null,
         };
-        return new LoggedMessage(record, reader.GetString(3), Number(reader, 13) != 0, content, (int)Number(reader, 24));
+        return new LoggedMessage(record, reader.GetString(3), Number(reader, 13) != 0, content, (int)Number(reader, 24), Text(reader, 25));
     }
 
     private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

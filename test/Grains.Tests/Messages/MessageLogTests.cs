@@ -45,10 +45,11 @@ public sealed class MessageLogTests
         var sent = await session.SendAsync(new SendMessageRequest { To = peer, Content = new MessageContent { Kind = MessageKind.Text, Text = "answer to the number" } });
         var outbound = await log.GetAsync(sessionId, sent.MessageId);
 
-        // The premise: the conversation is split over two chat spellings.
-        var lidChat = inbound!.Chat;
+        // The premise: the conversation is split over two chat spellings; the log shows the LID chat under the number.
+        var lidChat = inbound!.ChatLid;
         var phoneChat = peer + "@s.whatsapp.net";
         Assert.EndsWith("@lid", lidChat, StringComparison.Ordinal);
+        Assert.Equal(phoneChat, inbound.Chat);
         Assert.Equal(peer, inbound.SenderPhone);
         Assert.NotNull(outbound);
 

@@ -9,7 +9,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import makeWASocket, { Browsers, downloadMediaMessage, useMultiFileAuthState } from 'baileys';
+import makeWASocket, { Browsers, downloadMediaMessage, useMultiFileAuthState, WAMessageStatus } from 'baileys';
 
 const logger = pino({ level: 'silent' });
 const clients = new Map();
@@ -55,8 +55,15 @@ export const ops = {
         push(client, { type: 'close', statusCode: error?.output?.statusCode ?? null, message: String(error?.message ?? '') });
       }
     });
-    sock.ev.on('messages.upsert', ({ messages }) => {
+    sock.ev.on('messages.upsert', ({ messages, type }) => {
       for (const m of messages) {
+        // Baileys upserts a message it sent ('append') as PENDING on the next tick, through its event
+        // buffer, which flushes 100 ms later. A status change (a server nack, a receipt) that comes in
+        // meanwhile is folded into the buffered upsert and never emitted as messages.update, so a
+        // status other than PENDING here is that change: report it like one.
+        if (type === 'append' && m.key.fromMe && m.status !== undefined && m.status !== null && m.status !== WAMessageStatus.PENDING) {
+          push(client, { type: 'status', id: m.key.id, status: m.status });
+        }
         client.received.set(m.key.id, m);
         const text = m.message?.conversation ?? m.message?.extendedTextMessage?.text ?? null;
         const kinds = Object.keys(m.message ?? {}).filter(k => k !== 'messageContextInfo');

@@ -37,6 +37,12 @@ public abstract class BaileysTestBase(InteropHarness harness) : IAsyncLifetime
     /// <summary>Baileys' WebMessageInfo.Status.READ.</summary>
     protected const int ReadStatus = 4;
 
+    /// <summary>
+    /// How late a fault's nack reaches Baileys: well inside the 100 ms its event buffer holds the
+    /// upsert of a message it just sent, and far below any step timeout.
+    /// </summary>
+    protected const int NackLateMs = 40;
+
     /// <summary>Gets the interop harness that runs Baileys.</summary>
     protected InteropHarness Harness { get; } = harness;
 
@@ -73,6 +79,20 @@ public abstract class BaileysTestBase(InteropHarness harness) : IAsyncLifetime
             }
 
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits for a status change of message <paramref name="id"/>, skipping those of other messages.</summary>
+    protected static async Task<JsonNode> WaitForStatusAsync(BaileysClient client, string id)
+    {
+        while (true)
+        {
+            var status = await client.WaitForAsync("status");
+            Assert.True(status["type"]!.GetValue<string>() == "status", $"expected a status, got {status.ToJsonString()}");
+            if (status["id"]!.GetValue<string>() == id)
+            {
+                return status;
+            }
         }
     }
 

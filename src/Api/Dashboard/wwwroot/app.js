@@ -443,10 +443,11 @@ async function refreshLog(more) {
   if ($('log-since').value) params.set('since', new Date($('log-since').value).toISOString());
   if (more && state.logCursor) params.set('cursor', state.logCursor);
   const page = await api('GET', `/api/sessions/${enc(session)}/messages?${params}`);
-  const rows = items(page).map((m) => h('tr', { 'data-message': m.messageId, 'data-direction': m.direction, 'data-chat': m.chat, 'data-status': snake(m.status), 'data-type': m.type },
+  // A LID chat with a known number comes as the number; its LID (chatLid) stays on hand as a tooltip.
+  const rows = items(page).map((m) => h('tr', { 'data-message': m.messageId, 'data-direction': m.direction, 'data-chat': m.chat, 'data-chat-lid': m.chatLid, 'data-status': snake(m.status), 'data-type': m.type },
     h('td', {}, time(m.timestamp)),
     h('td', {}, m.direction === 'in' ? '⬅ in' : 'out ➡'),
-    h('td', {}, m.senderPhone && m.direction === 'in' ? `${m.chat} (${m.pushName ?? m.senderPhone})` : m.chat),
+    h('td', { title: m.chatLid }, m.senderPhone && m.direction === 'in' ? `${m.chat} (${m.pushName ?? m.senderPhone})` : m.chat),
     h('td', {}, m.type),
     h('td', { class: 'text' }, m.text ?? (m.fileName ? `[${m.fileName}]` : '')),
     h('td', {}, badge(m.status), m.reason ? h('div', { class: 'small error' }, m.reason) : null),
