@@ -7,8 +7,10 @@ namespace WaOrleans.Protocol.Client;
 /// <summary>
 /// A Signal store that collects the commits of several operations (every <c>enc</c> of one
 /// stanza) into one <see cref="SignalChangeSet"/> instead of writing them, and reads its own
-/// uncommitted writes first. The client then commits that set once, together with the decrypted
-/// message, so the ratchet never moves without the message it produced (durability rule 1).
+/// uncommitted writes first. The client then commits that set once: on receipt together with the
+/// decrypted message, so the ratchet never moves without the message it produced (durability
+/// rule 1); on a send once for all devices, before the stanza leaves (rule 2), and together with
+/// the caller's record of the message when it asks (<see cref="SendOptions.CommitSignalAsync"/>).
 /// </summary>
 internal sealed class DeferredSignalStore(ISignalProtocolStore inner) : ISignalProtocolStore
 {
@@ -111,6 +113,6 @@ internal sealed class DeferredSignalStore(ISignalProtocolStore inner) : ISignalP
         return default;
     }
 
-    // Decryption never writes these; a caller that does must use the real store.
-    private static NotSupportedException NotDeferred() => new("decryption does not write this record; use the store itself");
+    // Decrypting and encrypting never write these; a caller that does must use the real store.
+    private static NotSupportedException NotDeferred() => new("encryption and decryption do not write this record; use the store itself");
 }

@@ -29,6 +29,8 @@ public sealed class SqliteStorage : DeviceStorage
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
     private static readonly object Configured = new();
 
+    private long _commits;
+
     private SqliteStorage(string databasePath, SqliteSynchronous synchronous)
     {
         DatabasePath = databasePath;
@@ -50,6 +52,14 @@ public sealed class SqliteStorage : DeviceStorage
 
     /// <summary>Gets how commits are flushed to disk.</summary>
     public SqliteSynchronous Synchronous { get; }
+
+    /// <summary>
+    /// Gets how many write transactions SQLite committed on this storage's connections since it was
+    /// opened, single statements outside a transaction included (counted by SQLite's commit hook).
+    /// Each is one turn of the single writer and, with <see cref="SqliteSynchronous.Full"/>, one fsync:
+    /// the number to keep small per send and per received message.
+    /// </summary>
+    public long Commits => Interlocked.Read(ref _commits);
 
     /// <summary>
     /// Opens (creating when needed) the database under <paramref name="dataDirectory"/>, switches
@@ -108,6 +118,8 @@ public sealed class SqliteStorage : DeviceStorage
             {
                 await using var setup = connection.CreateCommand(null, _connectionSetupSql);
                 await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                // Returning 0 lets the commit go ahead; the hook only counts.
+                SQLitePCL.raw.sqlite3_commit_hook(handle, static state => ((SqliteStorage)state).CountCommit(), this);
                 _configured.AddOrUpdate(handle, Configured);
             }
 
@@ -118,6 +130,12 @@ public sealed class SqliteStorage : DeviceStorage
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    private int CountCommit()
+    {
+        Interlocked.Increment(ref _commits);
+        return 0;
     }
 
     /// <inheritdoc/>
