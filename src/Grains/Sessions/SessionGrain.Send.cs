@@ -263,24 +263,30 @@ public sealed partial class SessionGrain
     }
 
     /// <summary>
-    /// Records the outcome of a send and raises its event in one transaction; with <paramref name="insert"/>
-    /// the row was never stored (the send failed before its Signal commit) and is inserted with the outcome.
+    /// Records the outcome of a send and raises its event in one transaction, shared with other
+    /// sessions' status changes arriving at the same time (<see cref="StatusWriter"/>); with
+    /// <paramref name="insert"/> the row was never stored (the send failed before its Signal commit)
+    /// and is inserted with the outcome.
     /// </summary>
     private async Task CompleteAsync(LoggedMessage row, string status, string? reason, string eventType, bool insert)
     {
+        var now = DateTimeOffset.UtcNow;
+        if (!insert)
+        {
+            await _statuses.AdvanceAsync(new StatusChange(_tenantId, SessionId, row.Record.MessageId, row.Record.Chat, status, reason, eventType, now));
+            return;
+        }
+
         var connection = await _storage.OpenConnectionAsync();
         await using (connection)
         {
             var transaction = await _storage.BeginTransactionAsync(connection);
             await using (transaction)
             {
-                var now = DateTimeOffset.UtcNow;
-                var changed = insert
-                    && await MessageTable.InsertAsync(connection, transaction, row with { Record = row.Record with { Status = status, Reason = reason, UpdatedAt = now } }, now, default);
+                var changed = await MessageTable.InsertAsync(connection, transaction, row with { Record = row.Record with { Status = status, Reason = reason, UpdatedAt = now } }, now, default);
                 // Not inserted: the row exists (a commit that reported an error may have stored it) and moves forward.
                 changed = changed || await MessageTable.AdvanceAsync(connection, transaction, SessionId, row.Record.MessageId, status, reason, now, default);
-                // A delivery receipt can overtake the ack: the row is then past "sent", and the event is still owed.
-                if (changed || status == MessageWords.Sent)
+                if (changed)
                 {
                     await _outbox.PublishAsync(connection, transaction,
                         GatewayEvents.OutboundStatus(eventType, _tenantId, SessionId, row.Record.MessageId, row.Record.Chat, status, reason, now));
