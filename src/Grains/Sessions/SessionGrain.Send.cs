@@ -178,7 +178,8 @@ public sealed partial class SessionGrain
     /// Commits a send's Signal changes and what the message row still needs (its insert, or its
     /// built content) in one transaction, before the stanza leaves; <paramref name="done"/> learns
     /// what is left once it committed. A lost race for the idempotency key rolls everything back
-    /// and ends the send with <see cref="KeyTakenCode"/>: nothing was sent.
+    /// and ends the send with <see cref="KeyTakenCode"/>: nothing was sent. Runs on the client's
+    /// thread while the grain's turn awaits the send, so it reads only fields fixed for the activation.
     /// </summary>
     private async ValueTask CommitWithRowAsync(ISignalProtocolStore signal, SignalChangeSet changes, RowWrite write, Action<RowWrite> done, CancellationToken cancellationToken)
     {
@@ -198,7 +199,7 @@ public sealed partial class SessionGrain
 
             if (write.Content is { } content)
             {
-                await MessageTable.SaveAttemptAsync(connection, transaction, SessionId, write.Row.Record.MessageId, content, now, token);
+                await MessageTable.SaveAttemptAsync(connection, transaction, write.Row.Record.SessionId, write.Row.Record.MessageId, content, now, token);
             }
         }
 
