@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using WaOrleans.Grains.Broadcasts;
 using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Messages;
 using WaOrleans.Grains.Sessions;
 using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Webhooks;
@@ -71,6 +72,7 @@ public static class SiloBuilderExtensions
         silo.Services.AddOptions<WebhookOptions>();
         silo.Services.TryAddSingleton<WebhookDispatchSignal>();
         silo.Services.TryAddSingleton(sp => new EventOutbox(sp.GetRequiredService<DeviceStorage>(), sp.GetRequiredService<WebhookDispatchSignal>()));
+        silo.Services.TryAddSingleton(sp => new StatusWriter(sp.GetRequiredService<DeviceStorage>(), sp.GetRequiredService<EventOutbox>()));
         silo.Services.TryAddSingleton<WebhookDeliveryWorker>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WebhookDeliveryWorker>());
         return silo;

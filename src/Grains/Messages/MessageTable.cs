@@ -129,17 +129,19 @@ internal sealed class MessageTable(DeviceStorage storage)
     public Task<LoggedMessage?> FindAsync(string sessionId, string messageId, CancellationToken cancellationToken) =>
         FindOneAsync("session_id = @session AND message_id = @id ORDER BY direction DESC", cancellationToken, ("@session", sessionId), ("@id", messageId));
 
-    /// <summary>Stores the built content of an outbound message and counts one more attempt.</summary>
-    public Task SaveAttemptAsync(string sessionId, string messageId, byte[] content, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            null,
-            null,
-            "UPDATE messages SET content = @content, attempts = attempts + 1, updated_at = @now WHERE session_id = @session AND message_id = @id AND direction = 'out'",
-            cancellationToken,
-            ("@session", sessionId),
-            ("@id", messageId),
-            ("@content", content),
-            ("@now", now.ToUnixTimeMilliseconds()));
+    /// <summary>Stores the built content of an outbound message and counts one more attempt, inside the caller's transaction.</summary>
+    public static async Task SaveAttemptAsync(DbConnection connection, DbTransaction? transaction, string sessionId, string messageId, byte[] content, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand(
+                transaction,
+                "UPDATE messages SET content = @content, attempts = attempts + 1, updated_at = @now WHERE session_id = @session AND message_id = @id AND direction = 'out'")
+            .With("@session", sessionId)
+            .With("@id", messageId)
+            .With("@content", content)
+            .With("@now", now.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Moves an outbound message forward to <paramref name="status"/> (never backwards; <c>failed</c>

@@ -20,7 +20,7 @@ namespace WaOrleans.Grains.Sessions;
 /// It holds only what is fixed for the activation (session id, tenant, storage), never grain
 /// state: it runs outside the grain's scheduler.
 /// </remarks>
-internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox, WaClient client, string sessionId, string tenantId, TimeProvider time, ILogger logger)
+internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox, StatusWriter statuses, WaClient client, string sessionId, string tenantId, TimeProvider time, ILogger logger)
 {
     /// <summary>Records the event when it is one this class owns; returns false for the others, which the grain applies.</summary>
     public async ValueTask<bool> TryRecordAsync(WaEvent e, CancellationToken cancellationToken)
@@ -157,25 +157,11 @@ internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox,
         }
 
         var type = status == MessageWords.Read ? GatewayEventTypes.MessageRead : GatewayEventTypes.MessageDelivered;
-        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var transaction = await storage.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                var now = time.GetUtcNow();
-                foreach (var id in e.MessageIds)
-                {
-                    if (await MessageTable.AdvanceAsync(connection, transaction, sessionId, id, status, null, now, cancellationToken).ConfigureAwait(false))
-                    {
-                        await outbox.PublishAsync(connection, transaction,
-                            GatewayEvents.OutboundStatus(type, tenantId, sessionId, id, e.Chat.WithoutDevice().ToString(), status, null, now), cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
+        var now = time.GetUtcNow();
+        var chat = e.Chat.WithoutDevice().ToString();
+        // Queued together, in order: they share a transaction with each other and with other sessions' changes.
+        var changes = e.MessageIds.Select(id => statuses.AdvanceAsync(new StatusChange(tenantId, sessionId, id, chat, status, null, type, now))).ToList();
+        await Task.WhenAll(changes).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private bool IsOwn(Jid sender) =>

@@ -1,19 +1,25 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using WaOrleans.Grains.Events;
 using WaOrleans.Grains.Messages;
+using WaOrleans.Grains.Storage;
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Protocol.Media;
 using WaOrleans.Protocol.Noise;
 using WaOrleans.Protocol.Proto;
+using WaOrleans.Protocol.Signal.Stores;
 
 namespace WaOrleans.Grains.Sessions;
 
 /// <summary>
 /// Sending (DESIGN.md durability rule 3): check, enforce the limits, persist as pending with the
 /// id, then send; a replayed idempotency key returns the first result, or finishes a send a crash
-/// interrupted with the same id (WhatsApp de-duplicates by id).
+/// interrupted with the same id (WhatsApp de-duplicates by id). A message built before its row
+/// exists (all but media) is persisted in the transaction that commits the Signal state encrypting
+/// it, just before the stanza leaves: one commit where there were two, and still nothing leaves
+/// before both are durable.
 /// </summary>
 public sealed partial class SessionGrain
 {
@@ -76,27 +82,50 @@ public sealed partial class SessionGrain
         };
         GatewayMetrics.MessagesSent.Add(1, new KeyValuePair<string, object?>("type", record.Type));
         var row = new LoggedMessage(record, _tenantId, FromMe: true, Content: content?.ToByteArray(), Attempts: content is null ? 0 : 1);
-        if (!await _messages.InsertAsync(row, now, default))
+        if (content is not null)
         {
-            // Only the idempotency key can clash: an earlier request with it won the insert.
-            var winner = await _messages.FindByIdempotencyKeyAsync(SessionId, record.IdempotencyKey!, default)
-                ?? throw new InvalidOperationException($"message {record.MessageId} could not be stored");
-            return Result(winner.Record, replayed: true);
+            // Stored by DeliverAsync together with the Signal state that encrypts it, before it leaves.
+            try
+            {
+                return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false, content, stored: false);
+            }
+            catch (GatewayException e) when (e.Code == KeyTakenCode)
+            {
+                return await WinnerAsync(record);
+            }
         }
 
-        return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false, content);
+        if (!await _messages.InsertAsync(row, now, default))
+        {
+            return await WinnerAsync(record);
+        }
+
+        return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false);
+    }
+
+    /// <summary>Answers a request whose idempotency key an earlier request won the insert with: the earlier one's result.</summary>
+    private async Task<SendMessageResult> WinnerAsync(MessageRecord lost)
+    {
+        // Only the idempotency key can clash: the message id is new.
+        var winner = await _messages.FindByIdempotencyKeyAsync(SessionId, lost.IdempotencyKey ?? "", default)
+            ?? throw new InvalidOperationException($"message {lost.MessageId} could not be stored");
+        return Result(winner.Record, replayed: true);
     }
 
     /// <summary>
-    /// Builds (once: the content is stored before the first attempt) and sends a persisted message,
-    /// trying again on transient failures. <paramref name="built"/> is the content already stored with the row.
+    /// Builds (once: the content is stored before the first attempt leaves) and sends a message,
+    /// trying again on transient failures. <paramref name="built"/> is content built before the row.
+    /// When <paramref name="stored"/> is false the row does not exist yet: it is inserted in the
+    /// transaction that commits the Signal state encrypting the message (<see cref="CommitWithRowAsync"/>),
+    /// and a send that fails before that inserts it as failed.
     /// </summary>
     private async Task<SendMessageResult> DeliverAsync(WaClient client, LoggedMessage row, Jid to, SendMessageRequest request, FetchedMedia? media,
-        IReadOnlyList<Jid> mentions, References references, bool replayed, Message? built = null)
+        IReadOnlyList<Jid> mentions, References references, bool replayed, Message? built = null, bool stored = true)
     {
         var id = row.Record.MessageId;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var content = built ?? (row.Content is { } stored ? Message.Parser.ParseFrom(stored) : null);
+        var content = built ?? (row.Content is { } bytes ? Message.Parser.ParseFrom(bytes) : null);
+        var write = new RowWrite(row, Insert: !stored, Content: null);
         string? failure = null;
         for (var attempt = 1; attempt <= SessionConstants.SendAttempts; attempt++)
         {
@@ -106,13 +135,17 @@ public sealed partial class SessionGrain
                 {
                     media ??= MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, _media.AllowPrivateUrls, default) : null;
                     content = await MessageComposer.BuildAsync(client, request, to, media, references.Quoted, references.Target, PairedJid(client), mentions, default);
-                    // Stored before it leaves: a resend after a crash sends these very bytes (same media key, same upload).
-                    await _messages.SaveAttemptAsync(SessionId, id, content.ToByteArray(), DateTimeOffset.UtcNow, default);
+                    // Stored with the Signal commit, before it leaves: a resend after a crash sends these very bytes (same media key, same upload).
+                    write = write with { Content = content.ToByteArray() };
                 }
 
                 await PaceAsync();
-                var sent = await client.SendMessageAsync(to, content, new SendOptions { MessageId = id });
-                await CompleteAsync(row, MessageWords.Sent, null, GatewayEventTypes.MessageSent);
+                var sent = await client.SendMessageAsync(to, content, new SendOptions
+                {
+                    MessageId = id,
+                    CommitSignalAsync = (signal, changes, cancellationToken) => CommitWithRowAsync(signal, changes, write, w => write = w, cancellationToken),
+                });
+                await CompleteAsync(row, MessageWords.Sent, null, GatewayEventTypes.MessageSent, insert: false);
                 GatewayMetrics.SendDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", MessageWords.Sent));
                 return Result(row.Record with { Status = MessageWords.Sent, UpdatedAt = sent.Timestamp }, replayed);
             }
@@ -121,7 +154,7 @@ public sealed partial class SessionGrain
                 _logger.SendRetrying(SessionId, id, attempt, e.GetType().Name);
                 await Task.Delay(SessionConstants.SendRetryDelay * (1 << (attempt - 1)));
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            catch (Exception e) when (e is not OutOfMemoryException && e is not GatewayException { Code: KeyTakenCode })
             {
                 failure = e switch
                 {
@@ -136,9 +169,62 @@ public sealed partial class SessionGrain
         }
 
         failure ??= "the send did not complete";
-        await CompleteAsync(row, MessageWords.Failed, failure, GatewayEventTypes.MessageFailed);
+        await CompleteAsync(row, MessageWords.Failed, failure, GatewayEventTypes.MessageFailed, insert: write.Insert);
         GatewayMetrics.SendDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", MessageWords.Failed));
         return Result(row.Record with { Status = MessageWords.Failed, Reason = failure }, replayed);
+    }
+
+    /// <summary>
+    /// Commits a send's Signal changes and what the message row still needs (its insert, or its
+    /// built content) in one transaction, before the stanza leaves; <paramref name="done"/> learns
+    /// what is left once it committed. A lost race for the idempotency key rolls everything back
+    /// and ends the send with <see cref="KeyTakenCode"/>: nothing was sent. Runs on the client's
+    /// thread while the grain's turn awaits the send, so it reads only fields fixed for the activation.
+    /// </summary>
+    private async ValueTask CommitWithRowAsync(ISignalProtocolStore signal, SignalChangeSet changes, RowWrite write, Action<RowWrite> done, CancellationToken cancellationToken)
+    {
+        if (!write.Insert && write.Content is null)
+        {
+            await signal.CommitAsync(changes, cancellationToken);
+            return;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        async Task WriteRowAsync(DbConnection connection, DbTransaction transaction, CancellationToken token)
+        {
+            if (write.Insert && !await MessageTable.InsertAsync(connection, transaction, write.Row, now, token))
+            {
+                throw new GatewayException(GatewayErrorKind.Conflict, KeyTakenCode, $"idempotency key {write.Row.Record.IdempotencyKey} was taken by another request");
+            }
+
+            if (write.Content is { } content)
+            {
+                await MessageTable.SaveAttemptAsync(connection, transaction, write.Row.Record.SessionId, write.Row.Record.MessageId, content, now, token);
+            }
+        }
+
+        if (signal is SqlSignalProtocolStore sql)
+        {
+            await sql.CommitAsync(changes, WriteRowAsync, cancellationToken);
+        }
+        else
+        {
+            // A store without a shared transaction: the row first, so it is never missing for state that was used.
+            var connection = await _storage.OpenConnectionAsync(cancellationToken);
+            await using (connection)
+            {
+                var transaction = await _storage.BeginTransactionAsync(connection, cancellationToken);
+                await using (transaction)
+                {
+                    await WriteRowAsync(connection, transaction, cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                }
+            }
+
+            await signal.CommitAsync(changes, cancellationToken);
+        }
+
+        done(write with { Insert = false, Content = null });
     }
 
     /// <summary>
@@ -177,19 +263,31 @@ public sealed partial class SessionGrain
         return new References(quoted, target);
     }
 
-    /// <summary>Records the outcome of a send and raises its event in one transaction.</summary>
-    private async Task CompleteAsync(LoggedMessage row, string status, string? reason, string eventType)
+    /// <summary>
+    /// Records the outcome of a send and raises its event in one transaction, shared with other
+    /// sessions' status changes arriving at the same time (<see cref="StatusWriter"/>); with
+    /// <paramref name="insert"/> the row was never stored (the send failed before its Signal commit)
+    /// and is inserted with the outcome.
+    /// </summary>
+    private async Task CompleteAsync(LoggedMessage row, string status, string? reason, string eventType, bool insert)
     {
+        var now = DateTimeOffset.UtcNow;
+        if (!insert)
+        {
+            await _statuses.AdvanceAsync(new StatusChange(_tenantId, SessionId, row.Record.MessageId, row.Record.Chat, status, reason, eventType, now));
+            return;
+        }
+
         var connection = await _storage.OpenConnectionAsync();
         await using (connection)
         {
             var transaction = await _storage.BeginTransactionAsync(connection);
             await using (transaction)
             {
-                var now = DateTimeOffset.UtcNow;
-                var changed = await MessageTable.AdvanceAsync(connection, transaction, SessionId, row.Record.MessageId, status, reason, now, default);
-                // A delivery receipt can overtake the ack: the row is then past "sent", and the event is still owed.
-                if (changed || status == MessageWords.Sent)
+                var changed = await MessageTable.InsertAsync(connection, transaction, row with { Record = row.Record with { Status = status, Reason = reason, UpdatedAt = now } }, now, default);
+                // Not inserted: the row exists (a commit that reported an error may have stored it) and moves forward.
+                changed = changed || await MessageTable.AdvanceAsync(connection, transaction, SessionId, row.Record.MessageId, status, reason, now, default);
+                if (changed)
                 {
                     await _outbox.PublishAsync(connection, transaction,
                         GatewayEvents.OutboundStatus(eventType, _tenantId, SessionId, row.Record.MessageId, row.Record.Chat, status, reason, now));
@@ -305,6 +403,15 @@ public sealed partial class SessionGrain
         Replayed = replayed,
         CreatedAt = record.Timestamp,
     };
+
+    /// <summary>The <see cref="GatewayException.Code"/> that ends a send whose idempotency key another request stored first.</summary>
+    private const string KeyTakenCode = "idempotency_key_taken";
+
+    /// <summary>What a send still has to write to its message row with the next Signal commit.</summary>
+    /// <param name="Row">The row.</param>
+    /// <param name="Insert">Whether the row is still to be inserted.</param>
+    /// <param name="Content">Built content still to be stored (with one more attempt counted), or null.</param>
+    private sealed record RowWrite(LoggedMessage Row, bool Insert, byte[]? Content);
 
     /// <summary>The logged messages a send refers to.</summary>
     private sealed record References(LoggedMessage? Quoted, LoggedMessage? Target);

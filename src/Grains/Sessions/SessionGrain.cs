@@ -32,6 +32,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private readonly MediaOptions _media;
     private DateTimeOffset _nextSendSlot;
     private readonly EventOutbox _outbox;
+    private readonly StatusWriter _statuses;
     private readonly MessageTable _messages;
     private readonly ILogger _logger;
     private readonly Dictionary<string, (bool Exists, DateTimeOffset At)> _onWhatsApp = new(StringComparer.Ordinal);
@@ -56,7 +57,8 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
     private long _epoch;
 
     /// <summary>Creates the grain with the shared storage, the client options and the limits of this silo.</summary>
-    public SessionGrain(DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits, IOptions<MediaOptions> media, EventOutbox outbox, ILoggerFactory loggerFactory)
+    public SessionGrain(DeviceStorage storage, WaClientOptions clientOptions, SessionLimits limits, IOptions<MediaOptions> media, EventOutbox outbox, StatusWriter statuses,
+        ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _storage = storage;
@@ -64,6 +66,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
         _limits = limits;
         _media = media.Value;
         _outbox = outbox;
+        _statuses = statuses;
         _messages = new MessageTable(storage);
         _logger = loggerFactory.CreateLogger<SessionGrain>();
     }
@@ -225,7 +228,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
         {
             var client = new WaClient(_store, _clientOptions);
             // Built with what is fixed for the activation: the recorder runs on the client's thread.
-            var recorder = new InboundRecorder(_storage, _outbox, client, SessionId, _tenantId, TimeProvider.System, _logger);
+            var recorder = new InboundRecorder(_storage, _outbox, _statuses, client, SessionId, _tenantId, TimeProvider.System, _logger);
             _client = client;
             _subscription = client.AddEventHandler(async (e, cancellationToken) =>
             {

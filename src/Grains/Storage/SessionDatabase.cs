@@ -68,6 +68,12 @@ internal sealed class SessionDatabase(DeviceStorage storage, string sessionId)
 /// </summary>
 internal sealed class DbScope(DbConnection connection, DbTransaction? transaction, bool ownsConnection) : IAsyncDisposable
 {
+    /// <summary>Gets the connection the scope runs on.</summary>
+    public DbConnection Connection => connection;
+
+    /// <summary>Gets the transaction the scope's statements are enlisted in, if any.</summary>
+    public DbTransaction? Transaction => transaction;
+
     /// <summary>Creates a parameterized command in this scope.</summary>
     public DbCommand Command(string sql) => connection.CreateCommand(transaction, sql);
 

@@ -12,10 +12,20 @@ public sealed partial class SqlSignalProtocolStore
     /// A one-time prekey the change set removes is gone: another operation consumed it first
     /// (<see cref="SignalErrorKind.InvalidPreKeyId"/>); nothing was written.
     /// </exception>
-    public async ValueTask CommitAsync(SignalChangeSet changes, CancellationToken cancellationToken = default)
+    public ValueTask CommitAsync(SignalChangeSet changes, CancellationToken cancellationToken = default) =>
+        CommitAsync(changes, alongside: null, cancellationToken);
+
+    /// <summary>
+    /// Commits a change set and the caller's own statements in one transaction: <paramref name="alongside"/>
+    /// runs on the transaction's connection after the Signal writes, before the commit. When it throws,
+    /// nothing of either is written. Used by a send to store its message row with the Signal state that
+    /// encrypted it (one commit instead of two).
+    /// </summary>
+    /// <exception cref="SignalProtocolException">As <see cref="CommitAsync(SignalChangeSet, CancellationToken)"/>.</exception>
+    internal async ValueTask CommitAsync(SignalChangeSet changes, Func<DbConnection, DbTransaction, CancellationToken, Task>? alongside, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        if (changes.IsEmpty)
+        if (changes.IsEmpty && alongside is null)
         {
             return;
         }
@@ -54,6 +64,11 @@ public sealed partial class SqlSignalProtocolStore
             }
 
             await CommitPendingInboundAsync(scope, changes, cancellationToken).ConfigureAwait(false);
+            if (alongside is not null)
+            {
+                await alongside(scope.Connection, scope.Transaction!, cancellationToken).ConfigureAwait(false);
+            }
+
             await scope.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
     }

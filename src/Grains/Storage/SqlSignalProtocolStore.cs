@@ -9,7 +9,7 @@ namespace WaOrleans.Grains.Storage;
 
 /// <summary>
 /// The <see cref="ISignalProtocolStore"/> of one session in a <see cref="DeviceStorage"/> database.
-/// <see cref="CommitAsync"/> is one database transaction, and a one-time prekey it removes is
+/// <see cref="CommitAsync(SignalChangeSet, CancellationToken)"/> is one database transaction, and a one-time prekey it removes is
 /// handed out once: when another operation consumed it first, the commit fails and changes nothing.
 /// </summary>
 /// <remarks>

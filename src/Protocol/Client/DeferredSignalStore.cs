@@ -7,11 +7,17 @@ namespace WaOrleans.Protocol.Client;
 /// <summary>
 /// A Signal store that collects the commits of several operations (every <c>enc</c> of one
 /// stanza) into one <see cref="SignalChangeSet"/> instead of writing them, and reads its own
-/// uncommitted writes first. The client then commits that set once, together with the decrypted
-/// message, so the ratchet never moves without the message it produced (durability rule 1).
+/// uncommitted writes first. The client then commits that set once: on receipt together with the
+/// decrypted message, so the ratchet never moves without the message it produced (durability
+/// rule 1); on a send once for all devices, before the stanza leaves (rule 2), and together with
+/// the caller's record of the message when it asks (<see cref="SendOptions.CommitSignalAsync"/>).
 /// </summary>
 internal sealed class DeferredSignalStore(ISignalProtocolStore inner) : ISignalProtocolStore
 {
+    // Session records as the store had them when first read (null: none); the operation holds the
+    // Signal gate, so they cannot change underneath it.
+    private readonly Dictionary<SignalAddress, SessionRecord?> _loadedSessions = [];
+
     /// <summary>Gets every change collected so far, in the order the operations made them.</summary>
     public SignalChangeSet Changes { get; } = new();
 
@@ -55,10 +61,23 @@ internal sealed class DeferredSignalStore(ISignalProtocolStore inner) : ISignalP
 
     public ValueTask RemoveSignedPreKeyAsync(SignedPreKeyId id, CancellationToken cancellationToken = default) => throw NotDeferred();
 
-    public ValueTask<SessionRecord?> LoadSessionAsync(SignalAddress address, CancellationToken cancellationToken = default) =>
-        Changes.Sessions.TryGetValue(address, out var pending)
-            ? new(SessionRecord.Deserialize(pending.Serialize()))
-            : inner.LoadSessionAsync(address, cancellationToken);
+    public async ValueTask<SessionRecord?> LoadSessionAsync(SignalAddress address, CancellationToken cancellationToken = default)
+    {
+        if (Changes.Sessions.TryGetValue(address, out var pending))
+        {
+            return SessionRecord.Deserialize(pending.Serialize());
+        }
+
+        // Read once per operation: a send asks whether a session exists, then encrypts with it.
+        if (_loadedSessions.TryGetValue(address, out var loaded))
+        {
+            return loaded is null ? null : SessionRecord.Deserialize(loaded.Serialize());
+        }
+
+        var record = await inner.LoadSessionAsync(address, cancellationToken).ConfigureAwait(false);
+        _loadedSessions[address] = record is null ? null : SessionRecord.Deserialize(record.Serialize());
+        return record;
+    }
 
     public ValueTask StoreSessionAsync(SignalAddress address, SessionRecord record, CancellationToken cancellationToken = default)
     {
@@ -111,6 +130,6 @@ internal sealed class DeferredSignalStore(ISignalProtocolStore inner) : ISignalP
         return default;
     }
 
-    // Decryption never writes these; a caller that does must use the real store.
-    private static NotSupportedException NotDeferred() => new("decryption does not write this record; use the store itself");
+    // Decrypting and encrypting never write these; a caller that does must use the real store.
+    private static NotSupportedException NotDeferred() => new("encryption and decryption do not write this record; use the store itself");
 }

@@ -1,4 +1,5 @@
 using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Signal.Stores;
 
 namespace WaOrleans.Protocol.Client;
 
@@ -10,6 +11,17 @@ public sealed record SendOptions
 
     /// <summary>Gets how long to wait for the server's ack; null uses <see cref="WaClientOptions.QueryTimeout"/>.</summary>
     public TimeSpan? AckTimeout { get; init; }
+
+    /// <summary>
+    /// Gets what commits the send's Signal changes in place of the store's own
+    /// <see cref="ISignalProtocolStore.CommitAsync"/>, so a caller can store its record of the message in
+    /// the same transaction (one commit instead of two). It is called once per send with the client's
+    /// Signal store and every change that encrypting the stanza made (sessions built, ratchets moved,
+    /// sender keys), under the client's Signal lock and before the stanza leaves (durability rule 2). It
+    /// must make the changes durable or throw; when it throws, nothing was written and nothing is sent,
+    /// and the send ends with its exception. Null commits with the store itself.
+    /// </summary>
+    public Func<ISignalProtocolStore, SignalChangeSet, CancellationToken, ValueTask>? CommitSignalAsync { get; init; }
 }
 
 /// <summary>A message the server accepted.</summary>

@@ -4,6 +4,7 @@ using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Noise;
 using WaOrleans.Protocol.Proto;
 using WaOrleans.Protocol.Signal;
+using WaOrleans.Protocol.Signal.Stores;
 
 namespace WaOrleans.Protocol.Client;
 
@@ -80,7 +81,8 @@ public sealed partial class WaClient
     /// lack it, and the <c>phash</c> of every member device we know (ours included), so the
     /// server can tell us when our device lists are stale.
     /// </summary>
-    private async Task<Node> BuildGroupStanzaAsync(Jid group, string id, Message message, CancellationToken cancellationToken)
+    private async Task<Node> BuildGroupStanzaAsync(Jid group, string id, Message message,
+        Func<ISignalProtocolStore, SignalChangeSet, CancellationToken, ValueTask>? commit, CancellationToken cancellationToken)
     {
         var credentials = Credentials ?? throw new InvalidOperationException("the client is not paired");
         var metadata = await GetGroupMetadataAsync(group, cancellationToken).ConfigureAwait(false);
@@ -97,8 +99,10 @@ public sealed partial class WaClient
         await _signalGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var distribution = await new GroupSessionBuilder(Signal, _options.Random).CreateAsync(senderKeyName, cancellationToken).ConfigureAwait(false);
-            var ciphertext = await new GroupCipher(Signal, senderKeyName).EncryptAsync(Pad(message.ToByteArray()), cancellationToken).ConfigureAwait(false);
+            // One deferred change set for the sender key and every share, committed once (CommitSendAsync).
+            var deferred = new DeferredSignalStore(Signal);
+            var distribution = await new GroupSessionBuilder(deferred, _options.Random).CreateAsync(senderKeyName, cancellationToken).ConfigureAwait(false);
+            var ciphertext = await new GroupCipher(deferred, senderKeyName).EncryptAsync(Pad(message.ToByteArray()), cancellationToken).ConfigureAwait(false);
             skmsg = new Node("enc", Attrs(("v", "2"), ("type", "skmsg")), ciphertext);
             var needing = allDevices.Where(d => !memory.ContainsKey(d)).ToList();
             var keyMessage = new Message
@@ -110,11 +114,18 @@ public sealed partial class WaClient
                 },
             }.ToByteArray();
             shares = [];
-            await EnsureSessionsAsync(needing, force: false, cancellationToken).ConfigureAwait(false);
+            await EnsureSessionsAsync(needing, force: false, cancellationToken, deferred).ConfigureAwait(false);
             foreach (var device in needing)
             {
-                var enc = await EncryptForDeviceAsync(device, keyMessage, cancellationToken).ConfigureAwait(false);
+                var enc = await EncryptForDeviceAsync(device, keyMessage, cancellationToken, store: deferred).ConfigureAwait(false);
                 shares.Add(new Node("to", Attrs(("jid", device)), NodeContent.FromChildren(enc)));
+            }
+
+            await CommitSendAsync(deferred.Changes, commit, cancellationToken).ConfigureAwait(false);
+
+            // Only once committed: a sender key that was rolled back was never given to anyone.
+            foreach (var device in needing)
+            {
                 memory[device] = true;
             }
         }

@@ -7,6 +7,8 @@ using Google.Protobuf;
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Noise;
 using WaOrleans.Protocol.Proto;
+using WaOrleans.Protocol.Signal.Stores;
+using SignalCommit = System.Func<WaOrleans.Protocol.Signal.Stores.ISignalProtocolStore, WaOrleans.Protocol.Signal.Stores.SignalChangeSet, System.Threading.CancellationToken, System.Threading.Tasks.ValueTask>;
 
 namespace WaOrleans.Protocol.Client;
 
@@ -49,8 +51,8 @@ public sealed partial class WaClient
         var me = Credentials?.Me ?? throw new InvalidOperationException("the client is not paired");
         var id = options?.MessageId ?? GenerateMessageId(me);
         var stanza = to.IsGroup
-            ? await BuildGroupStanzaAsync(to.WithoutDevice(), id, message, cancellationToken).ConfigureAwait(false)
-            : await BuildDirectStanzaAsync(to.WithoutDevice(), id, message, cancellationToken).ConfigureAwait(false);
+            ? await BuildGroupStanzaAsync(to.WithoutDevice(), id, message, options?.CommitSignalAsync, cancellationToken).ConfigureAwait(false)
+            : await BuildDirectStanzaAsync(to.WithoutDevice(), id, message, options?.CommitSignalAsync, cancellationToken).ConfigureAwait(false);
         RememberSend(id, new RecentSend(to.WithoutDevice(), message));
         await RememberPollAsync(id, me, message, message, cancellationToken).ConfigureAwait(false);
         var ack = await SendAndAwaitAckAsync(connection, id, stanza, options?.AckTimeout, cancellationToken).ConfigureAwait(false);
@@ -109,7 +111,7 @@ public sealed partial class WaClient
         return "3EB0" + Convert.ToHexString(SHA256.HashData(input), 0, MessageIdHashBytes);
     }
 
-    private async Task<Node> BuildDirectStanzaAsync(Jid to, string id, Message message, CancellationToken cancellationToken)
+    private async Task<Node> BuildDirectStanzaAsync(Jid to, string id, Message message, SignalCommit? commit, CancellationToken cancellationToken)
     {
         var credentials = Credentials ?? throw new InvalidOperationException("the client is not paired");
         var me = credentials.Me!.Value;
@@ -131,7 +133,7 @@ public sealed partial class WaClient
             DeviceSentMessage = new Message.Types.DeviceSentMessage { DestinationJid = to.ToString(), Message = message },
             MessageContextInfo = message.MessageContextInfo,
         };
-        var participants = await EncryptForDevicesAsync([(targets, message.ToByteArray()), (ownDevices, deviceSent.ToByteArray())], cancellationToken)
+        var participants = await EncryptForDevicesAsync([(targets, message.ToByteArray()), (ownDevices, deviceSent.ToByteArray())], commit, cancellationToken)
             .ConfigureAwait(false);
         var stanza = MessageStanza(to, id, message, [new Node("participants", content: NodeContent.FromChildren(participants))], credentials);
 
@@ -143,22 +145,28 @@ public sealed partial class WaClient
             : new Node(stanza.Tag, stanza.Attrs, NodeContent.FromChildren([.. stanza.Children, new Node("tctoken", content: token.Token.ToArray())]));
     }
 
-    /// <summary>Ensures sessions and encrypts each plaintext for its devices under the Signal gate; returns one <c>to</c> node per device.</summary>
-    private async Task<List<Node>> EncryptForDevicesAsync(IReadOnlyList<(List<Jid> Devices, byte[] Plaintext)> groups, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ensures sessions and encrypts each plaintext for its devices under the Signal gate; returns one <c>to</c> node per device.
+    /// Every Signal change is collected and committed once at the end, still under the gate (<see cref="CommitSendAsync"/>).
+    /// </summary>
+    private async Task<List<Node>> EncryptForDevicesAsync(IReadOnlyList<(List<Jid> Devices, byte[] Plaintext)> groups, SignalCommit? commit, CancellationToken cancellationToken)
     {
         var nodes = new List<Node>();
         await _signalGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await EnsureSessionsAsync([.. groups.SelectMany(g => g.Devices)], force: false, cancellationToken).ConfigureAwait(false);
+            var deferred = new DeferredSignalStore(Signal);
+            await EnsureSessionsAsync([.. groups.SelectMany(g => g.Devices)], force: false, cancellationToken, deferred).ConfigureAwait(false);
             foreach (var (devices, plaintext) in groups)
             {
                 foreach (var device in devices)
                 {
-                    var enc = await EncryptForDeviceAsync(device, plaintext, cancellationToken).ConfigureAwait(false);
+                    var enc = await EncryptForDeviceAsync(device, plaintext, cancellationToken, store: deferred).ConfigureAwait(false);
                     nodes.Add(new Node("to", Attrs(("jid", device)), NodeContent.FromChildren(enc)));
                 }
             }
+
+            await CommitSendAsync(deferred.Changes, commit, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -166,6 +174,24 @@ public sealed partial class WaClient
         }
 
         return nodes;
+    }
+
+    /// <summary>
+    /// Commits every Signal change of one send at once (one transaction for all its devices instead of
+    /// one each), through the caller's <see cref="SendOptions.CommitSignalAsync"/> when it gave one.
+    /// Runs under the Signal gate: no other operation reads the state in between.
+    /// </summary>
+    private async Task CommitSendAsync(SignalChangeSet changes, SignalCommit? commit, CancellationToken cancellationToken)
+    {
+        var signal = Signal;
+        if (commit is null)
+        {
+            await signal.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await commit(signal, changes, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The <c>message</c> stanza (PROTOCOL.md §6.4): type, edit marker, content, and <c>device-identity</c> when any share is a pkmsg.</summary>

@@ -54,13 +54,17 @@ public sealed partial class WaClient
             : phoneAddress;
     }
 
-    /// <summary>Fetches bundles for the devices that have no session (or all of them when <paramref name="force"/>) and builds sessions.</summary>
-    private async Task EnsureSessionsAsync(IReadOnlyCollection<Jid> devices, bool force, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fetches bundles for the devices that have no session (or all of them when <paramref name="force"/>) and builds sessions,
+    /// in <paramref name="store"/> when given (a send's deferred store) or else the client's Signal store.
+    /// </summary>
+    private async Task EnsureSessionsAsync(IReadOnlyCollection<Jid> devices, bool force, CancellationToken cancellationToken, ISignalProtocolStore? store = null)
     {
+        var signal = store ?? Signal;
         var missing = new List<Jid>();
         foreach (var device in devices)
         {
-            if (force || !await new SessionCipher(Signal, AddressOf(device), _options.Random).HasSessionAsync(cancellationToken).ConfigureAwait(false))
+            if (force || !await new SessionCipher(signal, AddressOf(device), _options.Random).HasSessionAsync(cancellationToken).ConfigureAwait(false))
             {
                 missing.Add(device);
             }
@@ -81,7 +85,7 @@ public sealed partial class WaClient
                 continue;
             }
 
-            await new SessionBuilder(Signal, AddressOf(jid), _options.Random, _time).ProcessBundleAsync(bundle, cancellationToken).ConfigureAwait(false);
+            await new SessionBuilder(signal, AddressOf(jid), _options.Random, _time).ProcessBundleAsync(bundle, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -114,10 +118,13 @@ public sealed partial class WaClient
 
     private static uint ReadId(ReadOnlySpan<byte> id) => (uint)((id[0] << 16) | (id[1] << 8) | id[2]);
 
-    /// <summary>Pads and encrypts a plaintext for one device; the session change is committed before this returns (durability rule 2).</summary>
-    private async Task<Node> EncryptForDeviceAsync(Jid device, byte[] plaintext, CancellationToken cancellationToken, int? retryCount = null)
+    /// <summary>
+    /// Pads and encrypts a plaintext for one device; the session change is committed to <paramref name="store"/> (or the
+    /// client's Signal store) before this returns (durability rule 2).
+    /// </summary>
+    private async Task<Node> EncryptForDeviceAsync(Jid device, byte[] plaintext, CancellationToken cancellationToken, int? retryCount = null, ISignalProtocolStore? store = null)
     {
-        var encrypted = await new SessionCipher(Signal, AddressOf(device), _options.Random).EncryptAsync(Pad(plaintext), cancellationToken).ConfigureAwait(false);
+        var encrypted = await new SessionCipher(store ?? Signal, AddressOf(device), _options.Random).EncryptAsync(Pad(plaintext), cancellationToken).ConfigureAwait(false);
         var attrs = Attrs(("v", "2"), ("type", encrypted.Type == CiphertextType.PreKey ? "pkmsg" : "msg"));
         if (retryCount is { } count)
         {

@@ -173,6 +173,44 @@ public sealed class SendTests
     }
 
     [Fact]
+    public async Task A_lost_ack_after_the_rows_commit_is_retried_with_the_same_id_and_one_row()
+    {
+        await using var harness = await GatewayHarness.StartAsync();
+        var sessionId = "lost-ack-" + Guid.NewGuid().ToString("N");
+        var session = await harness.PairSessionAsync(sessionId, Me);
+        await harness.Sim.CreatePhoneAsync(Peer);
+        var me = (await session.GetStatusAsync()).MeJid!;
+        // Devices, number check and Signal session come first, so the send below asks the server nothing.
+        var warmUp = await session.SendAsync(new SendMessageRequest { To = Peer, Content = new MessageContent { Kind = MessageKind.Text, Text = "warm-up" } });
+        // Everything the server sends us is lost for a while: the first attempt's ack among it.
+        await harness.Sim.PostOkAsync($"sim/devices/{me}/fault", new { kind = "drop", count = 10_000 }, 204);
+
+        var sending = session.SendAsync(new SendMessageRequest { To = Peer, Content = new MessageContent { Kind = MessageKind.Text, Text = "ack lost" }, IdempotencyKey = "k-lost-ack" });
+
+        // The stanza left only after its row (with the bytes that left) was committed with the Signal state.
+        var log = harness.Grains.GetGrain<IMessageLogGrain>(0);
+        MessageRecord? row = null;
+        await GatewayHarness.WaitUntilAsync(
+            async () =>
+            {
+                row = (await log.QueryAsync(sessionId, new MessageQuery { Direction = "out" })).Items.SingleOrDefault(m => m.MessageId != warmUp.MessageId);
+                return row is not null;
+            },
+            "the pending row");
+        Assert.Equal("pending", row!.Status);
+        Assert.Equal(1, await harness.ScalarAsync("SELECT COUNT(*) FROM messages WHERE session_id = @s AND idempotency_key = 'k-lost-ack' AND content IS NOT NULL", ("@s", sessionId)));
+        await harness.WaitForInboxAsync(Peer, row.MessageId);
+        await harness.Sim.PostOkAsync($"sim/devices/{me}/fault", new { kind = "clear" }, 204);
+
+        // The ack timed out: the retry re-encrypts and sends the same id, and the row is not inserted again.
+        var result = await sending.WaitAsync(GatewayHarness.WaitTimeout);
+        Assert.Equal(row.MessageId, result.MessageId);
+        Assert.Equal("sent", result.Status);
+        Assert.Equal(2, await harness.ScalarAsync("SELECT COUNT(*) FROM messages WHERE session_id = @s", ("@s", sessionId)));
+        Assert.Equal(2, await harness.ScalarAsync("SELECT COUNT(*) FROM events WHERE session_id = @s AND type = 'message.sent'", ("@s", sessionId)));
+    }
+
+    [Fact]
     public async Task Mistakes_come_back_as_typed_errors_naming_the_field()
     {
         await using var harness = await GatewayHarness.StartAsync();

@@ -30,6 +30,8 @@ public sealed class SqliteStorage : DeviceStorage
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
     private static readonly object Configured = new();
 
+    private long _commits;
+
     private SqliteStorage(string databasePath, SqliteSynchronous synchronous)
     {
         DatabasePath = databasePath;
@@ -57,6 +59,14 @@ public sealed class SqliteStorage : DeviceStorage
 
     /// <summary>Gets the group sync that makes commits durable with <see cref="SqliteSynchronous.Full"/>; null with <see cref="SqliteSynchronous.Normal"/>.</summary>
     internal WalGroupSync? GroupSync => _writerTurn.GroupSync;
+
+    /// <summary>
+    /// Gets how many write transactions SQLite committed on this storage's connections since it was
+    /// opened, single statements outside a transaction included (counted by SQLite's commit hook).
+    /// Each is one turn of the single writer and, with <see cref="SqliteSynchronous.Full"/>, one fsync:
+    /// the number to keep small per send and per received message.
+    /// </summary>
+    public long Commits => Interlocked.Read(ref _commits);
 
     /// <summary>
     /// Opens (creating when needed) the database under <paramref name="dataDirectory"/>, switches
@@ -115,6 +125,8 @@ public sealed class SqliteStorage : DeviceStorage
             {
                 await using var setup = connection.CreateCommand(null, _connectionSetupSql);
                 await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                // Returning 0 lets the commit go ahead; the hook only counts.
+                SQLitePCL.raw.sqlite3_commit_hook(handle, static state => ((SqliteStorage)state).CountCommit(), this);
                 _configured.AddOrUpdate(handle, Configured);
             }
 
@@ -125,6 +137,12 @@ public sealed class SqliteStorage : DeviceStorage
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    private int CountCommit()
+    {
+        Interlocked.Increment(ref _commits);
+        return 0;
     }
 
     /// <inheritdoc/>
