@@ -30,8 +30,6 @@ public sealed class SqliteStorage : DeviceStorage
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
     private static readonly object Configured = new();
 
-    private long _commits;
-
     private SqliteStorage(string databasePath, SqliteSynchronous synchronous)
     {
         DatabasePath = databasePath;
@@ -62,11 +60,11 @@ public sealed class SqliteStorage : DeviceStorage
 
     /// <summary>
     /// Gets how many write transactions SQLite committed on this storage's connections since it was
-    /// opened, single statements outside a transaction included (counted by SQLite's commit hook).
+    /// opened, single statements outside a transaction included (counted as each hands the write turn on).
     /// Each is one turn of the single writer and, with <see cref="SqliteSynchronous.Full"/>, one fsync:
     /// the number to keep small per send and per received message.
     /// </summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _writerTurn.Commits;
 
     /// <summary>
     /// Opens (creating when needed) the database under <paramref name="dataDirectory"/>, switches
@@ -125,8 +123,6 @@ public sealed class SqliteStorage : DeviceStorage
             {
                 await using var setup = connection.CreateCommand(null, _connectionSetupSql);
                 await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                // Returning 0 lets the commit go ahead; the hook only counts.
-                SQLitePCL.raw.sqlite3_commit_hook(handle, static state => ((SqliteStorage)state).CountCommit(), this);
                 _configured.AddOrUpdate(handle, Configured);
             }
 
@@ -137,12 +133,6 @@ public sealed class SqliteStorage : DeviceStorage
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    private int CountCommit()
-    {
-        Interlocked.Increment(ref _commits);
-        return 0;
     }
 
     /// <inheritdoc/>

@@ -20,6 +20,7 @@ namespace WaOrleans.Grains.Storage.Sqlite;
 internal sealed class WriterTurn(WalGroupSync? groupSync = null)
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
+    private long _commits;
 
     /// <summary>Gets the group sync commits wait for, if commits are not synced by SQLite itself.</summary>
     public WalGroupSync? GroupSync => groupSync;
@@ -45,10 +46,14 @@ internal sealed class WriterTurn(WalGroupSync? groupSync = null)
     /// <summary>Hands the turn to the next writer.</summary>
     public void Release() => _turn.Release();
 
-    /// <summary>Numbers a commit just written under the turn, for <see cref="WaitDurableAsync"/>; 0 when SQLite syncs commits itself.</summary>
-    public long Committed() => groupSync?.Committed() ?? 0;
+    /// <summary>Gets how many commits were written under the turn.</summary>
+    public long Commits => groupSync?.Commits ?? Interlocked.Read(ref _commits);
+
+    /// <summary>Numbers a commit just written under the turn (from 1), for <see cref="WaitDurableAsync"/>.</summary>
+    public long Committed() => groupSync?.Committed() ?? Interlocked.Increment(ref _commits);
 
     /// <summary>Completes when the commit numbered <paramref name="commit"/> by <see cref="Committed"/> is durable.</summary>
+    /// <remarks>0 (no commit) completes at once, as does every commit when SQLite syncs commits itself.</remarks>
     public Task WaitDurableAsync(long commit) => commit == 0 || groupSync is null ? Task.CompletedTask : groupSync.WaitDurableAsync(commit);
 
     /// <summary>Blocks until the commit numbered <paramref name="commit"/> is durable.</summary>
