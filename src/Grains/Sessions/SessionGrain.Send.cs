@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using WaOrleans.Grains.Events;
@@ -183,14 +182,16 @@ public sealed partial class SessionGrain
     /// </summary>
     private async ValueTask CommitWithRowAsync(ISignalProtocolStore signal, SignalChangeSet changes, RowWrite write, Action<RowWrite> done, CancellationToken cancellationToken)
     {
+        // The session's device store is SQL (SqlDeviceStore), so its Signal store shares the database.
+        var sql = (SqlSignalProtocolStore)signal;
         if (!write.Insert && write.Content is null)
         {
-            await signal.CommitAsync(changes, cancellationToken);
+            await sql.CommitAsync(changes, cancellationToken);
             return;
         }
 
         var now = DateTimeOffset.UtcNow;
-        async Task WriteRowAsync(DbConnection connection, DbTransaction transaction, CancellationToken token)
+        await sql.CommitAsync(changes, async (connection, transaction, token) =>
         {
             if (write.Insert && !await MessageTable.InsertAsync(connection, transaction, write.Row, now, token))
             {
@@ -201,28 +202,7 @@ public sealed partial class SessionGrain
             {
                 await MessageTable.SaveAttemptAsync(connection, transaction, write.Row.Record.SessionId, write.Row.Record.MessageId, content, now, token);
             }
-        }
-
-        if (signal is SqlSignalProtocolStore sql)
-        {
-            await sql.CommitAsync(changes, WriteRowAsync, cancellationToken);
-        }
-        else
-        {
-            // A store without a shared transaction: the row first, so it is never missing for state that was used.
-            var connection = await _storage.OpenConnectionAsync(cancellationToken);
-            await using (connection)
-            {
-                var transaction = await _storage.BeginTransactionAsync(connection, cancellationToken);
-                await using (transaction)
-                {
-                    await WriteRowAsync(connection, transaction, cancellationToken);
-                    await transaction.CommitAsync(cancellationToken);
-                }
-            }
-
-            await signal.CommitAsync(changes, cancellationToken);
-        }
+        }, cancellationToken);
 
         done(write with { Insert = false, Content = null });
     }
