@@ -4,7 +4,7 @@ using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Noise;
 using WaOrleans.Protocol.Proto;
 using WaOrleans.Protocol.Signal;
-using WaOrleans.Protocol.Signal.Stores;
+using SignalCommit = System.Func<WaOrleans.Protocol.Signal.Stores.ISignalProtocolStore, WaOrleans.Protocol.Signal.Stores.SignalChangeSet, System.Threading.CancellationToken, System.Threading.Tasks.ValueTask>;
 
 namespace WaOrleans.Protocol.Client;
 
@@ -81,8 +81,7 @@ public sealed partial class WaClient
     /// lack it, and the <c>phash</c> of every member device we know (ours included), so the
     /// server can tell us when our device lists are stale.
     /// </summary>
-    private async Task<Node> BuildGroupStanzaAsync(Jid group, string id, Message message,
-        Func<ISignalProtocolStore, SignalChangeSet, CancellationToken, ValueTask>? commit, CancellationToken cancellationToken)
+    private async Task<Node> BuildGroupStanzaAsync(Jid group, string id, Message message, SignalCommit? commit, CancellationToken cancellationToken)
     {
         var credentials = Credentials ?? throw new InvalidOperationException("the client is not paired");
         var metadata = await GetGroupMetadataAsync(group, cancellationToken).ConfigureAwait(false);

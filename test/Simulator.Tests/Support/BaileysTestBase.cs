@@ -83,28 +83,21 @@ public abstract class BaileysTestBase(InteropHarness harness) : IAsyncLifetime
     }
 
     /// <summary>Waits for a status change of message <paramref name="id"/>, skipping those of other messages.</summary>
-    protected static async Task<JsonNode> WaitForStatusAsync(BaileysClient client, string id)
-    {
-        while (true)
-        {
-            var status = await client.WaitForAsync("status");
-            Assert.True(status["type"]!.GetValue<string>() == "status", $"expected a status, got {status.ToJsonString()}");
-            if (status["id"]!.GetValue<string>() == id)
-            {
-                return status;
-            }
-        }
-    }
+    protected static Task<JsonNode> WaitForStatusAsync(BaileysClient client, string id) => WaitForEventOfAsync(client, "status", id);
 
-    protected static async Task<JsonNode> WaitForMessageAsync(BaileysClient client, string id)
+    /// <summary>Waits for the arrival of message <paramref name="id"/>, skipping other messages.</summary>
+    protected static Task<JsonNode> WaitForMessageAsync(BaileysClient client, string id) => WaitForEventOfAsync(client, "message", id);
+
+    /// <summary>Waits for the next <paramref name="type"/> event about message <paramref name="id"/>, skipping those about others.</summary>
+    private static async Task<JsonNode> WaitForEventOfAsync(BaileysClient client, string type, string id)
     {
         while (true)
         {
-            var message = await client.WaitForAsync("message");
-            Assert.True(message["type"]!.GetValue<string>() == "message", $"expected a message, got {message.ToJsonString()}");
-            if (message["id"]!.GetValue<string>() == id)
+            var e = await client.WaitForAsync(type);
+            Assert.True(e["type"]!.GetValue<string>() == type, $"expected a {type}, got {e.ToJsonString()}");
+            if (e["id"]!.GetValue<string>() == id)
             {
-                return message;
+                return e;
             }
         }
     }
