@@ -119,8 +119,9 @@ public sealed partial class WaClient
     private static uint ReadId(ReadOnlySpan<byte> id) => (uint)((id[0] << 16) | (id[1] << 8) | id[2]);
 
     /// <summary>
-    /// Pads and encrypts a plaintext for one device; the session change is committed to <paramref name="store"/> (or the
-    /// client's Signal store) before this returns (durability rule 2).
+    /// Pads and encrypts a plaintext for one device. The session change goes to <paramref name="store"/>: a send's
+    /// deferred store collects it for the send's one commit; the client's Signal store (the default) commits it before
+    /// this returns (durability rule 2).
     /// </summary>
     private async Task<Node> EncryptForDeviceAsync(Jid device, byte[] plaintext, CancellationToken cancellationToken, int? retryCount = null, ISignalProtocolStore? store = null)
     {
