@@ -37,15 +37,15 @@ public sealed class EventOutbox
             var transaction = await _storage.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var stored = await PublishAsync(connection, transaction, gatewayEvent, cancellationToken).ConfigureAwait(false);
+                var published = await PublishCoreAsync(connection, transaction, gatewayEvent, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                if (stored)
+                if (published == Published.Queued)
                 {
                     // Again after the commit: the wake inside the transaction may have come too early to see the rows.
                     _signal?.Wake();
                 }
 
-                return stored;
+                return published != Published.Duplicate;
             }
         }
     }
@@ -61,7 +61,10 @@ public sealed class EventOutbox
     /// each as soon as it can read it, that is once the caller commits; a rollback leaves nothing
     /// to send. Otherwise the worker is woken, and any worker's claim takes them.
     /// </remarks>
-    public async Task<bool> PublishAsync(DbConnection connection, DbTransaction transaction, GatewayEvent gatewayEvent, CancellationToken cancellationToken = default)
+    public async Task<bool> PublishAsync(DbConnection connection, DbTransaction transaction, GatewayEvent gatewayEvent, CancellationToken cancellationToken = default) =>
+        await PublishCoreAsync(connection, transaction, gatewayEvent, cancellationToken).ConfigureAwait(false) != Published.Duplicate;
+
+    private async Task<Published> PublishCoreAsync(DbConnection connection, DbTransaction transaction, GatewayEvent gatewayEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(gatewayEvent);
@@ -76,7 +79,7 @@ public sealed class EventOutbox
             .With("@data", gatewayEvent.DataJson);
         if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
         {
-            return false;
+            return Published.Duplicate;
         }
 
         // The local worker, when it has room, takes the deliveries as they are written: it sends
@@ -84,19 +87,40 @@ public sealed class EventOutbox
         var worker = _signal?.Worker;
         var lease = worker?.OfferLease();
         var queued = await WebhookOutbox.FanOutAsync(connection, transaction, gatewayEvent, TimeProvider.System.GetUtcNow(), lease, cancellationToken).ConfigureAwait(false);
-        if (queued.Count > 0)
+        if (queued.Count == 0)
         {
-            if (lease is not null && !_storage.TryRunAfterCommit(transaction, () => worker!.HandOff(queued)))
-            {
-                // No commit hook: the worker polls until it can read them.
-                worker!.HandOff(queued);
-            }
-            else
-            {
-                _signal?.Wake();
-            }
+            return Published.Stored;
         }
 
-        return true;
+        if (lease is null)
+        {
+            _signal?.Wake();
+            return Published.Queued;
+        }
+
+        if (!_storage.TryRunAfterCommit(transaction, () => worker!.HandOff(queued)))
+        {
+            // No commit hook: the worker reads them again until the commit makes them visible.
+            worker!.HandOff(queued);
+        }
+
+        // Handed to the worker, which sends them without a claim: waking it would only make it look for nothing.
+        return Published.HandedOff;
+    }
+
+    /// <summary>What publishing an event did.</summary>
+    private enum Published
+    {
+        /// <summary>An event with its id was stored before: nothing was written.</summary>
+        Duplicate,
+
+        /// <summary>Stored; no webhook wanted it.</summary>
+        Stored,
+
+        /// <summary>Stored with deliveries left for a claim.</summary>
+        Queued,
+
+        /// <summary>Stored with deliveries handed to this silo's worker.</summary>
+        HandedOff,
     }
 }

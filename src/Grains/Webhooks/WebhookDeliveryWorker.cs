@@ -38,7 +38,14 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
     private readonly CancellationTokenSource _abort = new();
     private int _inFlight;
     private int _unwritten;
+
+    // What the claim loop is waiting for (under the gate): room (a claim or an offered lease found
+    // none), or a webhook it skipped as saturated. Only these wake it when a send ends; a wake that
+    // changes nothing would cost a database read per delivery.
+    private bool _wakeOnRoom;
+    private readonly HashSet<string> _wakeOnWebhooks = new(StringComparer.Ordinal);
     private long _attemptsMade;
+    private long _claims;
     private Task _claimLoop = Task.CompletedTask;
     private Task _writeLoop = Task.CompletedTask;
     private bool _started;
@@ -72,6 +79,9 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
 
     /// <summary>Gets how many HTTP attempts this worker made.</summary>
     public long AttemptsMade => Interlocked.Read(ref _attemptsMade);
+
+    /// <summary>Gets how many times this worker looked for due deliveries in the database (each a read, or a write when it found some).</summary>
+    public long Claims => Interlocked.Read(ref _claims);
 
     /// <inheritdoc/>
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -161,7 +171,13 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
 
         lock (_gate)
         {
-            return HasRoom() ? new WebhookLease(WorkerId, _options.Lease) : null;
+            if (HasRoom())
+            {
+                return new WebhookLease(WorkerId, _options.Lease);
+            }
+
+            _wakeOnRoom = true;
+            return null;
         }
     }
 
@@ -198,6 +214,7 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             }
 
             await _store.UnlockAsync(WorkerId, pending, _abort.Token).ConfigureAwait(false);
+            _signal.Wake();
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
@@ -221,17 +238,20 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             {
                 int free;
                 List<string> saturated;
-                var claimAhead = _options.MaxConcurrencyPerWebhook * WebhookConstants.ClaimAheadPerSlot;
                 lock (_gate)
                 {
                     free = HasRoom() ? _options.MaxConcurrency - _inFlight : 0;
-                    saturated = [.. _perWebhook.Where(p => p.Value.Claimed >= claimAhead).Select(p => p.Key)];
+                    saturated = [.. _perWebhook.Where(p => p.Value.Claimed >= ClaimAhead).Select(p => p.Key)];
+                    _wakeOnRoom = free == 0;
+                    _wakeOnWebhooks.Clear();
+                    _wakeOnWebhooks.UnionWith(saturated);
                 }
 
                 if (free > 0)
                 {
                     requested = Math.Min(free, WebhookConstants.MaxClaimBatch);
-                    var deliveries = await _store.ClaimAsync(WorkerId, _time.GetUtcNow(), requested, claimAhead, saturated, stopping).ConfigureAwait(false);
+                    Interlocked.Increment(ref _claims);
+                    var deliveries = await _store.ClaimAsync(WorkerId, _time.GetUtcNow(), requested, ClaimAhead, saturated, stopping).ConfigureAwait(false);
                     claimed = deliveries.Count;
                     foreach (var delivery in deliveries)
                     {
@@ -411,23 +431,54 @@ internal sealed class WebhookDeliveryWorker : ILifecycleParticipant<ISiloLifecyc
             }
 
             Interlocked.Add(ref _unwritten, -batch.Count);
-            _signal.Wake();
+            bool wake;
+            lock (_gate)
+            {
+                wake = RoomFreedForClaims();
+            }
+
+            if (wake)
+            {
+                _signal.Wake();
+            }
         }
     }
 
     private void SendDone(ClaimedDelivery delivery)
     {
+        bool wake;
         lock (_gate)
         {
             _inFlight--;
-            if (_perWebhook.TryGetValue(delivery.WebhookId, out var slots) && --slots.Claimed == 0)
+            var left = 0;
+            if (_perWebhook.TryGetValue(delivery.WebhookId, out var slots) && (left = --slots.Claimed) == 0)
             {
                 _perWebhook.Remove(delivery.WebhookId);
             }
+
+            // A freed slot lets the claim loop take more, if it was held back for want of one.
+            wake = RoomFreedForClaims() || (left < ClaimAhead && _wakeOnWebhooks.Remove(delivery.WebhookId));
         }
 
-        // A freed webhook slot may let the claim loop take more.
-        _signal.Wake();
+        if (wake)
+        {
+            _signal.Wake();
+        }
+    }
+
+    /// <summary>How many deliveries of one webhook this worker holds at most before claims skip it.</summary>
+    private int ClaimAhead => _options.MaxConcurrencyPerWebhook * WebhookConstants.ClaimAheadPerSlot;
+
+    /// <summary>Gets whether the claim loop waits for room and there is some now; the wait then ends (call under the gate).</summary>
+    private bool RoomFreedForClaims()
+    {
+        if (!_wakeOnRoom || !HasRoom())
+        {
+            return false;
+        }
+
+        _wakeOnRoom = false;
+        return true;
     }
 
     /// <summary>Gets whether this worker may take more deliveries: few enough held, and few enough outcomes waiting to be written (call under the gate).</summary>

@@ -74,6 +74,66 @@ public sealed class WebhookWorkerTests
     }
 
     [Theory, InlineData(Provider.Sqlite), PostgresData]
+    public async Task Deliveries_handed_to_the_worker_go_out_without_it_looking_in_the_database(Provider provider)
+    {
+        await using var database = await WebhookDatabase.CreateAsync(provider);
+        await using var receiver = WebhookReceiver.Start();
+        var options = WebhookHarness.FastOptions();
+        // Only wake-ups make the worker look: its poll would come long after this test.
+        options.PollInterval = TimeSpan.FromMinutes(10);
+        var webhook = await InsertWebhookAsync(database.Storage, "t1", "s1", receiver.BaseUrl + "hook");
+        var (outbox, worker) = StartWorker(database.Storage, options);
+        await using (worker)
+        {
+            await WaitUntilAsync(() => worker.Claims >= 1, "the worker's first look");
+            var before = worker.Claims;
+            const int Count = 40;
+            for (var i = 0; i < Count; i++)
+            {
+                await outbox.PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+            }
+
+            await receiver.WaitForAsync(r => r.Count == Count, "every delivery", TimeSpan.FromSeconds(30));
+            await WaitUntilAsync(async () => (await new WebhookTable(database.Storage).ListDeliveriesAsync(
+                webhook.Id, null, Count, CancellationToken.None)).All(d => d.Status == WebhookDeliveryStatus.Succeeded), "every outcome written");
+            // Before, every publish and every finished send woke the worker to look (and look
+            // again six times): over 40 database reads for 40 deliveries that were never there to claim.
+            Assert.InRange(worker.Claims - before, 0, 2);
+            Assert.Equal(Count, worker.AttemptsMade);
+        }
+    }
+
+    [Theory, InlineData(Provider.Sqlite), PostgresData]
+    public async Task Deliveries_queued_while_the_worker_is_full_go_out_as_soon_as_it_has_room(Provider provider)
+    {
+        await using var database = await WebhookDatabase.CreateAsync(provider);
+        await using var receiver = WebhookReceiver.Start();
+        receiver.Delay = TimeSpan.FromMilliseconds(300);
+        var options = WebhookHarness.FastOptions();
+        options.PollInterval = TimeSpan.FromMinutes(10);
+        options.MaxConcurrency = 2;
+        await InsertWebhookAsync(database.Storage, "t1", "s1", receiver.BaseUrl + "hook");
+        var (outbox, worker) = StartWorker(database.Storage, options);
+        await using (worker)
+        {
+            const int Count = 20;
+            await outbox.PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+            await outbox.PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+            // Both slots busy: the worker has no room to be handed the rest.
+            await receiver.WaitForAsync(r => r.Count == 2, "the first two deliveries");
+            for (var i = 2; i < Count; i++)
+            {
+                await outbox.PublishAsync(WebhookHarness.Event("t1", "s1", GatewayEventTypes.MessageReceived));
+            }
+
+            // Most were queued for a claim (no room to hand them over): each freed slot wakes the
+            // worker to claim them, well before its poll.
+            await receiver.WaitForAsync(r => r.Select(x => x.DeliveryId).Distinct().Count() == Count, "every delivery", TimeSpan.FromSeconds(30));
+            Assert.True(worker.Claims > 1, $"the worker claimed the queued deliveries ({worker.Claims} looks)");
+        }
+    }
+
+    [Theory, InlineData(Provider.Sqlite), PostgresData]
     public async Task A_worker_keeps_at_most_the_configured_number_of_requests_open_per_webhook(Provider provider)
     {
         await using var database = await WebhookDatabase.CreateAsync(provider);
@@ -178,6 +238,18 @@ public sealed class WebhookWorkerTests
         else
         {
             await transaction.RollbackAsync();
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what) => await WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"timed out waiting for {what}");
+            await Task.Delay(20);
         }
     }
 
