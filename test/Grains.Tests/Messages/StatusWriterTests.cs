@@ -35,13 +35,29 @@ public abstract class StatusWriterTests
         await InsertPendingAsync(messages);
         var since = CommitsNow();
 
-        // Every message gets its ack and then its receipt; all messages at once, as a busy silo sees them.
-        var updates = messages.Select(async m =>
+        // Every message gets its ack, then its receipt; all messages at once, as a busy silo sees
+        // them: another writer holds the database while they arrive (on an idle machine the writer
+        // would otherwise finish each change before the next one comes, with nothing to share).
+        await WhileDatabaseBusyAsync(messages.Select(m => Change(m.Session, m.Id, MessageWords.Sent, GatewayEventTypes.MessageSent)));
+        await WhileDatabaseBusyAsync(messages.Select(m => Change(m.Session, m.Id, MessageWords.Delivered, GatewayEventTypes.MessageDelivered)));
+
+        async Task WhileDatabaseBusyAsync(IEnumerable<StatusChange> changes)
         {
-            Assert.True(await writer.AdvanceAsync(Change(m.Session, m.Id, MessageWords.Sent, GatewayEventTypes.MessageSent)));
-            Assert.True(await writer.AdvanceAsync(Change(m.Session, m.Id, MessageWords.Delivered, GatewayEventTypes.MessageDelivered)));
-        });
-        await Task.WhenAll(updates);
+            Task<bool[]> advanced;
+            var busy = await Storage.OpenConnectionAsync();
+            await using (busy)
+            {
+                var held = await Storage.BeginTransactionAsync(busy);
+                await using (held)
+                {
+                    advanced = Task.WhenAll(changes.Select(writer.AdvanceAsync));
+                    await Task.Delay(100);
+                    await held.CommitAsync();
+                }
+            }
+
+            Assert.All(await advanced, Assert.True);
+        }
 
         var changes = messages.Count * 2;
         var commits = await CountCommitsAsync(sessions, since);
