@@ -74,6 +74,9 @@ internal sealed class DbScope(DbConnection connection, DbTransaction? transactio
     /// <summary>Gets the transaction the scope's statements are enlisted in, if any.</summary>
     public DbTransaction? Transaction => transaction;
 
+    /// <summary>Gets whether the scope's writes are committed by <see cref="CompleteAsync"/> (false inside a unit of work, whose owner commits or rolls back later).</summary>
+    public bool CommitsItself => ownsConnection;
+
     /// <summary>Creates a parameterized command in this scope.</summary>
     public DbCommand Command(string sql) => connection.CreateCommand(transaction, sql);
 

@@ -95,6 +95,7 @@ public sealed partial class SqlDeviceStore : IDeviceStore
         var scope = await _database.OpenAsync(transactional: true, cancellationToken).ConfigureAwait(false);
         await using (scope.ConfigureAwait(false))
         {
+            _lids.Forget();
             foreach (var sql in WipeSql)
             {
                 await using var command = scope.Command(sql).With("@session", SessionId);
@@ -102,6 +103,7 @@ public sealed partial class SqlDeviceStore : IDeviceStore
             }
 
             await scope.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            _lids.Forget();
         }
     }
 

@@ -199,6 +199,50 @@ public abstract class SqlStoreDurabilityTests
         await insert.ExecuteNonQueryAsync();
     }
 
+    [Fact]
+    public async Task Lid_mappings_read_back_what_was_committed_and_a_known_mapping_is_not_written_again()
+    {
+        var (store, _) = await NewSessionAsync();
+        Jid Lid(string user) => new(user, JidServer.Lid);
+        Jid Phone(string user) => new(user, JidServer.PhoneNumber);
+
+        Assert.Null(await store.Lids.GetLidAsync(Phone("4915550001")));
+        await store.Lids.StoreMappingAsync(Lid("101"), Phone("4915550001"));
+        Assert.Equal(Lid("101"), await store.Lids.GetLidAsync(Phone("4915550001")));
+        Assert.Equal(Phone("4915550001"), await store.Lids.GetPhoneNumberAsync(Lid("101")));
+
+        // Every received message names its sender's mapping again: nothing to write.
+        var commits = (Fixture.Storage as Grains.Storage.Sqlite.SqliteStorage)?.Commits;
+        await store.Lids.StoreMappingAsync(Jid.Parse("101:3@lid"), Jid.Parse("4915550001:3@s.whatsapp.net"));
+        Assert.Equal(commits, (Fixture.Storage as Grains.Storage.Sqlite.SqliteStorage)?.Commits);
+
+        // The LID moves to another number: the old number maps to nothing, here and in a fresh store.
+        await store.Lids.StoreMappingAsync(Lid("101"), Phone("4915550002"));
+        var fresh = Fixture.Storage.ForSession(store.SessionId);
+        foreach (var lids in new[] { store.Lids, fresh.Lids })
+        {
+            Assert.Null(await lids.GetLidAsync(Phone("4915550001")));
+            Assert.Equal(Lid("101"), await lids.GetLidAsync(Phone("4915550002")));
+            Assert.Equal(Phone("4915550002"), await lids.GetPhoneNumberAsync(Lid("101")));
+        }
+
+        // Written and read inside a unit of work that rolls back: nothing is remembered of it.
+        await using (var work = await store.BeginUnitOfWorkAsync())
+        {
+            await store.Lids.StoreMappingAsync(Lid("102"), Phone("4915550003"));
+            Assert.Equal(Lid("102"), await store.Lids.GetLidAsync(Phone("4915550003")));
+            await store.Lids.StoreMappingAsync(Lid("101"), Phone("4915550004"));
+        }
+
+        Assert.Null(await store.Lids.GetLidAsync(Phone("4915550003")));
+        Assert.Null(await store.Lids.GetPhoneNumberAsync(Lid("102")));
+        Assert.Equal(Phone("4915550002"), await store.Lids.GetPhoneNumberAsync(Lid("101")));
+
+        await store.WipeAsync();
+        Assert.Null(await store.Lids.GetLidAsync(Phone("4915550002")));
+        Assert.Null(await store.Lids.GetPhoneNumberAsync(Lid("101")));
+    }
+
     private static async Task<long> CountCallerRowsAsync(SqlDeviceStore store)
     {
         await using var work = await store.BeginUnitOfWorkAsync();
