@@ -3,12 +3,12 @@ using WaOrleans.Api.Tests.Support;
 
 namespace WaOrleans.Api.Tests;
 
-/// <summary>The message log names a LID chat by the number it maps to, on SQLite.</summary>
+/// <summary>The message log and the webhooks name a LID chat by the number it maps to, on SQLite.</summary>
 [Collection(SqliteGatewayCollection.Name)]
 public sealed class MessageLogChatTests(SqliteGatewayFixture gateway)
 {
     [Fact]
-    public Task The_log_shows_a_mapped_lid_chat_as_its_number_and_keeps_an_unmapped_lid() => MessageLogChatScenario.RunAsync(gateway);
+    public Task The_log_and_webhooks_show_a_mapped_lid_chat_as_its_number_and_keep_an_unmapped_lid() => MessageLogChatScenario.RunAsync(gateway);
 
     [Fact]
     public async Task The_OpenAPI_document_describes_chatLid_on_the_log_routes()
@@ -25,13 +25,13 @@ public sealed class MessageLogChatTests(SqliteGatewayFixture gateway)
     }
 }
 
-/// <summary>The message log names a LID chat by the number it maps to, on PostgreSQL.</summary>
+/// <summary>The message log and the webhooks name a LID chat by the number it maps to, on PostgreSQL.</summary>
 [Collection(PostgresGatewayCollection.Name)]
 [Trait("Category", "Postgres")]
 public sealed class PostgresMessageLogChatTests(PostgresGatewayFixture gateway)
 {
     [Fact]
-    public Task The_log_shows_a_mapped_lid_chat_as_its_number_and_keeps_an_unmapped_lid_on_PostgreSQL() => MessageLogChatScenario.RunAsync(gateway);
+    public Task The_log_and_webhooks_show_a_mapped_lid_chat_as_its_number_and_keep_an_unmapped_lid_on_PostgreSQL() => MessageLogChatScenario.RunAsync(gateway);
 }
 
 /// <summary>
@@ -44,6 +44,8 @@ internal static class MessageLogChatScenario
     public static async Task RunAsync(GatewayFixture gateway)
     {
         var (session, me) = await gateway.NewPairedSessionAsync();
+        using var receiver = new WebhookReceiver();
+        await gateway.Admin.PostJsonOkAsync($"api/sessions/{session}/webhooks", new { url = receiver.Url, events = new[] { "message.received" } }, 201);
         var peer = await gateway.NewPhoneAsync("Lid Peer");
         var peerJid = peer + "@s.whatsapp.net";
         var peerLid = (string)(await gateway.Sim.GetJsonAsync($"sim/phones/{peer}"))["lid"]!;
@@ -61,6 +63,12 @@ internal static class MessageLogChatScenario
         // One message: the number in chat, the LID it was stored under beside it.
         Assert.Equal(peerJid, (string?)inbound!["chat"]);
         Assert.Equal(peerLid, (string?)inbound["chatLid"]);
+
+        // Its webhook names the chat the same way.
+        var hook = await receiver.WaitForAsync(r => r.Event == "message.received" && (string?)r.Json["data"]!["id"] == inboundId, "the peer's message.received");
+        Assert.Equal(peerJid, (string?)hook.Json["data"]!["chatJid"]);
+        Assert.Equal(peerLid, (string?)hook.Json["data"]!["chatLid"]);
+        Assert.Equal(peer, (string?)hook.Json["data"]!["senderPhone"]);
 
         // The log and its filter by number, by LID, and by the bare number: the whole conversation, under the number.
         foreach (var filter in new[] { peerJid, peerLid, "+" + peer })

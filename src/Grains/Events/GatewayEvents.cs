@@ -35,15 +35,20 @@ internal static class GatewayEvents
         DataJson = JsonSerializer.Serialize(data, Json),
     };
 
-    /// <summary>The <c>message.received</c> of an inbound row (and <c>message.reaction</c> for a reaction, with <paramref name="type"/>).</summary>
-    public static GatewayEvent Received(LoggedMessage message, string type, DateTimeOffset at)
+    /// <summary>
+    /// The <c>message.received</c> of an inbound row (and <c>message.reaction</c> for a reaction, with
+    /// <paramref name="type"/>). A LID chat whose number is known (<paramref name="chatNumber"/>) is
+    /// named by the number in <c>chatJid</c>, as the message log shows it, with the LID in <c>chatLid</c>.
+    /// </summary>
+    public static GatewayEvent Received(LoggedMessage message, string? chatNumber, string type, DateTimeOffset at)
     {
         var r = message.Record;
         var id = StableId(type, r.SessionId, r.Chat, r.SenderJid, r.MessageId, r.Type);
         return Create(id, type, message.TenantId, r.SessionId, at, new
         {
             id = r.MessageId,
-            chatJid = r.Chat,
+            chatJid = chatNumber ?? r.Chat,
+            chatLid = chatNumber is null ? null : r.Chat,
             senderJid = r.SenderJid,
             senderPhone = r.SenderPhone,
             senderLid = r.SenderLid,
@@ -61,14 +66,15 @@ internal static class GatewayEvents
         });
     }
 
-    /// <summary>The <c>message.received</c> of a decrypted poll vote.</summary>
-    public static GatewayEvent PollVote(LoggedMessage vote, IReadOnlyList<string> selected, DateTimeOffset at)
+    /// <summary>The <c>message.received</c> of a decrypted poll vote; the chat is named as by <see cref="Received"/>.</summary>
+    public static GatewayEvent PollVote(LoggedMessage vote, string? chatNumber, IReadOnlyList<string> selected, DateTimeOffset at)
     {
         var r = vote.Record;
         return Create(StableId(GatewayEventTypes.MessageReceived, r.SessionId, r.MessageId), GatewayEventTypes.MessageReceived, vote.TenantId, r.SessionId, at, new
         {
             id = r.MessageId,
-            chatJid = r.Chat,
+            chatJid = chatNumber ?? r.Chat,
+            chatLid = chatNumber is null ? null : r.Chat,
             senderJid = r.SenderJid,
             isGroup = r.IsGroup,
             fromMe = vote.FromMe,

@@ -6,6 +6,7 @@ using WaOrleans.Grains.Storage;
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Protocol.Events;
+using WaOrleans.Protocol.Store;
 
 namespace WaOrleans.Grains.Sessions;
 
@@ -20,7 +21,8 @@ namespace WaOrleans.Grains.Sessions;
 /// It holds only what is fixed for the activation (session id, tenant, storage), never grain
 /// state: it runs outside the grain's scheduler.
 /// </remarks>
-internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox, StatusWriter statuses, WaClient client, string sessionId, string tenantId, TimeProvider time, ILogger logger)
+internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox, StatusWriter statuses, WaClient client, ILidStore lids, string sessionId, string tenantId,
+    TimeProvider time, ILogger logger)
 {
     /// <summary>Records the event when it is one this class owns; returns false for the others, which the grain applies.</summary>
     public async ValueTask<bool> TryRecordAsync(WaEvent e, CancellationToken cancellationToken)
@@ -75,10 +77,14 @@ internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox,
         };
         var logged = new LoggedMessage(record, tenantId, e.IsFromMe, e.Message.ToByteArray(), 0);
         var now = time.GetUtcNow();
-        List<GatewayEvent> events = [GatewayEvents.Received(logged, GatewayEventTypes.MessageReceived, now)];
+        // The sender of a one-to-one chat is its other side: its number is the chat's.
+        var chatNumber = !e.IsFromMe && e.Sender.IsLid && e.Sender.User == e.Chat.User && e.SenderPhoneNumber is { } phone
+            ? phone.WithoutDevice().ToString()
+            : await ChatNumberAsync(e.Chat, cancellationToken).ConfigureAwait(false);
+        List<GatewayEvent> events = [GatewayEvents.Received(logged, chatNumber, GatewayEventTypes.MessageReceived, now)];
         if (description.Type == "reaction")
         {
-            events.Add(GatewayEvents.Received(logged, GatewayEventTypes.MessageReaction, now));
+            events.Add(GatewayEvents.Received(logged, chatNumber, GatewayEventTypes.MessageReaction, now));
         }
 
         await CommitAsync(logged, events, cancellationToken).ConfigureAwait(false);
@@ -110,8 +116,17 @@ internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox,
         };
         var fromMe = client.Credentials is { } credentials && (credentials.Me?.User == e.Voter.User || credentials.MeLid?.User == e.Voter.User);
         var logged = new LoggedMessage(record, tenantId, fromMe, null, 0);
-        await CommitAsync(logged, [GatewayEvents.PollVote(logged, e.SelectedOptions, now)], cancellationToken).ConfigureAwait(false);
+        var chatNumber = await ChatNumberAsync(e.Chat, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(logged, [GatewayEvents.PollVote(logged, chatNumber, e.SelectedOptions, now)], cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The number of a one-to-one chat WhatsApp names by its LID, when the session knows it: events
+    /// name the chat as the message log shows it (the stored LID beside it), so a receiver sees one
+    /// conversation whichever way WhatsApp addressed a message. Null for other chats.
+    /// </summary>
+    private async ValueTask<string?> ChatNumberAsync(Jid chat, CancellationToken cancellationToken) =>
+        chat.IsLid && await lids.GetPhoneNumberAsync(chat, cancellationToken).ConfigureAwait(false) is { } number ? number.WithoutDevice().ToString() : null;
 
     private async Task CommitAsync(LoggedMessage logged, IReadOnlyList<GatewayEvent> events, CancellationToken cancellationToken)
     {

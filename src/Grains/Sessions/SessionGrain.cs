@@ -228,7 +228,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
         {
             var client = new WaClient(_store, _clientOptions);
             // Built with what is fixed for the activation: the recorder runs on the client's thread.
-            var recorder = new InboundRecorder(_storage, _outbox, _statuses, client, SessionId, _tenantId, TimeProvider.System, _logger);
+            var recorder = new InboundRecorder(_storage, _outbox, _statuses, client, _store.Lids, SessionId, _tenantId, TimeProvider.System, _logger);
             _client = client;
             _subscription = client.AddEventHandler(async (e, cancellationToken) =>
             {

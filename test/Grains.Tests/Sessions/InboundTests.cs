@@ -73,8 +73,9 @@ public sealed class InboundTests
         var storage = await SqliteStorage.OpenAsync(directory);
         try
         {
-            await using var client = new WaClient(new InMemoryDeviceStore());
-            var recorder = new InboundRecorder(storage, new EventOutbox(storage), new StatusWriter(storage, new EventOutbox(storage)), client, "twice", "default", TimeProvider.System, NullLogger.Instance);
+            var store = new InMemoryDeviceStore();
+            await using var client = new WaClient(store);
+            var recorder = new InboundRecorder(storage, new EventOutbox(storage), new StatusWriter(storage, new EventOutbox(storage)), client, store.Lids, "twice", "default", TimeProvider.System, NullLogger.Instance);
             var peer = new Jid("15550105003", JidServer.PhoneNumber);
             var message = new MessageReceivedEvent("3EB0AAAA", peer, peer.WithDevice(0), peer, null, "Twice", false, false, false,
                 DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), new Message { Conversation = "once please" });
