@@ -63,6 +63,8 @@ internal sealed class MessageTable(DeviceStorage storage)
     private const string ReadColumns = Columns +
         ", (SELECT phone_user FROM lid_mappings m WHERE m.session_id = messages.session_id AND m.lid_user = messages.chat) AS chat_number";
 
+    private const string CountTenantSentSql = "SELECT COUNT(*) FROM messages WHERE tenant_id = @tenant AND direction = 'out' AND created_at >= @since AND status <> 'failed'";
+
     private const string InsertSql =
         "INSERT INTO messages (" + Columns + ") VALUES (@session, @id, @direction, @tenant, @chat, @status, @type, @text, @sender, @phone, @lid, @push, " +
         "@group, @me, @quoted, @mime, @size, @file, @reason, @key, @content, @ts, @now, @now, @attempts) ON CONFLICT DO NOTHING";
@@ -179,8 +181,7 @@ internal sealed class MessageTable(DeviceStorage storage)
         var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var sql = "SELECT COUNT(*) FROM messages WHERE tenant_id = @tenant AND direction = 'out' AND created_at >= @since AND status <> 'failed'"
-                + (sessionId is null ? "" : " AND session_id = @session");
+            var sql = CountTenantSentSql + (sessionId is null ? "" : " AND session_id = @session");
             await using var command = connection.CreateCommand(null, sql)
                 .With("@tenant", tenantId)
                 .With("@since", since.ToUnixTimeMilliseconds());
@@ -191,6 +192,27 @@ internal sealed class MessageTable(DeviceStorage storage)
 
             return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
         }
+    }
+
+    /// <summary>
+    /// Counts, inside a write transaction, the tenant's messages sent since <paramref name="since"/>
+    /// (failed ones aside) for a daily limit that must hold under concurrent sends: on PostgreSQL it
+    /// first locks the tenant's row, so the tenant's checking transactions run one after another and
+    /// each counts the rows of those before it; SQLite's writers take turns already.
+    /// </summary>
+    public static async Task<long> CountTenantSentForLimitAsync(DbConnection connection, DbTransaction transaction, bool postgres, string tenantId, DateTimeOffset since,
+        CancellationToken cancellationToken)
+    {
+        if (postgres)
+        {
+            await using var tenantLock = connection.CreateCommand(transaction, "SELECT 1 FROM tenants WHERE tenant_id = @tenant FOR UPDATE").With("@tenant", tenantId);
+            await tenantLock.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var command = connection.CreateCommand(transaction, CountTenantSentSql)
+            .With("@tenant", tenantId)
+            .With("@since", since.ToUnixTimeMilliseconds());
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Gets a page of a session's log, newest first, after the (timestamp, id, direction) position of the cursor.</summary>

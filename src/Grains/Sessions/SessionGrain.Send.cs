@@ -3,6 +3,7 @@ using Google.Protobuf;
 using WaOrleans.Grains.Events;
 using WaOrleans.Grains.Messages;
 using WaOrleans.Grains.Storage;
+using WaOrleans.Grains.Storage.Postgres;
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Protocol.Media;
@@ -51,7 +52,7 @@ public sealed partial class SessionGrain
         var client = RequireConnected();
         var references = await ResolveReferencesAsync(request);
         await EnsureOnWhatsAppAsync(client, to);
-        await EnforceDailyLimitsAsync();
+        var tenantLimit = await EnforceDailyLimitsAsync();
         // Fetched before the row exists: a URL that cannot be read is the caller's error, not a failed message.
         var media = MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, _media.AllowPrivateUrls, default) : null;
         // A message without media is built now, so its row is stored with the very bytes that will
@@ -86,7 +87,7 @@ public sealed partial class SessionGrain
             // Stored by DeliverAsync together with the Signal state that encrypts it, before it leaves.
             try
             {
-                return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false, content, stored: false);
+                return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false, content, stored: false, tenantLimit);
             }
             catch (GatewayException e) when (e.Code == KeyTakenCode)
             {
@@ -94,7 +95,7 @@ public sealed partial class SessionGrain
             }
         }
 
-        if (!await _messages.InsertAsync(row, now, default))
+        if (!await InsertWithinTenantLimitAsync(row, now, tenantLimit))
         {
             return await WinnerAsync(record);
         }
@@ -119,12 +120,12 @@ public sealed partial class SessionGrain
     /// and a send that fails before that inserts it as failed.
     /// </summary>
     private async Task<SendMessageResult> DeliverAsync(WaClient client, LoggedMessage row, Jid to, SendMessageRequest request, FetchedMedia? media,
-        IReadOnlyList<Jid> mentions, References references, bool replayed, Message? built = null, bool stored = true)
+        IReadOnlyList<Jid> mentions, References references, bool replayed, Message? built = null, bool stored = true, long? tenantLimit = null)
     {
         var id = row.Record.MessageId;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var content = built ?? (row.Content is { } bytes ? Message.Parser.ParseFrom(bytes) : null);
-        var write = new RowWrite(row, Insert: !stored, Content: null);
+        var write = new RowWrite(row, Insert: !stored, Content: null, TenantLimit: tenantLimit);
         string? failure = null;
         for (var attempt = 1; attempt <= SessionConstants.SendAttempts; attempt++)
         {
@@ -153,7 +154,7 @@ public sealed partial class SessionGrain
                 _logger.SendRetrying(SessionId, id, attempt, e.GetType().Name);
                 await Task.Delay(SessionConstants.SendRetryDelay * (1 << (attempt - 1)));
             }
-            catch (Exception e) when (e is not OutOfMemoryException && e is not GatewayException { Code: KeyTakenCode })
+            catch (Exception e) when (e is not OutOfMemoryException && e is not GatewayException { Code: KeyTakenCode or DailyLimitCode })
             {
                 failure = e switch
                 {
@@ -193,6 +194,11 @@ public sealed partial class SessionGrain
         var now = DateTimeOffset.UtcNow;
         await sql.CommitAsync(changes, async (connection, transaction, token) =>
         {
+            if (write.Insert && write.TenantLimit is { } limit)
+            {
+                await EnforceTenantLimitAsync(connection, transaction, limit, now, token);
+            }
+
             if (write.Insert && !await MessageTable.InsertAsync(connection, transaction, write.Row, now, token))
             {
                 throw new GatewayException(GatewayErrorKind.Conflict, KeyTakenCode, $"idempotency key {write.Row.Record.IdempotencyKey} was taken by another request");
@@ -318,8 +324,12 @@ public sealed partial class SessionGrain
         _onWhatsApp[digits] = (exists, DateTimeOffset.UtcNow);
     }
 
-    /// <summary>Refuses a send once the session's or the tenant's messages of the UTC day reach the limit.</summary>
-    private async Task EnforceDailyLimitsAsync()
+    /// <summary>
+    /// Refuses a send once the session's or the tenant's messages of the UTC day reach the limit;
+    /// returns the tenant's limit, which the transaction storing the message checks again: this
+    /// count runs before it, while other sessions of the tenant may be sending too.
+    /// </summary>
+    private async Task<long?> EnforceDailyLimitsAsync()
     {
         var now = DateTimeOffset.UtcNow;
         var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
@@ -344,10 +354,56 @@ public sealed partial class SessionGrain
                 throw LimitReached("tenant", tenantLimit, used, retryAfter);
             }
         }
+
+        return limits?.Tenant;
+    }
+
+    /// <summary>
+    /// Refuses, inside the transaction that stores a new message, a send that would pass the
+    /// tenant's daily limit: the transactions of the tenant's sends check one after another
+    /// (<see cref="MessageTable.CountTenantSentForLimitAsync"/>), so concurrent sends of several
+    /// sessions cannot all slip under it. The refusal rolls the transaction back: nothing is stored
+    /// or sent. Runs on the client's thread during a send: it reads only fields fixed for the activation.
+    /// </summary>
+    private async Task EnforceTenantLimitAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, long limit, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var used = await MessageTable.CountTenantSentForLimitAsync(connection, transaction, _storage is PostgresStorage, _tenantId, midnight, cancellationToken);
+        if (used >= limit)
+        {
+            throw LimitReached("tenant", limit, used, midnight.AddDays(1) - now);
+        }
+    }
+
+    /// <summary>Stores a message before its media is uploaded, within the tenant's daily limit (see <see cref="EnforceTenantLimitAsync"/>); false when its idempotency key was taken.</summary>
+    private async Task<bool> InsertWithinTenantLimitAsync(LoggedMessage row, DateTimeOffset now, long? tenantLimit)
+    {
+        if (tenantLimit is not { } limit)
+        {
+            return await _messages.InsertAsync(row, now, default);
+        }
+
+        var connection = await _storage.OpenConnectionAsync();
+        await using (connection)
+        {
+            var transaction = await _storage.BeginTransactionAsync(connection);
+            await using (transaction)
+            {
+                await EnforceTenantLimitAsync(connection, transaction, limit, now, default);
+                if (!await MessageTable.InsertAsync(connection, transaction, row, now, default))
+                {
+                    return false;
+                }
+
+                await transaction.CommitAsync();
+                return true;
+            }
+        }
     }
 
     private static GatewayException LimitReached(string scope, long limit, long used, TimeSpan retryAfter) =>
-        new(GatewayErrorKind.LimitExceeded, "daily_limit_reached", $"the {scope}'s daily limit of {limit} messages is reached; it resets at midnight UTC")
+        new(GatewayErrorKind.LimitExceeded, DailyLimitCode, $"the {scope}'s daily limit of {limit} messages is reached; it resets at midnight UTC")
         {
             Limit = limit,
             Used = used,
@@ -387,11 +443,15 @@ public sealed partial class SessionGrain
     /// <summary>The <see cref="GatewayException.Code"/> that ends a send whose idempotency key another request stored first.</summary>
     private const string KeyTakenCode = "idempotency_key_taken";
 
+    /// <summary>The <see cref="GatewayException.Code"/> of a send refused by a daily limit (429).</summary>
+    private const string DailyLimitCode = "daily_limit_reached";
+
     /// <summary>What a send still has to write to its message row with the next Signal commit.</summary>
     /// <param name="Row">The row.</param>
     /// <param name="Insert">Whether the row is still to be inserted.</param>
     /// <param name="Content">Built content still to be stored (with one more attempt counted), or null.</param>
-    private sealed record RowWrite(LoggedMessage Row, bool Insert, byte[]? Content);
+    /// <param name="TenantLimit">The tenant's daily limit the insert must stay within, if it has one.</param>
+    private sealed record RowWrite(LoggedMessage Row, bool Insert, byte[]? Content, long? TenantLimit = null);
 
     /// <summary>The logged messages a send refers to.</summary>
     private sealed record References(LoggedMessage? Quoted, LoggedMessage? Target);

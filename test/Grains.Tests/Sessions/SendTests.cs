@@ -284,6 +284,48 @@ public sealed class SendTests
     }
 
     [Fact]
+    public Task Concurrent_sends_of_several_sessions_stay_within_the_tenants_daily_limit() => TenantLimitUnderConcurrencyAsync(postgres: false);
+
+    [Fact]
+    public Task Concurrent_sends_of_several_sessions_stay_within_the_tenants_daily_limit_on_postgres() => TenantLimitUnderConcurrencyAsync(postgres: true);
+
+    private static async Task TenantLimitUnderConcurrencyAsync(bool postgres)
+    {
+        await using var harness = await GatewayHarness.StartAsync(postgres);
+        var tenant = "limited-" + Guid.NewGuid().ToString("N")[..8];
+        const int Limit = 3, Sessions = 4, SendsEach = 3;
+        await harness.ScalarAsync($"INSERT INTO tenants (tenant_id, name, max_sessions, created_at, daily_message_limit) VALUES ('{tenant}', 'Limited', 10, 0, {Limit})");
+        var sessions = new List<ISessionGrain>();
+        for (var i = 0; i < Sessions; i++)
+        {
+            sessions.Add(await harness.PairSessionAsync($"{tenant}-{i}", (15550107001L + i).ToString(System.Globalization.CultureInfo.InvariantCulture), tenant));
+        }
+
+        await harness.Sim.CreatePhoneAsync(Peer);
+
+        // Every session sends at once: twelve sends for three places. Each one's early count sees
+        // room (the others have not stored theirs yet); only the check in the storing transaction holds.
+        var outcomes = await Task.WhenAll(sessions.SelectMany(session => Enumerable.Range(0, SendsEach).Select(async n =>
+        {
+            try
+            {
+                return (await SendAsync(session, new MessageContent { Kind = MessageKind.Text, Text = "racing " + n })).Status;
+            }
+            catch (GatewayException e) when (e.Code == "daily_limit_reached")
+            {
+                Assert.Equal(GatewayErrorKind.LimitExceeded, e.Kind);
+                Assert.Equal(Limit, e.Limit);
+                return "refused";
+            }
+        })));
+
+        Assert.Equal(Limit, outcomes.Count(o => o == "sent"));
+        Assert.Equal((Sessions * SendsEach) - Limit, outcomes.Count(o => o == "refused"));
+        // A refused send left nothing behind: no row, not even a failed one.
+        Assert.Equal(Limit, await harness.ScalarAsync("SELECT COUNT(*) FROM messages WHERE tenant_id = @t AND direction = 'out'", ("@t", tenant)));
+    }
+
+    [Fact]
     public async Task A_burst_from_one_session_leaves_no_faster_than_the_minimum_send_interval()
     {
         var interval = TimeSpan.FromSeconds(1);
