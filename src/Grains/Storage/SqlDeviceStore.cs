@@ -34,6 +34,7 @@ public sealed partial class SqlDeviceStore : IDeviceStore
 
     private readonly SessionDatabase _database;
     private readonly SqlLidStore _lids;
+    private readonly SignalSessionMemory _signalSessions = new();
 
     internal SqlDeviceStore(SessionDatabase database)
     {
@@ -82,11 +83,11 @@ public sealed partial class SqlDeviceStore : IDeviceStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>Every call returns a store over the same rows; nothing is cached in memory.</remarks>
+    /// <remarks>Every call returns a store over the same rows, sharing this store's memory of session records (<see cref="SignalSessionMemory"/>).</remarks>
     public ValueTask<ISignalProtocolStore> OpenSignalStoreAsync(DeviceCredentials credentials, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credentials);
-        return new(new SqlSignalProtocolStore(_database, credentials.IdentityKey, credentials.RegistrationId));
+        return new(new SqlSignalProtocolStore(_database, credentials.IdentityKey, credentials.RegistrationId, _signalSessions));
     }
 
     /// <inheritdoc/>
@@ -96,6 +97,7 @@ public sealed partial class SqlDeviceStore : IDeviceStore
         await using (scope.ConfigureAwait(false))
         {
             _lids.Forget();
+            _signalSessions.Clear();
             foreach (var sql in WipeSql)
             {
                 await using var command = scope.Command(sql).With("@session", SessionId);
@@ -104,6 +106,7 @@ public sealed partial class SqlDeviceStore : IDeviceStore
 
             await scope.CompleteAsync(cancellationToken).ConfigureAwait(false);
             _lids.Forget();
+            _signalSessions.Clear();
         }
     }
 

@@ -33,6 +33,11 @@ public sealed partial class SqlSignalProtocolStore
         // Serialize before the transaction: a record that cannot be written fails with nothing begun.
         var sessions = changes.Sessions.Select(p => (Address: p.Key.ToString(), Bytes: p.Value.Serialize())).ToList();
         var senderKeys = changes.SenderKeys.Select(p => (p.Key.GroupId, Sender: p.Key.Sender.ToString(), Bytes: p.Value.Serialize())).ToList();
+        if (sessions.Count > 0)
+        {
+            _sessions.Forget(sessions.Select(s => s.Address));
+        }
+
         var scope = await _database.OpenAsync(transactional: true, cancellationToken).ConfigureAwait(false);
         await using (scope.ConfigureAwait(false))
         {
@@ -70,6 +75,10 @@ public sealed partial class SqlSignalProtocolStore
             }
 
             await scope.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            if (sessions.Count > 0 && scope.CommitsItself)
+            {
+                _sessions.Remember(sessions.Select(s => (s.Address, (byte[]?)s.Bytes)));
+            }
         }
     }
 

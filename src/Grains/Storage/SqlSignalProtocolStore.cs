@@ -65,12 +65,14 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
     private readonly SessionDatabase _database;
     private readonly IdentityKeyPair _identity;
     private readonly RegistrationId _registrationId;
+    private readonly SignalSessionMemory _sessions;
 
-    internal SqlSignalProtocolStore(SessionDatabase database, IdentityKeyPair identity, RegistrationId registrationId)
+    internal SqlSignalProtocolStore(SessionDatabase database, IdentityKeyPair identity, RegistrationId registrationId, SignalSessionMemory sessions)
     {
         _database = database;
         _identity = identity;
         _registrationId = registrationId;
+        _sessions = sessions;
     }
 
     /// <inheritdoc/>
@@ -162,22 +164,42 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
         ExecuteAsync(RemoveSignedPreKeySql, c => c.With("@id", (long)id.Value), cancellationToken);
 
     /// <inheritdoc/>
-    public async ValueTask<SessionRecord?> LoadSessionAsync(SignalAddress address, CancellationToken cancellationToken = default) =>
-        await LoadAsync(LoadSessionSql, c => c.With("@address", address.ToString()), cancellationToken).ConfigureAwait(false) is { } bytes
-            ? SessionRecord.Deserialize(bytes)
-            : null;
+    /// <remarks>Answered from the session's memory of its records when it has one (<see cref="SignalSessionMemory"/>).</remarks>
+    public async ValueTask<SessionRecord?> LoadSessionAsync(SignalAddress address, CancellationToken cancellationToken = default)
+    {
+        var key = address.ToString();
+        if (_sessions.TryGet(key, out var remembered))
+        {
+            return remembered is null ? null : SessionRecord.Deserialize(remembered);
+        }
+
+        var readStarted = _sessions.BeginRead();
+        var scope = await _database.OpenAsync(transactional: false, cancellationToken).ConfigureAwait(false);
+        await using (scope.ConfigureAwait(false))
+        {
+            await using var command = Bind(scope, LoadSessionSql).With("@address", key);
+            var bytes = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+            if (scope.CommitsItself)
+            {
+                // Inside a unit of work the read may see rows that never commit.
+                _sessions.RememberRead(key, bytes, readStarted);
+            }
+
+            return bytes is null ? null : SessionRecord.Deserialize(bytes);
+        }
+    }
 
     /// <inheritdoc/>
     public ValueTask StoreSessionAsync(SignalAddress address, SessionRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         var bytes = record.Serialize();
-        return ExecuteAsync(StoreSessionSql, c => c.With("@address", address.ToString()).With("@record", bytes), cancellationToken);
+        return WriteSessionAsync(StoreSessionSql, address.ToString(), bytes, cancellationToken);
     }
 
     /// <inheritdoc/>
     public ValueTask DeleteSessionAsync(SignalAddress address, CancellationToken cancellationToken = default) =>
-        ExecuteAsync(DeleteSessionSql, c => c.With("@address", address.ToString()), cancellationToken);
+        WriteSessionAsync(DeleteSessionSql, address.ToString(), null, cancellationToken);
 
     /// <inheritdoc/>
     public async ValueTask<SenderKeyRecord?> LoadSenderKeyAsync(SenderKeyName name, CancellationToken cancellationToken = default) =>
@@ -203,6 +225,27 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
         {
             await using var command = bind(scope.Command(sql).With("@session", _database.SessionId));
             return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+        }
+    }
+
+    /// <summary>Stores (or with null bytes deletes) one session record on its own, keeping the memory of records true.</summary>
+    private async ValueTask WriteSessionAsync(string sql, string address, byte[]? bytes, CancellationToken cancellationToken)
+    {
+        _sessions.Forget([address]);
+        var scope = await _database.OpenAsync(transactional: false, cancellationToken).ConfigureAwait(false);
+        await using (scope.ConfigureAwait(false))
+        {
+            await using var command = Bind(scope, sql).With("@address", address);
+            if (bytes is not null)
+            {
+                command.With("@record", bytes);
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (scope.CommitsItself)
+            {
+                _sessions.Remember([(address, bytes)]);
+            }
         }
     }
 

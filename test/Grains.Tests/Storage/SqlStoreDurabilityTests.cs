@@ -172,6 +172,13 @@ public abstract class SqlStoreDurabilityTests
         Assert.Equal(1L, Convert.ToInt64(await any.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    private static SignalChangeSet SessionChange(SignalAddress peer)
+    {
+        var changes = new SignalChangeSet();
+        changes.StoreSession(peer, new SessionRecord());
+        return changes;
+    }
+
     private static SignalChangeSet DecryptLikeChanges(PreKeyId preKey, SignalAddress? peer = null)
     {
         var changes = new SignalChangeSet();
@@ -197,6 +204,50 @@ public abstract class SqlStoreDurabilityTests
         AddParameter(insert, "@session", sessionId);
         AddParameter(insert, "@id", messageId);
         await insert.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task Session_records_read_back_what_was_committed_through_rollbacks_and_failed_commits()
+    {
+        var (store, signal) = await NewSessionAsync();
+        var kept = new SignalAddress("4915550911", new DeviceId(0));
+        var absent = new SignalAddress("4915550912", new DeviceId(0));
+        await signal.StoreSessionAsync(kept, new SessionRecord());
+        Assert.NotNull(await signal.LoadSessionAsync(kept));
+        Assert.Null(await signal.LoadSessionAsync(absent));
+
+        // A unit of work that writes both and rolls back: the reads after it see the committed rows.
+        await using (var work = await store.BeginUnitOfWorkAsync())
+        {
+            await signal.DeleteSessionAsync(kept);
+            await signal.CommitAsync(SessionChange(absent));
+            Assert.Null(await signal.LoadSessionAsync(kept));
+            Assert.NotNull(await signal.LoadSessionAsync(absent));
+        }
+
+        Assert.NotNull(await signal.LoadSessionAsync(kept));
+        Assert.Null(await signal.LoadSessionAsync(absent));
+
+        // A commit that loses its prekey, and one whose caller's statements fail: nothing of them is read back.
+        await Assert.ThrowsAsync<SignalProtocolException>(async () => await signal.CommitAsync(DecryptLikeChanges(new PreKeyId(78), absent)));
+        Assert.Null(await signal.LoadSessionAsync(absent));
+        var sql = (SqlSignalProtocolStore)signal;
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await sql.CommitAsync(
+            SessionChange(absent), (_, _, _) => throw new InvalidOperationException("the caller's row"), CancellationToken.None));
+        Assert.Null(await signal.LoadSessionAsync(absent));
+
+        // Committed: read back here and by another store of the session alike; deleted and wiped likewise.
+        await signal.CommitAsync(SessionChange(absent));
+        await signal.DeleteSessionAsync(kept);
+        var other = await Fixture.Storage.ForSession(store.SessionId).OpenSignalStoreAsync(DeviceCredentials.Create(SystemSignalRandom.Instance, TimeProvider.System));
+        foreach (var reader in new[] { signal, other })
+        {
+            Assert.NotNull(await reader.LoadSessionAsync(absent));
+            Assert.Null(await reader.LoadSessionAsync(kept));
+        }
+
+        await store.WipeAsync();
+        Assert.Null(await signal.LoadSessionAsync(absent));
     }
 
     [Fact]
