@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using WaOrleans.Grains.Events;
@@ -365,7 +366,7 @@ public sealed partial class SessionGrain
     /// sessions cannot all slip under it. The refusal rolls the transaction back: nothing is stored
     /// or sent. Runs on the client's thread during a send: it reads only fields fixed for the activation.
     /// </summary>
-    private async Task EnforceTenantLimitAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, long limit, DateTimeOffset now,
+    private async Task EnforceTenantLimitAsync(DbConnection connection, DbTransaction transaction, long limit, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
