@@ -16,8 +16,12 @@ namespace WaOrleans.Grains.Storage;
 /// </remarks>
 internal sealed class SignalSessionMemory
 {
-    /// <summary>How many addresses are remembered before the memory starts over.</summary>
-    internal const int Capacity = 4096;
+    /// <summary>
+    /// How many addresses are remembered before the memory starts over. A record is a few KB with its
+    /// archived states, and a node holds thousands of sessions: enough for the contacts a session
+    /// is talking with, not a copy of its table. A broadcast to more reads each record once anyway.
+    /// </summary>
+    internal const int Capacity = 256;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, byte[]?> _records = new(StringComparer.Ordinal);
