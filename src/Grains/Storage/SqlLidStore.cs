@@ -23,8 +23,8 @@ internal sealed class SqlLidStore(SessionDatabase database) : ILidStore
 
     private const string LidByPhoneSql = "SELECT lid_user FROM lid_mappings WHERE session_id = @session AND phone_user = @phone";
 
-    /// <summary>How many users of each side are remembered before the memory starts over.</summary>
-    internal const int RememberedUsers = 4096;
+    /// <summary>How many users of each side are remembered before the memory starts over (about 100 bytes each, per session).</summary>
+    internal const int RememberedUsers = 1024;
 
     private readonly Lock _gate = new();
 
