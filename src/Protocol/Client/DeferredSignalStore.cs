@@ -14,10 +14,6 @@ namespace WaOrleans.Protocol.Client;
 /// </summary>
 internal sealed class DeferredSignalStore(ISignalProtocolStore inner) : ISignalProtocolStore
 {
-    // Session records as the store had them when first read (null: none); the operation holds the
-    // Signal gate, so they cannot change underneath it.
-    private readonly Dictionary<SignalAddress, SessionRecord?> _loadedSessions = [];
-
     /// <summary>Gets every change collected so far, in the order the operations made them.</summary>
     public SignalChangeSet Changes { get; } = new();
 
@@ -61,23 +57,10 @@ internal sealed class DeferredSignalStore(ISignalProtocolStore inner) : ISignalP
 
     public ValueTask RemoveSignedPreKeyAsync(SignedPreKeyId id, CancellationToken cancellationToken = default) => throw NotDeferred();
 
-    public async ValueTask<SessionRecord?> LoadSessionAsync(SignalAddress address, CancellationToken cancellationToken = default)
-    {
-        if (Changes.Sessions.TryGetValue(address, out var pending))
-        {
-            return SessionRecord.Deserialize(pending.Serialize());
-        }
-
-        // Read once per operation: a send asks whether a session exists, then encrypts with it.
-        if (_loadedSessions.TryGetValue(address, out var loaded))
-        {
-            return loaded is null ? null : SessionRecord.Deserialize(loaded.Serialize());
-        }
-
-        var record = await inner.LoadSessionAsync(address, cancellationToken).ConfigureAwait(false);
-        _loadedSessions[address] = record is null ? null : SessionRecord.Deserialize(record.Serialize());
-        return record;
-    }
+    public ValueTask<SessionRecord?> LoadSessionAsync(SignalAddress address, CancellationToken cancellationToken = default) =>
+        Changes.Sessions.TryGetValue(address, out var pending)
+            ? new(SessionRecord.Deserialize(pending.Serialize()))
+            : inner.LoadSessionAsync(address, cancellationToken);
 
     public ValueTask StoreSessionAsync(SignalAddress address, SessionRecord record, CancellationToken cancellationToken = default)
     {
