@@ -32,9 +32,16 @@ public sealed partial class SqlDeviceStore : IDeviceStore
         "DELETE FROM privacy_tokens WHERE session_id = @session",
     ];
 
+    /// <summary>
+    /// How many Signal session records one session remembers. A record with its archived states is
+    /// a few KB and a node holds thousands of sessions: enough for the contacts a session is talking
+    /// with, not a copy of its table. A broadcast to more reads each record once anyway.
+    /// </summary>
+    internal const int SignalSessionsRemembered = 256;
+
     private readonly SessionDatabase _database;
     private readonly SqlLidStore _lids;
-    private readonly SignalSessionMemory _signalSessions = new();
+    private readonly CommittedMemory<byte[]> _signalSessions = new(SignalSessionsRemembered);
 
     internal SqlDeviceStore(SessionDatabase database)
     {
@@ -83,7 +90,7 @@ public sealed partial class SqlDeviceStore : IDeviceStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>Every call returns a store over the same rows, sharing this store's memory of session records (<see cref="SignalSessionMemory"/>).</remarks>
+    /// <remarks>Every call returns a store over the same rows, sharing this store's memory of session records (<see cref="CommittedMemory{TValue}"/>).</remarks>
     public ValueTask<ISignalProtocolStore> OpenSignalStoreAsync(DeviceCredentials credentials, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credentials);

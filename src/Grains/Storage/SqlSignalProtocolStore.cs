@@ -65,9 +65,9 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
     private readonly SessionDatabase _database;
     private readonly IdentityKeyPair _identity;
     private readonly RegistrationId _registrationId;
-    private readonly SignalSessionMemory _sessions;
+    private readonly CommittedMemory<byte[]> _sessions;
 
-    internal SqlSignalProtocolStore(SessionDatabase database, IdentityKeyPair identity, RegistrationId registrationId, SignalSessionMemory sessions)
+    internal SqlSignalProtocolStore(SessionDatabase database, IdentityKeyPair identity, RegistrationId registrationId, CommittedMemory<byte[]> sessions)
     {
         _database = database;
         _identity = identity;
@@ -164,7 +164,7 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
         ExecuteAsync(RemoveSignedPreKeySql, c => c.With("@id", (long)id.Value), cancellationToken);
 
     /// <inheritdoc/>
-    /// <remarks>Answered from the session's memory of its records when it has one (<see cref="SignalSessionMemory"/>).</remarks>
+    /// <remarks>Answered from the session's memory of its records when it has one (<see cref="CommittedMemory{TValue}"/>).</remarks>
     public async ValueTask<SessionRecord?> LoadSessionAsync(SignalAddress address, CancellationToken cancellationToken = default)
     {
         var key = address.ToString();
@@ -182,7 +182,7 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
             if (scope.CommitsItself)
             {
                 // Inside a unit of work the read may see rows that never commit.
-                _sessions.RememberRead(key, bytes, readStarted);
+                _sessions.RememberRead(readStarted, [(key, bytes)]);
             }
 
             return bytes is null ? null : SessionRecord.Deserialize(bytes);
