@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using WaOrleans.Grains.Events;
@@ -6,6 +7,7 @@ using WaOrleans.Grains.Storage;
 using WaOrleans.Protocol.Binary;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Protocol.Events;
+using WaOrleans.Protocol.Signal.Stores;
 using WaOrleans.Protocol.Store;
 
 namespace WaOrleans.Grains.Sessions;
@@ -29,8 +31,15 @@ internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox,
     {
         switch (e)
         {
+            case MessageReceivedEvent { IsRecorded: true }:
+                // Stored with its decrypt (CommitReceivedAsync).
+                return true;
             case MessageReceivedEvent message:
-                await RecordMessageAsync(message, cancellationToken).ConfigureAwait(false);
+                if (await PrepareAsync(message, cancellationToken).ConfigureAwait(false) is { } record)
+                {
+                    await CommitAsync(record.Logged, record.Events, cancellationToken).ConfigureAwait(false);
+                }
+
                 return true;
             case PollVoteEvent vote:
                 await RecordVoteAsync(vote, cancellationToken).ConfigureAwait(false);
@@ -43,14 +52,54 @@ internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox,
         }
     }
 
-    private async Task RecordMessageAsync(MessageReceivedEvent e, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores received messages, their rows and events, in the transaction that commits the Signal
+    /// state which decrypted them (the client's <see cref="WaClient.CommitReceivedAsync"/>): one
+    /// commit per message, and no pending copy to write, read and remove.
+    /// </summary>
+    public async ValueTask<bool> CommitReceivedAsync(ISignalProtocolStore signal, SignalChangeSet changes, IReadOnlyList<MessageReceivedEvent> messages,
+        CancellationToken cancellationToken)
+    {
+        // The session's device store is SQL (SqlDeviceStore), so its Signal store shares the database.
+        if (signal is not SqlSignalProtocolStore sql)
+        {
+            return false;
+        }
+
+        List<(LoggedMessage Logged, IReadOnlyList<GatewayEvent> Events)> records = [];
+        foreach (var message in messages)
+        {
+            if (await PrepareAsync(message, cancellationToken).ConfigureAwait(false) is { } record)
+            {
+                records.Add(record);
+            }
+        }
+
+        var inserted = new bool[records.Count];
+        await sql.CommitAsync(changes, async (connection, transaction, token) =>
+        {
+            for (var i = 0; i < records.Count; i++)
+            {
+                inserted[i] = await InsertAsync(connection, transaction, records[i].Logged, records[i].Events, token).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < records.Count; i++)
+        {
+            Recorded(records[i].Logged, inserted[i]);
+        }
+
+        return true;
+    }
+
+    /// <summary>The log row and events of a received message; null for those the log leaves out.</summary>
+    private async ValueTask<(LoggedMessage Logged, IReadOnlyList<GatewayEvent> Events)?> PrepareAsync(MessageReceivedEvent e, CancellationToken cancellationToken)
     {
         var description = MessageDescription.Of(e.Message);
         if (description.IsSignalling || e.Chat.IsStatusBroadcast)
         {
             // Key handovers, protocol messages and encrypted poll votes (their decrypted vote
             // follows as a PollVoteEvent); status stories are not chats.
-            return;
+            return null;
         }
 
         var record = new MessageRecord
@@ -87,7 +136,7 @@ internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox,
             events.Add(GatewayEvents.Received(logged, chatNumber, GatewayEventTypes.MessageReaction, now));
         }
 
-        await CommitAsync(logged, events, cancellationToken).ConfigureAwait(false);
+        return (logged, events);
     }
 
     private async Task RecordVoteAsync(PollVoteEvent e, CancellationToken cancellationToken)
@@ -136,22 +185,35 @@ internal sealed class InboundRecorder(DeviceStorage storage, EventOutbox outbox,
             var transaction = await storage.BeginTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var inserted = await MessageTable.InsertAsync(connection, transaction, logged, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-                if (inserted)
-                {
-                    // A redelivered message finds its row; its events (same ids) were stored with it.
-                    foreach (var gatewayEvent in events)
-                    {
-                        await outbox.PublishAsync(connection, transaction, gatewayEvent, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
+                var inserted = await InsertAsync(connection, transaction, logged, events, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                if (inserted)
-                {
-                    GatewayMetrics.MessagesReceived.Add(1, new KeyValuePair<string, object?>("type", logged.Record.Type));
-                }
+                Recorded(logged, inserted);
             }
+        }
+    }
+
+    /// <summary>Inserts a message's row and, when it is new, its events; false when a redelivery found the row (its events, same ids, were stored with it).</summary>
+    private async Task<bool> InsertAsync(DbConnection connection, DbTransaction transaction, LoggedMessage logged,
+        IReadOnlyList<GatewayEvent> events, CancellationToken cancellationToken)
+    {
+        var inserted = await MessageTable.InsertAsync(connection, transaction, logged, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (inserted)
+        {
+            foreach (var gatewayEvent in events)
+            {
+                await outbox.PublishAsync(connection, transaction, gatewayEvent, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return inserted;
+    }
+
+    /// <summary>Counts and logs a message whose row committed.</summary>
+    private void Recorded(LoggedMessage logged, bool inserted)
+    {
+        if (inserted)
+        {
+            GatewayMetrics.MessagesReceived.Add(1, new KeyValuePair<string, object?>("type", logged.Record.Type));
         }
 
         logger.MessageRecorded(sessionId, logged.Record.MessageId, logged.Record.Type);

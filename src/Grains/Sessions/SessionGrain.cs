@@ -230,6 +230,7 @@ public sealed partial class SessionGrain : Grain, ISessionGrain, IRemindable
             // Built with what is fixed for the activation: the recorder runs on the client's thread.
             var recorder = new InboundRecorder(_storage, _outbox, _statuses, client, _store.Lids, SessionId, _tenantId, TimeProvider.System, _logger);
             _client = client;
+            client.CommitReceivedAsync = recorder.CommitReceivedAsync;
             _subscription = client.AddEventHandler(async (e, cancellationToken) =>
             {
                 if (!await recorder.TryRecordAsync(e, cancellationToken))

@@ -35,25 +35,38 @@ public sealed partial class WaClient
 
         var key = PendingKeyOf(node, source);
         var contents = await LoadPendingAsync(key, connection.Token).ConfigureAwait(false);
+        IReadOnlyList<MessageReceivedEvent>? recorded = null;
         if (contents is null)
         {
-            contents = await DecryptAllAsync(connection, node, source, key).ConfigureAwait(false);
-            if (contents is null)
+            if (await DecryptAllAsync(connection, node, source, key).ConfigureAwait(false) is not { } decrypted)
+            {
+                return;
+            }
+
+            (contents, recorded) = decrypted;
+        }
+
+        await DeliverAsync(connection, node, source, key, contents, node.GetAttr("offline") is { Length: > 0 }, recorded).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Raises the events of a decrypted message; once every handler returned, sends the receipt and
+    /// the ack and forgets the pending copy. A handler that throws leaves it pending. The events of a
+    /// message stored with its decrypt (<paramref name="recorded"/>) are raised as they are: it has no
+    /// pending copy, and a redelivery after a failed handler is acked as a duplicate.
+    /// </summary>
+    private async Task DeliverAsync(ClientConnection connection, Node node, MessageSource source, PendingInboundKey key, IReadOnlyList<Message> contents, bool offline,
+        IReadOnlyList<MessageReceivedEvent>? recorded = null)
+    {
+        foreach (var evt in recorded ?? [])
+        {
+            if (!await RaiseCheckedAsync(evt).ConfigureAwait(false))
             {
                 return;
             }
         }
 
-        await DeliverAsync(connection, node, source, key, contents, node.GetAttr("offline") is { Length: > 0 }).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Raises the events of a decrypted message; once every handler returned, sends the receipt and
-    /// the ack and forgets the pending copy. A handler that throws leaves it pending.
-    /// </summary>
-    private async Task DeliverAsync(ClientConnection connection, Node node, MessageSource source, PendingInboundKey key, IReadOnlyList<Message> contents, bool offline)
-    {
-        foreach (var content in contents)
+        foreach (var content in recorded is null ? contents : [])
         {
             var (message, chat) = Unwrap(content, source.Chat);
             var recovered = await RecoveredMessagesAsync(source, message, connection.Token).ConfigureAwait(false);
@@ -86,7 +99,10 @@ public sealed partial class WaClient
         CancelPhoneRequest(source.Id);
         await SendMessageReceiptAsync(connection, node, source).ConfigureAwait(false);
         await SendAckAsync(connection, node).ConfigureAwait(false);
-        ForgetPending(key);
+        if (recorded is null)
+        {
+            ForgetPending(key);
+        }
     }
 
     /// <summary>
@@ -107,17 +123,21 @@ public sealed partial class WaClient
             || await RaiseCheckedAsync(vote).ConfigureAwait(false);
     }
 
-    /// <summary>Decrypts every <c>enc</c> in order; returns the contents, or null after a failure was answered with a retry receipt.</summary>
+    /// <summary>
+    /// Decrypts every <c>enc</c> in order; returns the contents (and their events when they were
+    /// stored with the decrypt), or null after a failure was answered with a retry receipt.
+    /// </summary>
     /// <remarks>
     /// Every decrypt writes into one deferred change set, committed with the pending copy of the
-    /// message: the ratchet and the message are stored together or not at all.
+    /// message or the consumer's record of it: the ratchet and the message are stored together or not at all.
     /// </remarks>
-    private async Task<IReadOnlyList<Message>?> DecryptAllAsync(ClientConnection connection, Node node, MessageSource source, PendingInboundKey key)
+    private async Task<(IReadOnlyList<Message> Contents, IReadOnlyList<MessageReceivedEvent>? Recorded)?> DecryptAllAsync(ClientConnection connection, Node node, MessageSource source, PendingInboundKey key)
     {
         var contents = new List<Message>();
         var author = AddressOf(source.Author);
         Exception? failure = null;
         string? failedType = null;
+        IReadOnlyList<MessageReceivedEvent>? recorded = null;
         await _signalGate.WaitAsync(connection.Token).ConfigureAwait(false);
         var real = Signal;
         var deferred = new DeferredSignalStore(real);
@@ -158,7 +178,7 @@ public sealed partial class WaClient
             }
 
             failedType = null;
-            await CommitDecryptedAsync(real, deferred.Changes, node, key, contents, connection.Token).ConfigureAwait(false);
+            recorded = await CommitDecryptedAsync(real, deferred.Changes, node, source, key, contents, connection.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SignalProtocolException or InvalidProtocolBufferException)
         {
@@ -174,7 +194,9 @@ public sealed partial class WaClient
 
         if (failure is SignalProtocolException { Kind: SignalErrorKind.DuplicateMessage })
         {
-            // Decrypted and acked before (the ack was lost): nothing new, just stop the redelivery.
+            // Decrypted before, and acked or stored with its decrypt (the ack was lost): nothing new.
+            // The receipt the sender may still wait for, then the ack that stops the redelivery.
+            await SendMessageReceiptAsync(connection, node, source).ConfigureAwait(false);
             await SendAckAsync(connection, node).ConfigureAwait(false);
             return null;
         }
@@ -195,7 +217,7 @@ public sealed partial class WaClient
             return null;
         }
 
-        return contents;
+        return (contents, recorded);
     }
 
     /// <summary>Takes the content out of device-sent, ephemeral and view-once wrappers; a device-sent message names its chat.</summary>

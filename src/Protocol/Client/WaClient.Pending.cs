@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using WaOrleans.Protocol.Binary;
+using WaOrleans.Protocol.Events;
 using WaOrleans.Protocol.Proto;
 using WaOrleans.Protocol.Signal.Stores;
 
@@ -58,30 +59,73 @@ public sealed partial class WaClient
             : null;
     }
 
-    /// <summary>Commits the decrypting Signal state together with the message's stored copy.</summary>
-    private async Task CommitDecryptedAsync(ISignalProtocolStore signal, SignalChangeSet changes, Node node, PendingInboundKey key,
-        IReadOnlyList<Message> contents, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gets or sets the consumer that stores received messages in the transaction of the Signal state
+    /// that decrypted them (<see cref="ReceivedMessageCommit"/>); null keeps a pending copy of each
+    /// until its ack. Set it before <see cref="StartAsync"/>. Messages that raise more than their
+    /// events (polls, votes, our phone's resent messages) keep the pending copy.
+    /// </summary>
+    public ReceivedMessageCommit? CommitReceivedAsync { get; set; }
+
+    /// <summary>
+    /// Commits the decrypting Signal state together with the message: its events through
+    /// <see cref="CommitReceivedAsync"/> (returned), or else its stored copy (null returned).
+    /// </summary>
+    private async Task<IReadOnlyList<MessageReceivedEvent>?> CommitDecryptedAsync(ISignalProtocolStore signal, SignalChangeSet changes, Node node, MessageSource source,
+        PendingInboundKey key, IReadOnlyList<Message> contents, CancellationToken cancellationToken)
     {
         List<PendingInboundKey>? acked = null;
-        if (signal is IPendingInboundStore)
-        {
-            acked = TakeAckedPending(changes);
-            changes.StorePendingInbound(key, EncodePending(node, contents));
-        }
-        else
-        {
-            RememberUnacked(key, contents);
-        }
-
         try
         {
+            if (signal is IPendingInboundStore)
+            {
+                acked = TakeAckedPending(changes);
+                if (CommitReceivedAsync is { } commitReceived && RecordableEvents(node, source, contents) is { } events
+                    && await commitReceived(signal, changes, events, cancellationToken).ConfigureAwait(false))
+                {
+                    return events;
+                }
+
+                changes.StorePendingInbound(key, EncodePending(node, contents));
+            }
+            else
+            {
+                RememberUnacked(key, contents);
+            }
+
             await signal.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+            return null;
         }
         catch when (acked is not null)
         {
             ReturnAckedPending(acked);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The events of a message whose contents need nothing but raising, marked as recorded; null when
+    /// one is a poll to remember, a vote to decrypt or a protocol message (our phone's resent
+    /// messages among them), which take the pending copy's way.
+    /// </summary>
+    private static List<MessageReceivedEvent>? RecordableEvents(Node node, MessageSource source, IReadOnlyList<Message> contents)
+    {
+        var offline = node.GetAttr("offline") is { Length: > 0 };
+        var events = new List<MessageReceivedEvent>(contents.Count);
+        foreach (var content in contents)
+        {
+            var (message, chat) = Unwrap(content, source.Chat);
+            if (message.ProtocolMessage is not null || message.PollUpdateMessage is not null
+                || (message.PollCreationMessage ?? message.PollCreationMessageV2 ?? message.PollCreationMessageV3) is not null)
+            {
+                return null;
+            }
+
+            events.Add(new MessageReceivedEvent(source.Id, chat, source.Sender, source.PhoneNumber, source.Lid, source.PushName,
+                chat.IsGroup, source.IsFromMe, offline, source.Timestamp, message) { IsRecorded = true });
+        }
+
+        return events;
     }
 
     /// <summary>Marks an acked message's stored copy for removal with the next commit.</summary>

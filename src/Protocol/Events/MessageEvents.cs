@@ -39,6 +39,12 @@ public sealed record MessageReceivedEvent(
     /// </summary>
     public string? RecoveredByRequestId { get; init; }
 
+    /// <summary>
+    /// Gets whether the client's <see cref="Client.ReceivedMessageCommit"/> already stored this
+    /// message, with the Signal state that decrypted it, before raising it.
+    /// </summary>
+    public bool IsRecorded { get; init; }
+
     /// <summary>Describes the event without its content.</summary>
     public override string ToString() => $"MessageReceivedEvent({Id} in {Chat} from {Sender})";
 }

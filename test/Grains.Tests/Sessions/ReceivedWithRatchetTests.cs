@@ -1,0 +1,208 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Messages;
+using WaOrleans.Grains.Sessions;
+using WaOrleans.Grains.Storage;
+using WaOrleans.Grains.Storage.Sqlite;
+using WaOrleans.Protocol.Client;
+using WaOrleans.Protocol.Events;
+using WaOrleans.Protocol.Signal.Stores;
+using WaOrleans.Simulator;
+using WaOrleans.Simulator.Tests.Support;
+
+namespace WaOrleans.Grains.Tests.Sessions;
+
+/// <summary>
+/// A received message's log row and event commit in the transaction that moves the ratchet which
+/// decrypted it (<see cref="InboundRecorder.CommitReceivedAsync"/>): one commit per message and no
+/// pending copy, yet durability rule 1 still holds when the process dies before the ack.
+/// </summary>
+public sealed class ReceivedWithRatchetTests : IAsyncLifetime
+{
+    private const string Me = "15550105011";
+    private const string Peer = "15550105012";
+    private const string SessionId = "ratchet-session";
+    private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "waorleans-ratchet-" + Guid.NewGuid().ToString("N"));
+    private WaSimServer _server = null!;
+    private SimClient _sim = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await WaSimServer.StartAsync(new WaSimOptions());
+        _sim = new SimClient(_server);
+        await _sim.CreatePhoneAsync(Me);
+        await _sim.CreatePhoneAsync(Peer);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _sim.Dispose();
+        await _server.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_received_message_is_one_commit_holding_the_ratchet_its_row_and_its_event_and_leaves_no_pending_copy()
+    {
+        var storage = await SqliteStorage.OpenAsync(_directory);
+        await using (storage)
+        {
+            var store = storage.ForSession(SessionId);
+            var client = new WaClient(store, Options());
+            await using (client)
+            {
+                var events = Record(client);
+                client.CommitReceivedAsync = Recorder(storage, store, client).CommitReceivedAsync;
+                await PairAsync(client, events);
+
+                // The first message sets up the Signal session (and the sender's LID); the second is the steady state.
+                await ReceiveAndAckAsync(events, "first");
+                await Task.Delay(300);
+                var before = storage.Commits;
+                var second = await ReceiveAndAckAsync(events, "second");
+                await Task.Delay(300);
+
+                Assert.Equal(1, storage.Commits - before);
+                Assert.True(second.IsRecorded);
+                Assert.Empty(await PendingAsync(store));
+                Assert.Equal(2, await CountAsync(storage, $"SELECT COUNT(*) FROM messages WHERE session_id = '{SessionId}' AND direction = 'in'"));
+                Assert.Equal(2, await CountAsync(storage, $"SELECT COUNT(*) FROM events WHERE session_id = '{SessionId}' AND type = 'message.received'"));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_message_stored_with_its_decrypt_is_acked_after_the_process_died_before_the_ack_and_logged_once()
+    {
+        string id;
+        var storage = await SqliteStorage.OpenAsync(_directory);
+        await using (storage)
+        {
+            var store = storage.ForSession(SessionId);
+            var client = new WaClient(store, Options());
+            await using (client)
+            {
+                var events = Record(client);
+                client.CommitReceivedAsync = Recorder(storage, store, client).CommitReceivedAsync;
+                await PairAsync(client, events);
+                await ReceiveAndAckAsync(events, "sets up the session");
+
+                using var dying = client.AddEventHandler((evt, _) =>
+                    evt is MessageReceivedEvent ? throw new InvalidOperationException("process dies here") : ValueTask.CompletedTask);
+                id = await SendAsync("stored, never acked");
+                Assert.Equal(id, (await NextAsync<MessageReceivedEvent>(events)).Id);
+                await Task.Delay(500);
+                Assert.Equal(1, await UndeliveredAsync());
+            }
+        }
+
+        // A new process on the same data directory: WhatsApp delivers the message again, and the
+        // moved ratchet cannot decrypt it; it was stored, so it is acked and not logged twice.
+        var reopened = await SqliteStorage.OpenAsync(_directory);
+        await using (reopened)
+        {
+            var store = reopened.ForSession(SessionId);
+            var client = new WaClient(store, Options());
+            await using (client)
+            {
+                var events = Record(client);
+                client.CommitReceivedAsync = Recorder(reopened, store, client).CommitReceivedAsync;
+                await client.StartAsync();
+                await NextAsync<ConnectedEvent>(events);
+                await WaitUntilAsync(async () => await UndeliveredAsync() == 0, "the redelivered message is acked");
+                await Task.Delay(500);
+
+                Assert.False(events.Reader.TryRead(out var extra) && extra is MessageReceivedEvent, "the message was raised again");
+                Assert.Equal(1, await CountAsync(reopened, $"SELECT COUNT(*) FROM messages WHERE session_id = '{SessionId}' AND message_id = '{id}'"));
+                Assert.Equal(1, await CountAsync(reopened, $"SELECT COUNT(*) FROM events WHERE session_id = '{SessionId}' AND type = 'message.received' AND data LIKE '%{id}%'"));
+                Assert.Empty(await PendingAsync(store));
+            }
+        }
+    }
+
+    private WaClientOptions Options() => new() { Endpoint = _server.WebSocketUri, RootKey = _server.RootPublicKey };
+
+    private static InboundRecorder Recorder(SqliteStorage storage, SqlDeviceStore store, WaClient client)
+    {
+        var outbox = new EventOutbox(storage);
+        return new InboundRecorder(storage, outbox, new StatusWriter(storage, outbox), client, store.Lids, SessionId, "default", TimeProvider.System, NullLogger.Instance);
+    }
+
+    private async Task PairAsync(WaClient client, Channel<WaEvent> events)
+    {
+        await client.StartAsync();
+        var qr = await NextAsync<QrCodeEvent>(events);
+        await _sim.PostOkAsync($"sim/phones/{Me}/scan", new { qr = qr.Code });
+        await NextAsync<ConnectedEvent>(events);
+    }
+
+    private async Task<string> SendAsync(string text) =>
+        (await _sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text }))!["id"]!.GetValue<string>();
+
+    private async Task<MessageReceivedEvent> ReceiveAndAckAsync(Channel<WaEvent> events, string text)
+    {
+        var id = await SendAsync(text);
+        var received = await NextAsync<MessageReceivedEvent>(events);
+        Assert.Equal((id, text), (received.Id, received.Message.Conversation));
+        await WaitUntilAsync(async () => await UndeliveredAsync() == 0, $"the ack of {text}");
+        return received;
+    }
+
+    private async Task<long> UndeliveredAsync() =>
+        (await _sim.GetJsonAsync($"sim/phones/{Me}"))!["devices"]!.AsArray().Sum(d => d!["undelivered"]!.GetValue<int>());
+
+    private static async Task<IReadOnlyList<PendingInbound>> PendingAsync(SqlDeviceStore store) =>
+        await ((IPendingInboundStore)await store.OpenSignalStoreAsync((await store.LoadCredentialsAsync())!)).ListPendingInboundAsync();
+
+    private static async Task<long> CountAsync(DeviceStorage storage, string sql)
+    {
+        var connection = await storage.OpenConnectionAsync();
+        await using (connection)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + WaitTimeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static Channel<WaEvent> Record(WaClient client)
+    {
+        var channel = Channel.CreateUnbounded<WaEvent>();
+        client.AddEventHandler((evt, _) =>
+        {
+            channel.Writer.TryWrite(evt);
+            return ValueTask.CompletedTask;
+        });
+        return channel;
+    }
+
+    private static async Task<T> NextAsync<T>(Channel<WaEvent> events)
+        where T : WaEvent
+    {
+        using var timeout = new CancellationTokenSource(WaitTimeout);
+        while (true)
+        {
+            if (await events.Reader.ReadAsync(timeout.Token) is T match)
+            {
+                return match;
+            }
+        }
+    }
+}
