@@ -67,7 +67,7 @@ public sealed class SessionBuilder
         var oneTimePreKey = bundle.PreKey is { } opk ? SignalKeys.ReadPublicKey(opk.PublicKey.Span, allowRaw: true) : null;
         var ourIdentity = await _store.GetIdentityKeyPairAsync(cancellationToken).ConfigureAwait(false);
         var localRegistrationId = await _store.GetLocalRegistrationIdAsync(cancellationToken).ConfigureAwait(false);
-        var change = await CompareIdentityAsync(theirIdentity, cancellationToken).ConfigureAwait(false);
+        var (change, known) = await CompareIdentityAsync(theirIdentity, cancellationToken).ConfigureAwait(false);
 
         var baseKey = _random.NextKeyPair();
         var ratchetKey = _random.NextKeyPair();
@@ -84,7 +84,11 @@ public sealed class SessionBuilder
         record.PromoteState(state);
         var changes = new SignalChangeSet();
         changes.StoreSession(_remote, record);
-        changes.SaveIdentity(_remote, theirIdentity);
+        if (!known)
+        {
+            changes.SaveIdentity(_remote, theirIdentity);
+        }
+
         await _store.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
         return change;
     }
@@ -104,8 +108,13 @@ public sealed class SessionBuilder
             SignalProtocolException.Throw(SignalErrorKind.UntrustedIdentity, $"untrusted identity for {_remote} in a PreKeyWhisperMessage");
         }
 
-        var change = await CompareIdentityAsync(theirIdentity, cancellationToken).ConfigureAwait(false);
-        changes.SaveIdentity(_remote, theirIdentity);
+        // A sender repeats its PreKeyWhisperMessage until we answer: the identity is then stored already.
+        var (change, known) = await CompareIdentityAsync(theirIdentity, cancellationToken).ConfigureAwait(false);
+        if (!known)
+        {
+            changes.SaveIdentity(_remote, theirIdentity);
+        }
+
         if (record.FindByBaseKey(message.BaseKey) is { } existing)
         {
             // The peer repeats its PreKeyWhisperMessage until we answer; the session exists already.
@@ -149,9 +158,12 @@ public sealed class SessionBuilder
         return (change, state);
     }
 
-    private async ValueTask<IdentityChange> CompareIdentityAsync(IdentityKey theirIdentity, CancellationToken cancellationToken)
+    /// <summary>Compares <paramref name="theirIdentity"/> with the stored one; <c>Known</c> when they are the same, so there is nothing to save.</summary>
+    private async ValueTask<(IdentityChange Change, bool Known)> CompareIdentityAsync(IdentityKey theirIdentity, CancellationToken cancellationToken)
     {
         var stored = await _store.GetIdentityAsync(_remote, cancellationToken).ConfigureAwait(false);
-        return stored is not null && !stored.Equals(theirIdentity) ? IdentityChange.ReplacedExisting : IdentityChange.NewOrUnchanged;
+        return stored is null ? (IdentityChange.NewOrUnchanged, false)
+            : stored.Equals(theirIdentity) ? (IdentityChange.NewOrUnchanged, true)
+            : (IdentityChange.ReplacedExisting, false);
     }
 }

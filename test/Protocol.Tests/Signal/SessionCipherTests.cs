@@ -87,6 +87,30 @@ public sealed class SessionCipherTests
     }
 
     [Fact]
+    public async Task Prekey_messages_repeated_until_the_first_reply_save_the_senders_identity_only_once()
+    {
+        var alice = new LocalPeer("alice");
+        var bob = new LocalPeer("bob");
+        await alice.Builder(bob.Address).ProcessBundleAsync(await bob.BundleAsync());
+        var identities = new List<int>();
+        foreach (var text in new[] { "first", "second", "third" })
+        {
+            // Bob has not answered: every message from Alice is a PreKeyWhisperMessage.
+            var message = await alice.Cipher(bob.Address).EncryptAsync(Utf8(text));
+            Assert.Equal(CiphertextType.PreKey, message.Type);
+            var deferred = new WaOrleans.Protocol.Client.DeferredSignalStore(bob.Store);
+            Assert.Equal(text, Text((await new SessionCipher(deferred, alice.Address, bob.Random).DecryptAsync(message)).Plaintext));
+            identities.Add(deferred.Changes.Identities.Count);
+            Assert.Single(deferred.Changes.Sessions);
+            await bob.Store.CommitAsync(deferred.Changes);
+        }
+
+        // Saved with the session the first message built; the repeats carry the same identity.
+        Assert.Equal([1, 0, 0], identities);
+        Assert.Equal(alice.Identity.PublicKey, await bob.Store.GetIdentityAsync(alice.Address));
+    }
+
+    [Fact]
     public async Task Both_sides_initiating_at_once_still_talk_through_archived_sessions()
     {
         var alice = new LocalPeer("alice");
