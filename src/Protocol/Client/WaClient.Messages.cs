@@ -86,8 +86,7 @@ public sealed partial class WaClient
                 continue;
             }
 
-            var evt = new MessageReceivedEvent(source.Id, chat, source.Sender, source.PhoneNumber, source.Lid, source.PushName,
-                chat.IsGroup, source.IsFromMe, offline, source.Timestamp, message);
+            var evt = ReceivedEvent(source, chat, message, offline);
             if (!await RaiseAndFollowAsync(evt, source, content, connection.Token).ConfigureAwait(false))
             {
                 // Not acked: the server delivers it again on the next connection.
@@ -219,6 +218,10 @@ public sealed partial class WaClient
 
         return (contents, recorded);
     }
+
+    /// <summary>The event of one decrypted message's content.</summary>
+    private static MessageReceivedEvent ReceivedEvent(MessageSource source, Jid chat, Message message, bool offline) =>
+        new(source.Id, chat, source.Sender, source.PhoneNumber, source.Lid, source.PushName, chat.IsGroup, source.IsFromMe, offline, source.Timestamp, message);
 
     /// <summary>Takes the content out of device-sent, ephemeral and view-once wrappers; a device-sent message names its chat.</summary>
     private static (Message Message, Jid Chat) Unwrap(Message message, Jid chat)

@@ -121,8 +121,7 @@ public sealed partial class WaClient
                 return null;
             }
 
-            events.Add(new MessageReceivedEvent(source.Id, chat, source.Sender, source.PhoneNumber, source.Lid, source.PushName,
-                chat.IsGroup, source.IsFromMe, offline, source.Timestamp, message) { IsRecorded = true });
+            events.Add(ReceivedEvent(source, chat, message, offline) with { IsRecorded = true });
         }
 
         return events;

@@ -1,4 +1,9 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Messages;
+using WaOrleans.Grains.Sessions;
+using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Sqlite;
 using WaOrleans.Protocol.Client;
 using WaOrleans.Protocol.Events;
@@ -11,6 +16,9 @@ namespace WaOrleans.Grains.Tests.Storage;
 /// <summary>
 /// Durability rule 1 on SQLite: a WaClient dies after decrypting a message and before acking it;
 /// a new process opens the same data directory, delivers the message exactly once more and acks it.
+/// With the gateway's recorder (<see cref="InboundRecorder.CommitReceivedAsync"/>) the message's log
+/// row and event commit with the ratchet that decrypted it instead: one commit, no pending copy,
+/// and the redelivery after a crash is acked without raising the message again.
 /// </summary>
 public sealed class PendingInboundCrashTests : IAsyncLifetime
 {
@@ -93,7 +101,137 @@ public sealed class PendingInboundCrashTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_received_message_is_one_commit_holding_the_ratchet_its_row_and_its_event_and_leaves_no_pending_copy()
+    {
+        var storage = await SqliteStorage.OpenAsync(_directory);
+        await using (storage)
+        {
+            var store = storage.ForSession(SessionId);
+            var (client, events) = Recording(storage, store);
+            await using (client)
+            {
+                await PairAsync(client, events);
+
+                // The first message sets up the Signal session (and the sender's LID); the second is the steady state.
+                await ReceiveAndAckAsync(events, "first");
+                await Task.Delay(300);
+                var before = storage.Commits;
+                var second = await ReceiveAndAckAsync(events, "second");
+                await Task.Delay(300);
+
+                Assert.Equal(1, storage.Commits - before);
+                Assert.True(second.IsRecorded);
+                Assert.Empty(await PendingAsync(store));
+                Assert.Equal(2, await CountAsync(storage, $"SELECT COUNT(*) FROM messages WHERE session_id = '{SessionId}' AND direction = 'in'"));
+                Assert.Equal(2, await CountAsync(storage, $"SELECT COUNT(*) FROM events WHERE session_id = '{SessionId}' AND type = 'message.received'"));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_message_stored_with_its_decrypt_is_acked_after_the_process_died_before_the_ack_and_logged_once()
+    {
+        string id;
+        var storage = await SqliteStorage.OpenAsync(_directory);
+        await using (storage)
+        {
+            var store = storage.ForSession(SessionId);
+            var (client, events) = Recording(storage, store);
+            await using (client)
+            {
+                await PairAsync(client, events);
+                await ReceiveAndAckAsync(events, "sets up the session");
+
+                using var dying = client.AddEventHandler((evt, _) =>
+                    evt is MessageReceivedEvent ? throw new InvalidOperationException("process dies here") : ValueTask.CompletedTask);
+                id = await SendAsync("stored, never acked");
+                Assert.Equal(id, (await NextAsync<MessageReceivedEvent>(events)).Id);
+                await Task.Delay(500);
+                Assert.Equal(1, await UndeliveredAsync());
+            }
+        }
+
+        // A new process on the same data directory: WhatsApp delivers the message again, and the
+        // moved ratchet cannot decrypt it; it was stored, so it is acked and not logged twice.
+        var reopened = await SqliteStorage.OpenAsync(_directory);
+        await using (reopened)
+        {
+            var store = reopened.ForSession(SessionId);
+            var (client, events) = Recording(reopened, store);
+            await using (client)
+            {
+                await client.StartAsync();
+                await NextAsync<ConnectedEvent>(events);
+                await WaitUntilAsync(async () => await UndeliveredAsync() == 0, "the redelivered message is acked");
+                await Task.Delay(500);
+
+                Assert.False(events.Reader.TryRead(out var extra) && extra is MessageReceivedEvent, "the message was raised again");
+                Assert.Equal(1, await CountAsync(reopened, $"SELECT COUNT(*) FROM messages WHERE session_id = '{SessionId}' AND message_id = '{id}'"));
+                Assert.Equal(1, await CountAsync(reopened, $"SELECT COUNT(*) FROM events WHERE session_id = '{SessionId}' AND type = 'message.received' AND data LIKE '%{id}%'"));
+                Assert.Empty(await PendingAsync(store));
+            }
+        }
+    }
+
     private WaClientOptions Options() => new() { Endpoint = _server.WebSocketUri, RootKey = _server.RootPublicKey };
+
+    /// <summary>A client whose received messages a session's recorder stores with their decrypt, as the gateway's are.</summary>
+    private (WaClient Client, Channel<WaEvent> Events) Recording(SqliteStorage storage, SqlDeviceStore store)
+    {
+        var client = new WaClient(store, Options());
+        var outbox = new EventOutbox(storage);
+        var recorder = new InboundRecorder(storage, outbox, new StatusWriter(storage, outbox), client, store.Lids, SessionId, "default", TimeProvider.System, NullLogger.Instance);
+        client.CommitReceivedAsync = recorder.CommitReceivedAsync;
+        return (client, Record(client));
+    }
+
+    private async Task PairAsync(WaClient client, Channel<WaEvent> events)
+    {
+        await client.StartAsync();
+        var qr = await NextAsync<QrCodeEvent>(events);
+        await _sim.PostOkAsync($"sim/phones/{Me}/scan", new { qr = qr.Code });
+        await NextAsync<ConnectedEvent>(events);
+    }
+
+    private async Task<string> SendAsync(string text) =>
+        (await _sim.PostOkAsync($"sim/phones/{Peer}/send", new { to = Me, text }))!["id"]!.GetValue<string>();
+
+    private async Task<MessageReceivedEvent> ReceiveAndAckAsync(Channel<WaEvent> events, string text)
+    {
+        var id = await SendAsync(text);
+        var received = await NextAsync<MessageReceivedEvent>(events);
+        Assert.Equal((id, text), (received.Id, received.Message.Conversation));
+        await WaitUntilAsync(async () => await UndeliveredAsync() == 0, $"the ack of {text}");
+        return received;
+    }
+
+    private async Task<long> UndeliveredAsync() =>
+        (await _sim.GetJsonAsync($"sim/phones/{Me}"))!["devices"]!.AsArray().Sum(d => d!["undelivered"]!.GetValue<int>());
+
+    private static async Task<IReadOnlyList<PendingInbound>> PendingAsync(SqlDeviceStore store) =>
+        await ((IPendingInboundStore)await store.OpenSignalStoreAsync((await store.LoadCredentialsAsync())!)).ListPendingInboundAsync();
+
+    private static async Task<long> CountAsync(DeviceStorage storage, string sql)
+    {
+        var connection = await storage.OpenConnectionAsync();
+        await using (connection)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + WaitTimeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(50);
+        }
+    }
 
     private static Channel<WaEvent> Record(WaClient client)
     {
