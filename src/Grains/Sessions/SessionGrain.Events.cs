@@ -31,7 +31,10 @@ public sealed partial class SessionGrain
         var before = _status;
         switch (e)
         {
-            case StateChangedEvent changed when Map(changed.Current) is { } state:
+            case StateChangedEvent changed when Map(changed.Current) is { } mapped:
+                // "qr" and "pairing_code" promise something to show: until the client raises its
+                // first code the session is still connecting, so a caller who saw the state finds the code.
+                var state = (mapped, _status) is (SessionState.Qr, { Qr: null }) or (SessionState.PairingCode, { PairingCode: null }) ? SessionState.Connecting : mapped;
                 _status = _status with
                 {
                     State = state,

@@ -17,6 +17,20 @@ public sealed class SessionManagementTests
     private const string Other = "15550109003";
 
     [Fact]
+    public async Task A_session_enters_the_qr_state_only_once_it_has_a_code_to_show()
+    {
+        await using var harness = await GatewayHarness.StartAsync();
+        var sessionId = "qr-state-" + Guid.NewGuid().ToString("N");
+        await harness.PairSessionAsync(sessionId, "15550109301");
+
+        // Whoever learns of the state (status, webhook, event stream) can fetch the code: the code comes first.
+        var firstCode = await harness.ScalarAsync("SELECT MIN(sequence) FROM events WHERE session_id = @s AND type = 'session.qr'", ("@s", sessionId));
+        var firstQrState = await harness.ScalarAsync(
+            "SELECT MIN(sequence) FROM events WHERE session_id = @s AND type = 'session.status' AND data LIKE '%\"status\":\"qr\"%'", ("@s", sessionId));
+        Assert.True(firstCode > 0 && firstQrState > firstCode, $"session.qr at {firstCode}, status qr at {firstQrState}");
+    }
+
+    [Fact]
     public async Task Sessions_belong_to_a_tenant_within_its_quota_and_can_be_renamed_listed_and_deleted()
     {
         await using var harness = await GatewayHarness.StartAsync();
