@@ -35,6 +35,12 @@ public sealed partial class WaClient
     // Until then the copy counts as gone (LoadPendingAsync).
     private ConcurrentDictionary<PendingInboundKey, byte>? _ackedPending;
 
+    // The stored copies that can exist: those the first login listed, plus the ones this client
+    // stored since, less those whose removal committed. A message not named here has no copy to
+    // read (most have none: the consumer recorded them with their decrypt). Null until that first
+    // listing, when every message looks in the store.
+    private ConcurrentDictionary<PendingInboundKey, byte>? _storedPending;
+
     private static PendingInboundKey PendingKeyOf(Node node, MessageSource source)
     {
         var chat = node.GetAttr("from") ?? "";
@@ -49,7 +55,7 @@ public sealed partial class WaClient
             return Unacked.TryGetValue(key, out var remembered) ? remembered : null;
         }
 
-        if (_ackedPending?.ContainsKey(key) == true)
+        if (_ackedPending?.ContainsKey(key) == true || _storedPending?.ContainsKey(key) == false)
         {
             return null;
         }
@@ -83,6 +89,7 @@ public sealed partial class WaClient
                 if (CommitReceivedAsync is { } commitReceived && RecordableEvents(node, source, contents) is { } events
                     && await commitReceived(signal, changes, events, cancellationToken).ConfigureAwait(false))
                 {
+                    ForgetStored(acked);
                     return events;
                 }
 
@@ -94,6 +101,12 @@ public sealed partial class WaClient
             }
 
             await signal.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+            if (signal is IPendingInboundStore)
+            {
+                _storedPending?.TryAdd(key, 0);
+            }
+
+            ForgetStored(acked);
             return null;
         }
         catch when (acked is not null)
@@ -150,6 +163,7 @@ public sealed partial class WaClient
         try
         {
             await signal.CommitAsync(removal, CancellationToken.None).ConfigureAwait(false);
+            ForgetStored(acked);
         }
 #pragma warning disable CA1031 // A copy left behind is only raised again at the next login (STYLE.md 11).
         catch (Exception ex)
@@ -159,6 +173,9 @@ public sealed partial class WaClient
             LogMessages.HandlerFailed(_logger, ex, PlaintextTag);
         }
     }
+
+    /// <summary>Drops keys whose stored copies' removal committed from the copies that can exist.</summary>
+    private void ForgetStored(List<PendingInboundKey>? removed) => removed?.ForEach(k => _storedPending?.TryRemove(k, out _));
 
     /// <summary>Puts back keys whose removal did not commit: the next commit or flush tries again.</summary>
     private void ReturnAckedPending(List<PendingInboundKey>? keys) => keys?.ForEach(k => _ackedPending!.TryAdd(k, 0));
@@ -195,7 +212,15 @@ public sealed partial class WaClient
             return;
         }
 
-        foreach (var stored in await pending.ListPendingInboundAsync(connection.Token).ConfigureAwait(false))
+        var listed = await pending.ListPendingInboundAsync(connection.Token).ConfigureAwait(false);
+        var known = _storedPending ?? new ConcurrentDictionary<PendingInboundKey, byte>();
+        foreach (var stored in listed)
+        {
+            known.TryAdd(stored.Key, 0);
+        }
+
+        _storedPending = known;
+        foreach (var stored in listed)
         {
             if (_ackedPending?.ContainsKey(stored.Key) == true)
             {

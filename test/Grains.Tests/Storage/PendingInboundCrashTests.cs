@@ -107,8 +107,7 @@ public sealed class PendingInboundCrashTests : IAsyncLifetime
         var storage = await SqliteStorage.OpenAsync(_directory);
         await using (storage)
         {
-            var store = storage.ForSession(SessionId);
-            var (client, events) = Recording(storage, store);
+            var (store, client, events) = Recording(storage);
             await using (client)
             {
                 await PairAsync(client, events);
@@ -116,15 +115,18 @@ public sealed class PendingInboundCrashTests : IAsyncLifetime
                 // The first message sets up the Signal session (and the sender's LID); the second is the steady state.
                 await ReceiveAndAckAsync(events, "first");
                 await Task.Delay(300);
+                // Nor does it look for a pending copy it never stored: without the table, it still arrives.
+                await ScalarAsync(storage, "ALTER TABLE signal_pending_inbound RENAME TO signal_pending_inbound_gone");
                 var before = storage.Commits;
                 var second = await ReceiveAndAckAsync(events, "second");
                 await Task.Delay(300);
 
                 Assert.Equal(1, storage.Commits - before);
                 Assert.True(second.IsRecorded);
+                await ScalarAsync(storage, "ALTER TABLE signal_pending_inbound_gone RENAME TO signal_pending_inbound");
                 Assert.Empty(await PendingAsync(store));
-                Assert.Equal(2, await CountAsync(storage, $"SELECT COUNT(*) FROM messages WHERE session_id = '{SessionId}' AND direction = 'in'"));
-                Assert.Equal(2, await CountAsync(storage, $"SELECT COUNT(*) FROM events WHERE session_id = '{SessionId}' AND type = 'message.received'"));
+                Assert.Equal(2, await ScalarAsync(storage, $"SELECT COUNT(*) FROM messages WHERE session_id = '{SessionId}' AND direction = 'in'"));
+                Assert.Equal(2, await ScalarAsync(storage, $"SELECT COUNT(*) FROM events WHERE session_id = '{SessionId}' AND type = 'message.received'"));
             }
         }
     }
@@ -136,8 +138,7 @@ public sealed class PendingInboundCrashTests : IAsyncLifetime
         var storage = await SqliteStorage.OpenAsync(_directory);
         await using (storage)
         {
-            var store = storage.ForSession(SessionId);
-            var (client, events) = Recording(storage, store);
+            var (store, client, events) = Recording(storage);
             await using (client)
             {
                 await PairAsync(client, events);
@@ -157,8 +158,7 @@ public sealed class PendingInboundCrashTests : IAsyncLifetime
         var reopened = await SqliteStorage.OpenAsync(_directory);
         await using (reopened)
         {
-            var store = reopened.ForSession(SessionId);
-            var (client, events) = Recording(reopened, store);
+            var (store, client, events) = Recording(reopened);
             await using (client)
             {
                 await client.StartAsync();
@@ -167,8 +167,8 @@ public sealed class PendingInboundCrashTests : IAsyncLifetime
                 await Task.Delay(500);
 
                 Assert.False(events.Reader.TryRead(out var extra) && extra is MessageReceivedEvent, "the message was raised again");
-                Assert.Equal(1, await CountAsync(reopened, $"SELECT COUNT(*) FROM messages WHERE session_id = '{SessionId}' AND message_id = '{id}'"));
-                Assert.Equal(1, await CountAsync(reopened, $"SELECT COUNT(*) FROM events WHERE session_id = '{SessionId}' AND type = 'message.received' AND data LIKE '%{id}%'"));
+                Assert.Equal(1, await ScalarAsync(reopened, $"SELECT COUNT(*) FROM messages WHERE session_id = '{SessionId}' AND message_id = '{id}'"));
+                Assert.Equal(1, await ScalarAsync(reopened, $"SELECT COUNT(*) FROM events WHERE session_id = '{SessionId}' AND type = 'message.received' AND data LIKE '%{id}%'"));
                 Assert.Empty(await PendingAsync(store));
             }
         }
@@ -177,13 +177,14 @@ public sealed class PendingInboundCrashTests : IAsyncLifetime
     private WaClientOptions Options() => new() { Endpoint = _server.WebSocketUri, RootKey = _server.RootPublicKey };
 
     /// <summary>A client whose received messages a session's recorder stores with their decrypt, as the gateway's are.</summary>
-    private (WaClient Client, Channel<WaEvent> Events) Recording(SqliteStorage storage, SqlDeviceStore store)
+    private (SqlDeviceStore Store, WaClient Client, Channel<WaEvent> Events) Recording(SqliteStorage storage)
     {
+        var store = storage.ForSession(SessionId);
         var client = new WaClient(store, Options());
         var outbox = new EventOutbox(storage);
         var recorder = new InboundRecorder(storage, outbox, new StatusWriter(storage, outbox), client, store.Lids, SessionId, "default", TimeProvider.System, NullLogger.Instance);
         client.CommitReceivedAsync = recorder.CommitReceivedAsync;
-        return (client, Record(client));
+        return (store, client, Record(client));
     }
 
     private async Task PairAsync(WaClient client, Channel<WaEvent> events)
@@ -212,7 +213,7 @@ public sealed class PendingInboundCrashTests : IAsyncLifetime
     private static async Task<IReadOnlyList<PendingInbound>> PendingAsync(SqlDeviceStore store) =>
         await ((IPendingInboundStore)await store.OpenSignalStoreAsync((await store.LoadCredentialsAsync())!)).ListPendingInboundAsync();
 
-    private static async Task<long> CountAsync(DeviceStorage storage, string sql)
+    private static async Task<long> ScalarAsync(DeviceStorage storage, string sql)
     {
         var connection = await storage.OpenConnectionAsync();
         await using (connection)
