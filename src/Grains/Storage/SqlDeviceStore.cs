@@ -39,9 +39,13 @@ public sealed partial class SqlDeviceStore : IDeviceStore
     /// </summary>
     internal const int SignalSessionsRemembered = 256;
 
+    /// <summary>How many peer identities one session remembers: 32 bytes each, read by every prekey message.</summary>
+    internal const int IdentitiesRemembered = 1024;
+
     private readonly SessionDatabase _database;
     private readonly SqlLidStore _lids;
     private readonly CommittedMemory<byte[]> _signalSessions = new(SignalSessionsRemembered);
+    private readonly CommittedMemory<byte[]> _identities = new(IdentitiesRemembered);
 
     internal SqlDeviceStore(SessionDatabase database)
     {
@@ -90,11 +94,11 @@ public sealed partial class SqlDeviceStore : IDeviceStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>Every call returns a store over the same rows, sharing this store's memory of session records (<see cref="CommittedMemory{TValue}"/>).</remarks>
+    /// <remarks>Every call returns a store over the same rows, sharing this store's memory of session records and peer identities (<see cref="CommittedMemory{TValue}"/>).</remarks>
     public ValueTask<ISignalProtocolStore> OpenSignalStoreAsync(DeviceCredentials credentials, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credentials);
-        return new(new SqlSignalProtocolStore(_database, credentials.IdentityKey, credentials.RegistrationId, _signalSessions));
+        return new(new SqlSignalProtocolStore(_database, credentials.IdentityKey, credentials.RegistrationId, _signalSessions, _identities));
     }
 
     /// <inheritdoc/>
@@ -105,6 +109,7 @@ public sealed partial class SqlDeviceStore : IDeviceStore
         {
             _lids.Forget();
             _signalSessions.Clear();
+            _identities.Clear();
             foreach (var sql in WipeSql)
             {
                 await using var command = scope.Command(sql).With("@session", SessionId);
@@ -114,6 +119,7 @@ public sealed partial class SqlDeviceStore : IDeviceStore
             await scope.CompleteAsync(cancellationToken).ConfigureAwait(false);
             _lids.Forget();
             _signalSessions.Clear();
+            _identities.Clear();
         }
     }
 

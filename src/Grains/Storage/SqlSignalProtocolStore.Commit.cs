@@ -33,9 +33,15 @@ public sealed partial class SqlSignalProtocolStore
         // Serialize before the transaction: a record that cannot be written fails with nothing begun.
         var sessions = changes.Sessions.Select(p => (Address: p.Key.ToString(), Bytes: p.Value.Serialize())).ToList();
         var senderKeys = changes.SenderKeys.Select(p => (p.Key.GroupId, Sender: p.Key.Sender.ToString(), Bytes: p.Value.Serialize())).ToList();
+        var identities = changes.Identities.Select(p => (Address: p.Key.ToString(), Bytes: p.Value.PublicKeyBytes())).ToList();
         if (sessions.Count > 0)
         {
             _sessions.Forget(sessions.Select(s => s.Address));
+        }
+
+        if (identities.Count > 0)
+        {
+            _identities.Forget(identities.Select(i => i.Address));
         }
 
         var scope = await _database.OpenAsync(transactional: true, cancellationToken).ConfigureAwait(false);
@@ -78,6 +84,11 @@ public sealed partial class SqlSignalProtocolStore
             if (sessions.Count > 0 && scope.CommitsItself)
             {
                 _sessions.Remember(sessions.Select(s => (s.Address, (byte[]?)s.Bytes)));
+            }
+
+            if (identities.Count > 0 && scope.CommitsItself)
+            {
+                _identities.Remember(identities.Select(i => (i.Address, (byte[]?)i.Bytes)));
             }
         }
     }

@@ -66,13 +66,15 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
     private readonly IdentityKeyPair _identity;
     private readonly RegistrationId _registrationId;
     private readonly CommittedMemory<byte[]> _sessions;
+    private readonly CommittedMemory<byte[]> _identities;
 
-    internal SqlSignalProtocolStore(SessionDatabase database, IdentityKeyPair identity, RegistrationId registrationId, CommittedMemory<byte[]> sessions)
+    internal SqlSignalProtocolStore(SessionDatabase database, IdentityKeyPair identity, RegistrationId registrationId, CommittedMemory<byte[]> sessions, CommittedMemory<byte[]> identities)
     {
         _database = database;
         _identity = identity;
         _registrationId = registrationId;
         _sessions = sessions;
+        _identities = identities;
     }
 
     /// <inheritdoc/>
@@ -85,11 +87,18 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
     public async ValueTask<IdentityChange> SaveIdentityAsync(SignalAddress address, IdentityKey identity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(identity);
+        var key = address.ToString();
+        _identities.Forget([key]);
         var scope = await _database.OpenAsync(transactional: true, cancellationToken).ConfigureAwait(false);
         await using (scope.ConfigureAwait(false))
         {
             var change = await SaveIdentityAsync(scope, address, identity, cancellationToken).ConfigureAwait(false);
             await scope.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            if (scope.CommitsItself)
+            {
+                _identities.Remember([(key, identity.PublicKeyBytes())]);
+            }
+
             return change;
         }
     }
@@ -102,10 +111,12 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IdentityKey?> GetIdentityAsync(SignalAddress address, CancellationToken cancellationToken = default) =>
-        await LoadAsync(LoadIdentitySql, c => c.With("@address", address.ToString()), cancellationToken).ConfigureAwait(false) is { } bytes
-            ? IdentityKey.FromBytes(bytes)
-            : null;
+    /// <remarks>Answered from the session's memory of identities when it has one: every prekey message asks.</remarks>
+    public async ValueTask<IdentityKey?> GetIdentityAsync(SignalAddress address, CancellationToken cancellationToken = default)
+    {
+        var bytes = await RememberedAsync(_identities, LoadIdentitySql, address.ToString(), cancellationToken).ConfigureAwait(false);
+        return bytes is null ? null : IdentityKey.FromBytes(bytes);
+    }
 
     /// <inheritdoc/>
     public async ValueTask<PreKeyRecord?> LoadPreKeyAsync(PreKeyId id, CancellationToken cancellationToken = default) =>
@@ -167,26 +178,8 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
     /// <remarks>Answered from the session's memory of its records when it has one (<see cref="CommittedMemory{TValue}"/>).</remarks>
     public async ValueTask<SessionRecord?> LoadSessionAsync(SignalAddress address, CancellationToken cancellationToken = default)
     {
-        var key = address.ToString();
-        if (_sessions.TryGet(key, out var remembered))
-        {
-            return remembered is null ? null : SessionRecord.Deserialize(remembered);
-        }
-
-        var readStarted = _sessions.BeginRead();
-        var scope = await _database.OpenAsync(transactional: false, cancellationToken).ConfigureAwait(false);
-        await using (scope.ConfigureAwait(false))
-        {
-            await using var command = Bind(scope, LoadSessionSql).With("@address", key);
-            var bytes = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
-            if (scope.CommitsItself)
-            {
-                // Inside a unit of work the read may see rows that never commit.
-                _sessions.RememberRead(readStarted, [(key, bytes)]);
-            }
-
-            return bytes is null ? null : SessionRecord.Deserialize(bytes);
-        }
+        var bytes = await RememberedAsync(_sessions, LoadSessionSql, address.ToString(), cancellationToken).ConfigureAwait(false);
+        return bytes is null ? null : SessionRecord.Deserialize(bytes);
     }
 
     /// <inheritdoc/>
@@ -217,6 +210,30 @@ public sealed partial class SqlSignalProtocolStore : ISignalProtocolStore, IPend
 
     /// <summary>Describes the store by its session id.</summary>
     public override string ToString() => $"SqlSignalProtocolStore({_database.SessionId})";
+
+    /// <summary>Reads the row of <paramref name="address"/> (<c>@address</c> in <paramref name="sql"/>), from <paramref name="memory"/> when it holds it.</summary>
+    private async ValueTask<byte[]?> RememberedAsync(CommittedMemory<byte[]> memory, string sql, string address, CancellationToken cancellationToken)
+    {
+        if (memory.TryGet(address, out var remembered))
+        {
+            return remembered;
+        }
+
+        var readStarted = memory.BeginRead();
+        var scope = await _database.OpenAsync(transactional: false, cancellationToken).ConfigureAwait(false);
+        await using (scope.ConfigureAwait(false))
+        {
+            await using var command = Bind(scope, sql).With("@address", address);
+            var bytes = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+            if (scope.CommitsItself)
+            {
+                // Inside a unit of work the read may see rows that never commit.
+                memory.RememberRead(readStarted, [(address, bytes)]);
+            }
+
+            return bytes;
+        }
+    }
 
     private async ValueTask<byte[]?> LoadAsync(string sql, Func<DbCommand, DbCommand> bind, CancellationToken cancellationToken)
     {

@@ -115,8 +115,11 @@ public sealed class PendingInboundCrashTests : IAsyncLifetime
                 // The first message sets up the Signal session (and the sender's LID); the second is the steady state.
                 await ReceiveAndAckAsync(events, "first");
                 await Task.Delay(300);
-                // Nor does it look for a pending copy it never stored: without the table, it still arrives.
+                // Nor does it look for a pending copy it never stored, or read the sender's identity
+                // again (the contact repeats its prekey message until we answer): without the
+                // tables, it still arrives.
                 await ScalarAsync(storage, "ALTER TABLE signal_pending_inbound RENAME TO signal_pending_inbound_gone");
+                await ScalarAsync(storage, "ALTER TABLE signal_identity_keys RENAME TO signal_identity_keys_gone");
                 var before = storage.Commits;
                 var second = await ReceiveAndAckAsync(events, "second");
                 await Task.Delay(300);
@@ -124,6 +127,7 @@ public sealed class PendingInboundCrashTests : IAsyncLifetime
                 Assert.Equal(1, storage.Commits - before);
                 Assert.True(second.IsRecorded);
                 await ScalarAsync(storage, "ALTER TABLE signal_pending_inbound_gone RENAME TO signal_pending_inbound");
+                await ScalarAsync(storage, "ALTER TABLE signal_identity_keys_gone RENAME TO signal_identity_keys");
                 Assert.Empty(await PendingAsync(store));
                 Assert.Equal(2, await ScalarAsync(storage, $"SELECT COUNT(*) FROM messages WHERE session_id = '{SessionId}' AND direction = 'in'"));
                 Assert.Equal(2, await ScalarAsync(storage, $"SELECT COUNT(*) FROM events WHERE session_id = '{SessionId}' AND type = 'message.received'"));

@@ -11,7 +11,7 @@ public sealed class SqliteSignalStoreContractTests(SqliteStorageFixture fixture)
 {
     /// <inheritdoc/>
     protected override ISignalProtocolStore CreateStore(IdentityKeyPair identity, RegistrationId registrationId) =>
-        new SqlSignalProtocolStore(new SessionDatabase(fixture.Storage, Guid.NewGuid().ToString("N")), identity, registrationId, new CommittedMemory<byte[]>(SqlDeviceStore.SignalSessionsRemembered));
+        new SqlSignalProtocolStore(new SessionDatabase(fixture.Storage, Guid.NewGuid().ToString("N")), identity, registrationId, new CommittedMemory<byte[]>(SqlDeviceStore.SignalSessionsRemembered), new CommittedMemory<byte[]>(SqlDeviceStore.IdentitiesRemembered));
 }
 
 /// <summary>The Signal store contract on PostgreSQL, each test in a session of its own.</summary>
@@ -20,5 +20,5 @@ public sealed class PostgresSignalStoreContractTests(PostgresStorageFixture fixt
 {
     /// <inheritdoc/>
     protected override ISignalProtocolStore CreateStore(IdentityKeyPair identity, RegistrationId registrationId) =>
-        new SqlSignalProtocolStore(new SessionDatabase(fixture.Storage, Guid.NewGuid().ToString("N")), identity, registrationId, new CommittedMemory<byte[]>(SqlDeviceStore.SignalSessionsRemembered));
+        new SqlSignalProtocolStore(new SessionDatabase(fixture.Storage, Guid.NewGuid().ToString("N")), identity, registrationId, new CommittedMemory<byte[]>(SqlDeviceStore.SignalSessionsRemembered), new CommittedMemory<byte[]>(SqlDeviceStore.IdentitiesRemembered));
 }

@@ -251,6 +251,61 @@ public abstract class SqlStoreDurabilityTests
     }
 
     [Fact]
+    public async Task Peer_identities_read_back_what_was_committed_through_rollbacks_and_failed_commits()
+    {
+        var (store, signal) = await NewSessionAsync();
+        var peer = new SignalAddress("4915550913", new DeviceId(0));
+        var first = IdentityKeyPair.Generate(SystemSignalRandom.Instance).PublicKey;
+        var second = IdentityKeyPair.Generate(SystemSignalRandom.Instance).PublicKey;
+        Assert.Null(await signal.GetIdentityAsync(peer));
+        Assert.Equal(IdentityChange.NewOrUnchanged, await signal.SaveIdentityAsync(peer, first));
+        AssertIdentity(first, await signal.GetIdentityAsync(peer));
+
+        // Replaced inside a unit of work that rolls back: the committed key is read again.
+        await using (var work = await store.BeginUnitOfWorkAsync())
+        {
+            Assert.Equal(IdentityChange.ReplacedExisting, await signal.SaveIdentityAsync(peer, second));
+            AssertIdentity(second, await signal.GetIdentityAsync(peer));
+        }
+
+        AssertIdentity(first, await signal.GetIdentityAsync(peer));
+
+        // A commit that loses its prekey, and one whose caller's statements fail: their key is not read back.
+        await Assert.ThrowsAsync<SignalProtocolException>(async () => await signal.CommitAsync(Replacing(peer, second, new PreKeyId(79))));
+        AssertIdentity(first, await signal.GetIdentityAsync(peer));
+        var sql = (SqlSignalProtocolStore)signal;
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await sql.CommitAsync(
+            Replacing(peer, second), (_, _, _) => throw new InvalidOperationException("the caller's row"), CancellationToken.None));
+        AssertIdentity(first, await signal.GetIdentityAsync(peer));
+
+        // Committed: read back here and by another store of the session alike; wiped likewise.
+        await signal.CommitAsync(Replacing(peer, second));
+        var other = await Fixture.Storage.ForSession(store.SessionId).OpenSignalStoreAsync(DeviceCredentials.Create(SystemSignalRandom.Instance, TimeProvider.System));
+        foreach (var reader in new[] { signal, other })
+        {
+            AssertIdentity(second, await reader.GetIdentityAsync(peer));
+        }
+
+        await store.WipeAsync();
+        Assert.Null(await signal.GetIdentityAsync(peer));
+
+        static SignalChangeSet Replacing(SignalAddress address, IdentityKey identity, PreKeyId? consumed = null)
+        {
+            var changes = new SignalChangeSet();
+            if (consumed is { } id)
+            {
+                changes.RemovePreKey(id);
+            }
+
+            changes.SaveIdentity(address, identity);
+            return changes;
+        }
+
+        static void AssertIdentity(IdentityKey expected, IdentityKey? actual) =>
+            Assert.Equal(Convert.ToHexString(expected.PublicKey), actual is null ? null : Convert.ToHexString(actual.PublicKey));
+    }
+
+    [Fact]
     public async Task Lid_mappings_read_back_what_was_committed_and_a_known_mapping_is_not_written_again()
     {
         var (store, _) = await NewSessionAsync();
