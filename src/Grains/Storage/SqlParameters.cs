@@ -11,6 +11,12 @@ internal static class SqlParameters
     /// <summary>Creates a command on the connection, enlisted in the transaction when there is one.</summary>
     public static DbCommand CreateCommand(this DbConnection connection, DbTransaction? transaction, string sql)
     {
+        if (connection is Sqlite.WriterTurnConnection keeping)
+        {
+            // Reuses the statement when the connection has it prepared from an earlier use.
+            return keeping.CreateCommand(sql, (Microsoft.Data.Sqlite.SqliteTransaction?)Sqlite.WriterTurnTransaction.Unwrap(transaction));
+        }
+
         var command = connection.CreateCommand();
         // SQLite write transactions come wrapped with the writer turn they hold.
         command.Transaction = Sqlite.WriterTurnTransaction.Unwrap(transaction);

@@ -16,6 +16,13 @@ internal static class StorageConstants
     public static readonly TimeSpan SqliteBusyTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How many idle SQLite connections a process keeps open with their prepared statements: more
+    /// than the statements that run at once on a node (one writer, and readers bounded by the
+    /// thread pool), and each holds only its page cache and statements.
+    /// </summary>
+    public const int SqliteKeptConnections = 32;
+
+    /// <summary>
     /// The PostgreSQL advisory lock key that serializes schema migrations when several silos start
     /// at once ("WaOrlean" in ASCII, so it is recognisable in <c>pg_locks</c>).
     /// </summary>

@@ -25,6 +25,7 @@ public sealed class SqliteStorage : DeviceStorage
     private readonly string _connectionString;
     private readonly string _connectionSetupSql;
     private readonly WriterTurn _writerTurn;
+    private readonly OpenConnections _open = new(StorageConstants.SqliteKeptConnections);
 
     /// <summary>The native connections (pooled, reused by later opens) that have had the setup statement.</summary>
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
@@ -100,9 +101,10 @@ public sealed class SqliteStorage : DeviceStorage
         return storage;
     }
 
-    /// <summary>Releases the pooled connections, so the file can be moved or deleted.</summary>
+    /// <summary>Closes the connections kept open and releases the pooled ones, so the file can be moved or deleted.</summary>
     public override ValueTask DisposeAsync()
     {
+        _open.Close();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
         return ValueTask.CompletedTask;
@@ -112,9 +114,15 @@ public sealed class SqliteStorage : DeviceStorage
     public override string ToString() => $"SqliteStorage({DatabasePath})";
 
     /// <inheritdoc/>
+    /// <remarks>An idle connection kept open from an earlier use comes first, with the statements it has prepared.</remarks>
     public override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new WriterTurnConnection(_connectionString, _writerTurn);
+        if (_open.TryTake() is { } kept)
+        {
+            return kept;
+        }
+
+        var connection = new WriterTurnConnection(_connectionString, _writerTurn, _open);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);

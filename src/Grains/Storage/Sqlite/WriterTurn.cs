@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
@@ -74,10 +75,18 @@ internal sealed class WriterTurn(WalGroupSync? groupSync = null)
 /// begun through <see cref="SqliteStorage.BeginTransactionAsync"/> holds it until it commits, rolls
 /// back or is disposed; a statement that is not a plain read, run outside a transaction, holds it
 /// while it runs (a reader until its command is disposed). Closing the connection gives back a turn
-/// it still holds.
+/// it still holds. Disposed as it was opened, it stays open for the storage's next user with the
+/// statements it prepared (<see cref="OpenConnections"/>).
 /// </summary>
-internal sealed class WriterTurnConnection(string connectionString, WriterTurn turn) : SqliteConnection(connectionString)
+internal sealed class WriterTurnConnection(string connectionString, WriterTurn turn, OpenConnections? keptBy = null) : SqliteConnection(connectionString)
 {
+    /// <summary>How many prepared statements a connection keeps; past that it starts over.</summary>
+    internal const int KeptStatements = 64;
+
+    /// <summary>Commands disposed by their users, kept with their statements prepared, by SQL.</summary>
+    private readonly Dictionary<string, WriterTurnCommand> _kept = new(StringComparer.Ordinal);
+    private int _lent;
+    private bool _closing;
     private bool _holdsTurn;
 
     /// <summary>Gets whether this connection holds the write turn (a statement on it then needs no turn of its own).</summary>
@@ -152,22 +161,98 @@ internal sealed class WriterTurnConnection(string connectionString, WriterTurn t
     /// <inheritdoc/>
     public override SqliteCommand CreateCommand() => new WriterTurnCommand(this) { CommandTimeout = DefaultTimeout, Transaction = Transaction };
 
+    /// <summary>
+    /// Gets a command for <paramref name="sql"/> in <paramref name="transaction"/>: one this
+    /// connection kept from an earlier use, its statement still prepared, or a new one that is
+    /// kept when disposed.
+    /// </summary>
+    public WriterTurnCommand CreateCommand(string sql, SqliteTransaction? transaction)
+    {
+        WriterTurnCommand? command;
+        lock (_kept)
+        {
+            _kept.Remove(sql, out command);
+        }
+
+        if (command is null)
+        {
+            return new WriterTurnCommand(this, reusable: true) { CommandText = sql, CommandTimeout = DefaultTimeout, Transaction = transaction };
+        }
+
+        command.Reuse(transaction);
+        return command;
+    }
+
+    /// <summary>Counts a command handed out; a connection with commands out is not kept open for another user.</summary>
+    internal void Lent() => Interlocked.Increment(ref _lent);
+
+    /// <summary>
+    /// Takes a disposed command back: keeps it for the next command with its SQL when
+    /// <paramref name="reusable"/> and the connection stays open; returns whether it was kept.
+    /// </summary>
+    internal bool Returned(WriterTurnCommand command, bool reusable)
+    {
+        Interlocked.Decrement(ref _lent);
+        if (!reusable || _closing || State != ConnectionState.Open)
+        {
+            return false;
+        }
+
+        List<WriterTurnCommand>? evicted = null;
+        lock (_kept)
+        {
+            if (_kept.ContainsKey(command.CommandText))
+            {
+                return false;
+            }
+
+            if (_kept.Count >= KeptStatements)
+            {
+                evicted = [.. _kept.Values];
+                _kept.Clear();
+            }
+
+            _kept.Add(command.CommandText, command);
+        }
+
+        evicted?.ForEach(kept => kept.Dispose());
+        return true;
+    }
+
     /// <inheritdoc/>
     public override void Close()
     {
+        _closing = true;
         try
         {
+            // Disposes every command of the connection, the kept ones too.
             base.Close();
         }
         finally
         {
+            lock (_kept)
+            {
+                _kept.Clear();
+            }
+
+            _closing = false;
             ReleaseTurn();
         }
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// A connection left as it was opened (no transaction, no turn, every command disposed) stays
+    /// open with its prepared statements for the next user, when its storage keeps connections.
+    /// </remarks>
     protected override void Dispose(bool disposing)
     {
+        if (disposing && keptBy is not null && !_closing && State == ConnectionState.Open && Transaction is null && !_holdsTurn
+            && Volatile.Read(ref _lent) == 0 && keptBy.TryKeep(this))
+        {
+            return;
+        }
+
         try
         {
             base.Dispose(disposing);
@@ -175,6 +260,64 @@ internal sealed class WriterTurnConnection(string connectionString, WriterTurn t
         finally
         {
             ReleaseTurn();
+        }
+    }
+}
+
+/// <summary>
+/// Open connections kept between uses with the statements they prepared, most recently used first.
+/// Microsoft.Data.Sqlite pools native connections but finalizes a connection's statements when it
+/// closes and keeps none from one command to the next (dotnet/efcore#14044), so every statement
+/// was compiled again at every use: about half the cost of the short statements a message runs.
+/// </summary>
+internal sealed class OpenConnections(int capacity)
+{
+    private readonly ConcurrentStack<WriterTurnConnection> _idle = new();
+    private int _count;
+    private volatile bool _closed;
+
+    /// <summary>Takes a kept connection, open and idle; null when none is kept.</summary>
+    public WriterTurnConnection? TryTake()
+    {
+        if (!_idle.TryPop(out var connection))
+        {
+            return null;
+        }
+
+        Interlocked.Decrement(ref _count);
+        return connection;
+    }
+
+    /// <summary>Keeps an idle open connection unless enough are kept or the storage closed.</summary>
+    public bool TryKeep(WriterTurnConnection connection)
+    {
+        if (_closed || Interlocked.Increment(ref _count) > capacity)
+        {
+            Interlocked.Decrement(ref _count);
+            return false;
+        }
+
+        _idle.Push(connection);
+        if (_closed)
+        {
+            CloseKept();
+        }
+
+        return true;
+    }
+
+    /// <summary>Closes the kept connections; none is kept from now on.</summary>
+    public void Close()
+    {
+        _closed = true;
+        CloseKept();
+    }
+
+    private void CloseKept()
+    {
+        while (TryTake() is { } connection)
+        {
+            connection.Dispose();
         }
     }
 }
@@ -283,9 +426,16 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
 /// Such a write commits on its own; the command returns (or finishes disposing) once that commit
 /// is durable, like a transaction's.
 /// </summary>
-internal sealed class WriterTurnCommand(WriterTurnConnection connection) : SqliteCommand(string.Empty, connection)
+/// <remarks>
+/// A command made by <see cref="WriterTurnConnection.CreateCommand(string, SqliteTransaction?)"/> is
+/// <paramref name="reusable"/>: disposing it hands it back to its connection with its statement
+/// prepared, unless a statement of it failed or its reader is still open.
+/// </remarks>
+internal sealed class WriterTurnCommand(WriterTurnConnection connection, bool reusable = false) : SqliteCommand(string.Empty, connection)
 {
     private bool _holdsTurn;
+    private bool _lent = Lend(connection);
+    private bool _failed;
 
     /// <inheritdoc/>
     public override int ExecuteNonQuery()
@@ -344,7 +494,7 @@ internal sealed class WriterTurnCommand(WriterTurnConnection connection) : Sqlit
         long commit;
         try
         {
-            base.Dispose(disposing: true);
+            Finish(disposing: true);
         }
         finally
         {
@@ -361,7 +511,7 @@ internal sealed class WriterTurnCommand(WriterTurnConnection connection) : Sqlit
         long commit;
         try
         {
-            base.Dispose(disposing);
+            Finish(disposing);
         }
         finally
         {
@@ -395,6 +545,7 @@ internal sealed class WriterTurnCommand(WriterTurnConnection connection) : Sqlit
         }
         catch
         {
+            _failed = true;
             if (_holdsTurn)
             {
                 _holdsTurn = false;
@@ -421,6 +572,35 @@ internal sealed class WriterTurnCommand(WriterTurnConnection connection) : Sqlit
             await connection.TakeTurnAsync(cancellationToken).ConfigureAwait(false);
             _holdsTurn = true;
         }
+    }
+
+    /// <summary>Hands out a command kept by its connection again, with no parameters.</summary>
+    internal void Reuse(SqliteTransaction? transaction)
+    {
+        Parameters.Clear();
+        Transaction = transaction;
+        _lent = Lend(connection);
+    }
+
+    private static bool Lend(WriterTurnConnection connection)
+    {
+        connection.Lent();
+        return true;
+    }
+
+    /// <summary>Hands the command back to its connection, which may keep it prepared; otherwise finalizes its statements.</summary>
+    private void Finish(bool disposing)
+    {
+        if (disposing && _lent)
+        {
+            _lent = false;
+            if (connection.Returned(this, reusable && !_failed && DataReader is null))
+            {
+                return;
+            }
+        }
+
+        base.Dispose(disposing);
     }
 
     /// <summary>Gives back a turn this command took for its own write, numbering the commit that write made.</summary>
