@@ -56,8 +56,9 @@ public sealed partial class SessionGrain
         var tenantLimit = await EnforceDailyLimitsAsync();
         // Fetched before the row exists: a URL that cannot be read is the caller's error, not a failed message.
         var media = MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, _media.AllowPrivateUrls, default) : null;
-        // A message without media is built now, so its row is stored with the very bytes that will
-        // leave in one commit; media is uploaded only once the row exists (DeliverAsync).
+        // A message without media is built now, one with media by DeliverAsync once it is uploaded.
+        // Either way its row is stored with the very bytes that will leave, in the commit of the
+        // Signal state that encrypts them.
         var content = media is null
             ? await MessageComposer.BuildAsync(client, request, to, null, references.Quoted, references.Target, PairedJid(client), mentions, default)
             : null;
@@ -83,25 +84,14 @@ public sealed partial class SessionGrain
         };
         GatewayMetrics.MessagesSent.Add(1, new KeyValuePair<string, object?>("type", record.Type));
         var row = new LoggedMessage(record, _tenantId, FromMe: true, Content: content?.ToByteArray(), Attempts: content is null ? 0 : 1);
-        if (content is not null)
+        try
         {
-            // Stored by DeliverAsync together with the Signal state that encrypts it, before it leaves.
-            try
-            {
-                return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false, content, stored: false, tenantLimit);
-            }
-            catch (GatewayException e) when (e.Code == KeyTakenCode)
-            {
-                return await WinnerAsync(record);
-            }
+            return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false, content, stored: false, tenantLimit);
         }
-
-        if (!await InsertWithinTenantLimitAsync(row, now, tenantLimit))
+        catch (GatewayException e) when (e.Code == KeyTakenCode)
         {
             return await WinnerAsync(record);
         }
-
-        return await DeliverAsync(client, row, to, request, media, mentions, references, replayed: false);
     }
 
     /// <summary>Answers a request whose idempotency key an earlier request won the insert with: the earlier one's result.</summary>
@@ -137,7 +127,8 @@ public sealed partial class SessionGrain
                     media ??= MessageComposer.IsMedia(request.Content.Kind) ? await MediaFetcher.FetchAsync(request.Content.Media!, request.Content.Kind, _media.AllowPrivateUrls, default) : null;
                     content = await MessageComposer.BuildAsync(client, request, to, media, references.Quoted, references.Target, PairedJid(client), mentions, default);
                     // Stored with the Signal commit, before it leaves: a resend after a crash sends these very bytes (same media key, same upload).
-                    write = write with { Content = content.ToByteArray() };
+                    var contentBytes = content.ToByteArray();
+                    write = write.Insert ? write with { Row = write.Row with { Content = contentBytes, Attempts = 1 } } : write with { Content = contentBytes };
                 }
 
                 await PaceAsync();
@@ -374,32 +365,6 @@ public sealed partial class SessionGrain
         if (used >= limit)
         {
             throw LimitReached("tenant", limit, used, midnight.AddDays(1) - now);
-        }
-    }
-
-    /// <summary>Stores a message before its media is uploaded, within the tenant's daily limit (see <see cref="EnforceTenantLimitAsync"/>); false when its idempotency key was taken.</summary>
-    private async Task<bool> InsertWithinTenantLimitAsync(LoggedMessage row, DateTimeOffset now, long? tenantLimit)
-    {
-        if (tenantLimit is not { } limit)
-        {
-            return await _messages.InsertAsync(row, now, default);
-        }
-
-        var connection = await _storage.OpenConnectionAsync();
-        await using (connection)
-        {
-            var transaction = await _storage.BeginTransactionAsync(connection);
-            await using (transaction)
-            {
-                await EnforceTenantLimitAsync(connection, transaction, limit, now, default);
-                if (!await MessageTable.InsertAsync(connection, transaction, row, now, default))
-                {
-                    return false;
-                }
-
-                await transaction.CommitAsync();
-                return true;
-            }
         }
     }
 

@@ -10,8 +10,9 @@ namespace WaOrleans.Grains.Tests.Sessions;
 /// <summary>
 /// How many transactions a send commits, counted by the database itself (SQLite's commit hook;
 /// on PostgreSQL, the distinct transaction ids that wrote a row of the gateway's tables): the
-/// message row rides with the Signal commit that encrypts it, so a text send commits twice (row
-/// and Signal state, then the ack's status and event), where it used to commit three times or more.
+/// message row rides with the Signal commit that encrypts it, so a send commits twice (row and
+/// Signal state, then the ack's status and event), where it used to commit three times or more. A
+/// media send too: its row is stored once the media is uploaded, with the content that names it.
 /// </summary>
 public sealed class SendCommitTests(ITestOutputHelper output)
 {
@@ -35,13 +36,30 @@ public sealed class SendCommitTests(ITestOutputHelper output)
         await AssertCommitsPerSendAsync(harness, () => harness.ScalarAsync("SELECT COUNT(*) FROM tx_seen"));
     }
 
-    private async Task AssertCommitsPerSendAsync(GatewayHarness harness, Func<Task<long>> commits)
+    [Fact]
+    public async Task A_media_send_commits_its_row_with_the_signal_state_once_the_media_is_uploaded_sqlite()
     {
+        await using var harness = await GatewayHarness.StartAsync();
+        var storage = (SqliteStorage)harness.Storage;
+        await AssertCommitsPerSendAsync(harness, () => Task.FromResult(storage.Commits), Image);
+    }
+
+    [PostgresFact]
+    public async Task A_media_send_commits_its_row_with_the_signal_state_once_the_media_is_uploaded_postgres()
+    {
+        await using var harness = await GatewayHarness.StartAsync(postgres: true);
+        await InstallTransactionCounterAsync(harness);
+        await AssertCommitsPerSendAsync(harness, () => harness.ScalarAsync("SELECT COUNT(*) FROM tx_seen"), Image);
+    }
+
+    private async Task AssertCommitsPerSendAsync(GatewayHarness harness, Func<Task<long>> commits, Func<string, string?, SendMessageRequest>? message = null)
+    {
+        message ??= Text;
         var sessionId = "commits-" + Guid.NewGuid().ToString("N");
         var session = await harness.PairSessionAsync(sessionId, Me);
         await harness.Sim.CreatePhoneAsync(Peer);
         // The first send builds the Signal session from a bundle; the ones measured ratchet it.
-        var first = await session.SendAsync(Text("warm-up", null));
+        var first = await session.SendAsync(message("warm-up", null));
         await harness.WaitForInboxAsync(Peer, first.MessageId);
 
         long total = 0;
@@ -49,7 +67,7 @@ public sealed class SendCommitTests(ITestOutputHelper output)
         for (var i = 0; i < Sends; i++)
         {
             var before = await commits();
-            var sent = await session.SendAsync(Text("counted " + i, "count-" + i));
+            var sent = await session.SendAsync(message("counted " + i, "count-" + i));
             total += await commits() - before;
             Assert.Equal("sent", sent.Status);
             ids.Add(sent.MessageId);
@@ -68,7 +86,7 @@ public sealed class SendCommitTests(ITestOutputHelper output)
 
         // The idempotency key still dedupes, and the replay commits nothing.
         var again = await commits();
-        var replay = await session.SendAsync(Text("counted 0", "count-0"));
+        var replay = await session.SendAsync(message("counted 0", "count-0"));
         Assert.True(replay.Replayed);
         Assert.Equal(ids[0], replay.MessageId);
         Assert.Equal(again, await commits());
@@ -76,6 +94,20 @@ public sealed class SendCommitTests(ITestOutputHelper output)
 
     private static SendMessageRequest Text(string text, string? key) =>
         new() { To = Peer, Content = new MessageContent { Kind = MessageKind.Text, Text = text }, IdempotencyKey = key };
+
+    /// <summary>An image with <paramref name="caption"/>, its bytes differing per caption.</summary>
+    private static SendMessageRequest Image(string caption, string? key) =>
+        new()
+        {
+            To = Peer,
+            Content = new MessageContent
+            {
+                Kind = MessageKind.Image,
+                Text = caption,
+                Media = new MediaSource { Data = System.Text.Encoding.UTF8.GetBytes(caption.PadRight(2048, '.')), FileName = "photo.jpg" },
+            },
+            IdempotencyKey = key,
+        };
 
     /// <summary>
     /// Records the id of every transaction that writes a row of the harness's own schema (row
