@@ -50,7 +50,10 @@ internal static class ClusterCalls
         for (Exception? current = e; current is not null; current = current.InnerException)
         {
             // A grain whose database call failed answers storage_unavailable: "try again" by contract.
+            // The calls pass no cancellation token, so a cancellation is the runtime giving up on
+            // its own call, as a directory lookup on a silo just killed does while placing a grain.
             if (current is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException or OrleansMessageRejectionException
+                or OperationCanceledException
                 or WaOrleans.Grains.GatewayException { Kind: WaOrleans.Grains.GatewayErrorKind.Unavailable })
             {
                 return true;
