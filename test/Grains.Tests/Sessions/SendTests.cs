@@ -286,7 +286,8 @@ public sealed class SendTests
     [Fact]
     public Task Concurrent_sends_of_several_sessions_stay_within_the_tenants_daily_limit() => TenantLimitUnderConcurrencyAsync(postgres: false);
 
-    [Fact]
+    [PostgresFact]
+    [Trait("Category", "Postgres")]
     public Task Concurrent_sends_of_several_sessions_stay_within_the_tenants_daily_limit_on_postgres() => TenantLimitUnderConcurrencyAsync(postgres: true);
 
     private static async Task TenantLimitUnderConcurrencyAsync(bool postgres)
