@@ -137,6 +137,9 @@ internal sealed class TestCluster : IAsyncDisposable
                     o.Invariant = "Npgsql";
                     o.ConnectionString = ConnectionString;
                 });
+                // Silos come back under new generations every few seconds here; with Orleans' default
+                // of one minute, the client's gateway list can name only dead ones for that long.
+                c.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
             });
             var host = builder.Build();
             try
