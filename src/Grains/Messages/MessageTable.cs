@@ -113,16 +113,6 @@ internal sealed class MessageTable(DeviceStorage storage)
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>Inserts a row in its own transaction; returns whether it was inserted.</summary>
-    public async Task<bool> InsertAsync(LoggedMessage message, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var connection = await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return await InsertAsync(connection, null, message, now, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>Finds the row an idempotency key created.</summary>
     public Task<LoggedMessage?> FindByIdempotencyKeyAsync(string sessionId, string key, CancellationToken cancellationToken) =>
         FindOneAsync("session_id = @session AND idempotency_key = @key", cancellationToken, ("@session", sessionId), ("@key", key));
