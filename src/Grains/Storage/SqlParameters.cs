@@ -11,6 +11,12 @@ internal static class SqlParameters
     /// <summary>Creates a command on the connection, enlisted in the transaction when there is one.</summary>
     public static DbCommand CreateCommand(this DbConnection connection, DbTransaction? transaction, string sql)
     {
+        // A SQLite write transaction runs on the storage's one writer connection, not the caller's.
+        if (transaction is Sqlite.WriterTurnTransaction { Connection: Sqlite.WriterTurnConnection writer })
+        {
+            connection = writer;
+        }
+
         if (connection is Sqlite.WriterTurnConnection keeping)
         {
             // Reuses the statement when the connection has it prepared from an earlier use.

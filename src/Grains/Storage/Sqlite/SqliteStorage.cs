@@ -27,6 +27,13 @@ public sealed class SqliteStorage : DeviceStorage
     private readonly WriterTurn _writerTurn;
     private readonly OpenConnections _open = new(StorageConstants.SqliteKeptConnections);
 
+    /// <summary>
+    /// The connection every write transaction runs on, opened last by <see cref="OpenAsync(string, SqliteSynchronous, TimeProvider?, CancellationToken)"/>.
+    /// Only its own commits then change the file under its page cache, which SQLite otherwise drops
+    /// whenever another connection has committed: each transaction read again every page it touched.
+    /// </summary>
+    private WriterTurnConnection? _writer;
+
     /// <summary>The native connections (pooled, reused by later opens) that have had the setup statement.</summary>
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
     private static readonly object Configured = new();
@@ -98,6 +105,7 @@ public sealed class SqliteStorage : DeviceStorage
         }
 
         await storage.MigrateAsync(Migrator, time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        storage._writer = (WriterTurnConnection)await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return storage;
     }
 
@@ -105,6 +113,7 @@ public sealed class SqliteStorage : DeviceStorage
     public override ValueTask DisposeAsync()
     {
         _open.Close();
+        _writer?.Close();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
         return ValueTask.CompletedTask;
@@ -156,12 +165,22 @@ public sealed class SqliteStorage : DeviceStorage
     }
 
     /// <inheritdoc/>
-    /// <remarks>The transaction takes this process's write turn first (<see cref="WriterTurn"/>), then SQLite's write lock.</remarks>
+    /// <remarks>
+    /// The transaction takes this process's write turn first (<see cref="WriterTurn"/>), then SQLite's
+    /// write lock, and runs on the storage's writer connection: commands made for it with
+    /// <see cref="SqlParameters.CreateCommand"/> go there, whichever open connection they name.
+    /// </remarks>
     public override ValueTask<DbTransaction> BeginTransactionAsync(DbConnection connection, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        return connection is WriterTurnConnection turnTaking
-            ? turnTaking.BeginWriteTransactionAsync(cancellationToken)
-            : new(((SqliteConnection)connection).BeginTransaction(deferred: false));
+        if (connection is not WriterTurnConnection turnTaking)
+        {
+            return new(((SqliteConnection)connection).BeginTransaction(deferred: false));
+        }
+
+        // Until the migrations have run, there is no writer connection yet.
+        return _writer is { } writer
+            ? turnTaking.BeginWriteTransactionAsync(writer, cancellationToken)
+            : turnTaking.BeginWriteTransactionAsync(cancellationToken);
     }
 }

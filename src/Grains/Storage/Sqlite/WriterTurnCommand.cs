@@ -183,7 +183,10 @@ internal sealed class WriterTurnCommand(WriterTurnConnection connection, bool re
             }
         }
 
-        base.Dispose(disposing);
+        lock (connection.CommandsLock)
+        {
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Gives back a turn this command took for its own write, numbering the commit that write made.</summary>

@@ -23,6 +23,9 @@ internal sealed class WriterTurnConnection(string connectionString, WriterTurn t
     private bool _closing;
     private bool _holdsTurn;
 
+    /// <summary>The last write transaction begun for this connection's user on the storage's writer connection.</summary>
+    private WriterTurnTransaction? _onWriter;
+
     /// <summary>Gets whether this connection holds the write turn (a statement on it then needs no turn of its own).</summary>
     public bool HoldsTurn => _holdsTurn;
 
@@ -92,8 +95,26 @@ internal sealed class WriterTurnConnection(string connectionString, WriterTurn t
         }
     }
 
+    /// <summary>
+    /// Begins a write transaction for this connection's user on <paramref name="writer"/>, the
+    /// storage's writer connection. Disposing this connection while it is still open rolls it back,
+    /// as for a transaction on this connection itself, so an abandoned transaction never keeps the turn.
+    /// </summary>
+    public async ValueTask<DbTransaction> BeginWriteTransactionAsync(WriterTurnConnection writer, CancellationToken cancellationToken)
+    {
+        var transaction = (WriterTurnTransaction)await writer.BeginWriteTransactionAsync(cancellationToken).ConfigureAwait(false);
+        _onWriter = transaction;
+        return transaction;
+    }
+
     /// <inheritdoc/>
-    public override SqliteCommand CreateCommand() => new WriterTurnCommand(this) { CommandTimeout = DefaultTimeout, Transaction = Transaction };
+    public override SqliteCommand CreateCommand()
+    {
+        lock (CommandsLock)
+        {
+            return new WriterTurnCommand(this) { CommandTimeout = DefaultTimeout, Transaction = Transaction };
+        }
+    }
 
     /// <summary>
     /// Gets a command for <paramref name="sql"/> in <paramref name="transaction"/>: one this
@@ -110,12 +131,23 @@ internal sealed class WriterTurnConnection(string connectionString, WriterTurn t
 
         if (command is null)
         {
-            return new WriterTurnCommand(this, reusable: true) { CommandText = sql, CommandTimeout = DefaultTimeout, Transaction = transaction };
+            // The writer connection's commands come and go on several threads (see CommandsLock).
+            lock (CommandsLock)
+            {
+                return new WriterTurnCommand(this, reusable: true) { CommandText = sql, CommandTimeout = DefaultTimeout, Transaction = transaction };
+            }
         }
 
         command.Reuse(transaction);
         return command;
     }
+
+    /// <summary>
+    /// Guards the connection's list of its commands, which SqliteConnection does not: a write
+    /// transaction's commands may be disposed after it committed, while the next one creates its own
+    /// on the same writer connection.
+    /// </summary>
+    internal object CommandsLock => _kept;
 
     /// <summary>Counts a command handed out; a connection with commands out is not kept open for another user.</summary>
     internal void Lent() => Interlocked.Increment(ref _lent);
@@ -181,7 +213,14 @@ internal sealed class WriterTurnConnection(string connectionString, WriterTurn t
     /// </remarks>
     protected override void Dispose(bool disposing)
     {
-        if (disposing && keptBy is not null && !_closing && State == ConnectionState.Open && Transaction is null && !_holdsTurn
+        var abandoned = _onWriter is { HoldsTurn: true };
+        if (disposing)
+        {
+            _onWriter?.Dispose();
+            _onWriter = null;
+        }
+
+        if (disposing && !abandoned && keptBy is not null && !_closing && State == ConnectionState.Open && Transaction is null && !_holdsTurn
             && Volatile.Read(ref _lent) == 0 && keptBy.TryKeep(this))
         {
             return;

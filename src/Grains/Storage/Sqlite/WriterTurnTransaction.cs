@@ -12,6 +12,12 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
 {
     private List<Action>? _onCommitted;
 
+    /// <summary>
+    /// Whether this transaction still holds the turn: its connection is shared by the next
+    /// transaction once it committed, so a late dispose must not give that one's turn away.
+    /// </summary>
+    private bool _holdsTurn = true;
+
     /// <inheritdoc/>
     public override IsolationLevel IsolationLevel => inner.IsolationLevel;
 
@@ -20,6 +26,9 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
 
     /// <summary>Gets the SQLite transaction a command must be enlisted in, for a transaction that may be this wrapper.</summary>
     public static DbTransaction? Unwrap(DbTransaction? transaction) => transaction is WriterTurnTransaction turn ? turn.Inner : transaction;
+
+    /// <summary>Gets whether the transaction still holds the write turn: it has neither committed, rolled back nor been disposed.</summary>
+    public bool HoldsTurn => _holdsTurn;
 
     /// <summary>Gets the SQLite transaction.</summary>
     public SqliteTransaction Inner => inner;
@@ -57,10 +66,11 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
         }
         catch
         {
-            connection.ReleaseTurn();
+            ReleaseTurn();
             throw;
         }
 
+        _holdsTurn = false;
         return connection.ReleaseTurnAfterCommit();
     }
 
@@ -79,7 +89,7 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
         }
         finally
         {
-            connection.ReleaseTurn();
+            ReleaseTurn();
         }
     }
 
@@ -95,9 +105,18 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
         }
         finally
         {
-            connection.ReleaseTurn();
+            ReleaseTurn();
         }
 
         base.Dispose(disposing);
+    }
+
+    private void ReleaseTurn()
+    {
+        if (_holdsTurn)
+        {
+            _holdsTurn = false;
+            connection.ReleaseTurn();
+        }
     }
 }
