@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WaOrleans.Api.Errors;
+using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Tenants;
 
 namespace WaOrleans.Api.Auth;
@@ -39,7 +40,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return Fail("the API key is malformed");
         }
 
-        var principal = await grains.GetGrain<IApiKeyGrain>(ApiKeys.Hash(key)).AuthenticateAsync();
+        var principal = await grains.GetGrainByKey<IApiKeyGrain>(ApiKeys.Hash(key)).AuthenticateAsync();
         if (principal is null)
         {
             Logger.KeyRejected(Request.Method, Request.Path, "unknown or revoked");

@@ -1,4 +1,5 @@
 using WaOrleans.Api.Errors;
+using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Sessions;
 
 namespace WaOrleans.Api.Auth;
@@ -28,7 +29,7 @@ public static class SessionAccess
             caller.RequireTenantOrAdmin();
         }
 
-        var grain = grains.GetGrain<ISessionGrain>(sessionId);
+        var grain = grains.GetGrainByKey<ISessionGrain>(sessionId);
         var status = await grain.FindAsync();
         if (status is null || caller.TenantScope is { } tenant && status.TenantId != tenant)
         {

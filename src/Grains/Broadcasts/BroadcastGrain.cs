@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using WaOrleans.Grains.Events;
+using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Messages;
 using WaOrleans.Grains.Sessions;
 using WaOrleans.Grains.Storage;
@@ -157,7 +158,7 @@ public sealed partial class BroadcastGrain : Grain, IBroadcastGrain, IRemindable
         SendMessageResult result;
         try
         {
-            result = await GrainFactory.GetGrain<ISessionGrain>(job.SessionId).SendAsync(request);
+            result = await GrainFactory.GetGrainByKey<ISessionGrain>(job.SessionId).SendAsync(request);
         }
         catch (GatewayException e) when (e.Kind == GatewayErrorKind.LimitExceeded || (e.Kind == GatewayErrorKind.NotFound && e.Code == "session_not_found"))
         {
