@@ -23,6 +23,20 @@ internal static class StorageConstants
     public const int SqliteKeptConnections = 32;
 
     /// <summary>
+    /// How many pages the SQLite log grows by before a commit copies them into the database file
+    /// (SQLite's default is 1,000). A page written again before then is copied once: a received
+    /// message writes about 15 pages, most of them the same few hot ones, so at SQLite's default a
+    /// busy node checkpointed several times a second, each time reading those pages back from the log.
+    /// </summary>
+    public const int SqliteWalAutoCheckpointPages = 8192;
+
+    /// <summary>
+    /// The page cache of the writer connection, in KiB (SQLite's default is 2,000): every write
+    /// transaction runs there, and the index pages a message changes are spread over the files.
+    /// </summary>
+    public const int SqliteWriterCacheKiB = 16384;
+
+    /// <summary>
     /// The PostgreSQL advisory lock key that serializes schema migrations when several silos start
     /// at once ("WaOrlean" in ASCII, so it is recognisable in <c>pg_locks</c>).
     /// </summary>

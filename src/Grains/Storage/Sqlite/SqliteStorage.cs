@@ -45,9 +45,9 @@ public sealed class SqliteStorage : DeviceStorage
         // Full durability comes from syncing the log for a group of commits (WalGroupSync), not from
         // SQLite's sync inside every commit: the connections themselves always run NORMAL.
         _writerTurn = new WriterTurn(synchronous == SqliteSynchronous.Full ? new WalGroupSync(databasePath) : null);
-        // Both are per-connection settings; a PRAGMA takes no parameters, and the values are our own.
+        // All are per-connection settings; a PRAGMA takes no parameters, and the values are our own.
         _connectionSetupSql = string.Create(CultureInfo.InvariantCulture,
-            $"PRAGMA busy_timeout = {(int)StorageConstants.SqliteBusyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL");
+            $"PRAGMA busy_timeout = {(int)StorageConstants.SqliteBusyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = {StorageConstants.SqliteWalAutoCheckpointPages}");
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,
@@ -105,7 +105,13 @@ public sealed class SqliteStorage : DeviceStorage
         }
 
         await storage.MigrateAsync(Migrator, time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
-        storage._writer = (WriterTurnConnection)await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var writer = (WriterTurnConnection)await storage.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var cache = writer.CreateCommand(null, $"PRAGMA cache_size = -{StorageConstants.SqliteWriterCacheKiB}"))
+        {
+            await cache.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        storage._writer = writer;
         return storage;
     }
 

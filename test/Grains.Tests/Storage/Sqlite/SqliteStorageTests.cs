@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using WaOrleans.Grains.Storage;
 using WaOrleans.Grains.Storage.Sqlite;
 
 namespace WaOrleans.Grains.Tests.Storage.Sqlite;
@@ -25,6 +26,28 @@ public sealed class SqliteStorageTests : IAsyncLifetime
         {
             Assert.Equal(10_000L, await timeout.ExecuteScalarAsync());
         }
+    }
+
+    [Fact]
+    public async Task The_log_is_checkpointed_every_8192_pages_and_the_writer_caches_16_MiB()
+    {
+        await using var storage = await SqliteStorage.OpenAsync(_directory);
+        await using var connection = await storage.OpenConnectionAsync();
+        await using (var checkpoint = connection.CreateCommand(null, "PRAGMA wal_autocheckpoint"))
+        {
+            Assert.Equal(8192L, await checkpoint.ExecuteScalarAsync());
+        }
+
+        // A write transaction runs on the writer connection, whichever connection began it.
+        var transaction = await storage.BeginTransactionAsync(connection);
+        await using (transaction)
+        await using (var cache = connection.CreateCommand(transaction, "PRAGMA cache_size"))
+        {
+            Assert.Equal(-16384L, await cache.ExecuteScalarAsync());
+        }
+
+        await using var reader = connection.CreateCommand(null, "PRAGMA cache_size");
+        Assert.Equal(-2000L, await reader.ExecuteScalarAsync());
     }
 
     [Fact]
