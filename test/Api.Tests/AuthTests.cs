@@ -100,19 +100,23 @@ public sealed class AuthTests(SqliteGatewayFixture gateway)
         Assert.Equal(mine, created["tenantId"]!.GetValue<string>());
 
         // Every route on another tenant's session answers exactly like a session that does not exist.
-        foreach (var (method, path) in new[]
+        var connect = new { method = "qr" };
+        // A send checks the tenant in the session's own grain call, not in a lookup before it.
+        var send = new { to = "15551234567", text = "hello" };
+        foreach (var (method, path, body) in new (HttpMethod, string, object?)[]
         {
-            (HttpMethod.Get, $"api/sessions/{theirSession}"),
-            (HttpMethod.Delete, $"api/sessions/{theirSession}"),
-            (HttpMethod.Post, $"api/sessions/{theirSession}/connect"),
-            (HttpMethod.Get, $"api/sessions/{theirSession}/qr"),
-            (HttpMethod.Get, $"api/sessions/{theirSession}/messages"),
-            (HttpMethod.Get, $"api/sessions/{theirSession}/webhooks"),
+            (HttpMethod.Get, $"api/sessions/{theirSession}", null),
+            (HttpMethod.Delete, $"api/sessions/{theirSession}", null),
+            (HttpMethod.Post, $"api/sessions/{theirSession}/connect", connect),
+            (HttpMethod.Get, $"api/sessions/{theirSession}/qr", null),
+            (HttpMethod.Get, $"api/sessions/{theirSession}/messages", null),
+            (HttpMethod.Post, $"api/sessions/{theirSession}/messages", send),
+            (HttpMethod.Get, $"api/sessions/{theirSession}/webhooks", null),
         })
         {
-            using var response = await me.SendJsonAsync(method, path, method == HttpMethod.Post ? new { method = "qr" } : null);
+            using var response = await me.SendJsonAsync(method, path, body);
             var error = await response.AssertErrorAsync(404, "session_not_found");
-            using var missing = await me.SendJsonAsync(method, path.Replace(theirSession, "no-such-session", StringComparison.Ordinal), method == HttpMethod.Post ? new { method = "qr" } : null);
+            using var missing = await me.SendJsonAsync(method, path.Replace(theirSession, "no-such-session", StringComparison.Ordinal), body);
             var missingError = await missing.AssertErrorAsync(404, "session_not_found");
             Assert.Equal(missingError["message"]!.GetValue<string>().Replace("no-such-session", "X", StringComparison.Ordinal), error["message"]!.GetValue<string>().Replace(theirSession, "X", StringComparison.Ordinal));
         }

@@ -47,9 +47,9 @@ public static class MessageEndpoints
             ReplyTo = body.ReplyTo,
             Mentions = Mentions(body.Mentions),
             IdempotencyKey = IdempotencyKey(context, body.IdempotencyKey),
+            TenantScope = caller.TenantScope,
         };
-        var (grain, _) = await SessionAccess.RequireAsync(grains, caller, id);
-        return Sent(id, await grain.SendAsync(request));
+        return Sent(id, await SessionAccess.ScopedGrain(grains, caller, id).SendAsync(request));
     }
 
     private static async Task<IResult> SendShortcutAsync(SendShortcutBody body, HttpContext context, Caller caller, IGrainFactory grains, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
@@ -62,9 +62,9 @@ public static class MessageEndpoints
             To = Recipients.Normalize(body.To, "to"),
             Content = MessageContents.FromShortcut(body.Message, json.Value.SerializerOptions),
             IdempotencyKey = IdempotencyKey(context, body.IdempotencyKey),
+            TenantScope = caller.TenantScope,
         };
-        var (grain, _) = await SessionAccess.RequireAsync(grains, caller, sessionId);
-        return Sent(sessionId, await grain.SendAsync(request));
+        return Sent(sessionId, await SessionAccess.ScopedGrain(grains, caller, sessionId).SendAsync(request));
     }
 
     private static async Task<Ok<MessagePage>> QueryAsync(

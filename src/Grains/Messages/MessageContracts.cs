@@ -123,6 +123,13 @@ public sealed record SendMessageRequest
 
     /// <summary>Gets the key that makes a retried request return the first result instead of sending again.</summary>
     [Id(4)] public string? IdempotencyKey { get; init; }
+
+    /// <summary>
+    /// Gets the tenant the caller is limited to, or null for any: a session of another tenant
+    /// answers <c>session_not_found</c> exactly as one that does not exist, before anything else is
+    /// checked. The API passes it so a send needs no lookup of the session's tenant first.
+    /// </summary>
+    [Id(5)] public string? TenantScope { get; init; }
 }
 
 /// <summary>What became of a send.</summary>

@@ -28,6 +28,11 @@ public sealed partial class SessionGrain
     public async Task<SendMessageResult> SendAsync(SendMessageRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!_exists || request.TenantScope is { } tenant && _status.TenantId != tenant)
+        {
+            throw new GatewayException(GatewayErrorKind.NotFound, "session_not_found", $"session '{SessionId}' does not exist");
+        }
+
         var to = Recipients.Parse(request.To);
         var mentions = MessageComposer.Validate(request);
         if (request.IdempotencyKey is { Length: > SessionConstants.MaxIdempotencyKeyLength })
