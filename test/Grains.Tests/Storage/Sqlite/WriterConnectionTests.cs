@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using WaOrleans.Grains.Storage;
-using WaOrleans.Grains.Storage.Sqlite;
+using WaOrleans.Grains.Tests.Support;
 
 namespace WaOrleans.Grains.Tests.Storage.Sqlite;
 
@@ -10,16 +10,13 @@ namespace WaOrleans.Grains.Tests.Storage.Sqlite;
 /// began it: the pages it wrote stay in that connection's cache for the next transaction, and a
 /// transaction's leftovers never reach the next one.
 /// </summary>
-public sealed class WriterConnectionTests : IAsyncLifetime
+public sealed class WriterConnectionTests(SqliteStorageFixture fixture) : IClassFixture<SqliteStorageFixture>
 {
     private const string InsertSql = "INSERT INTO sessions (session_id, status, updated_at) VALUES (@id, 'created', 0)";
 
     private const string UpdateSql = "UPDATE sessions SET updated_at = updated_at + 1 WHERE session_id = @id";
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "waorleans-tests-" + Guid.NewGuid().ToString("N"), "data");
-    private SqliteStorage? _storage;
-
-    private SqliteStorage Storage => _storage ?? throw new InvalidOperationException("not initialized");
+    private DeviceStorage Storage => fixture.Storage;
 
     [Fact]
     public async Task Transactions_from_different_connections_find_the_pages_they_write_in_the_cache()
@@ -78,23 +75,8 @@ public sealed class WriterConnectionTests : IAsyncLifetime
         await Task.WhenAll([readers, .. writers]);
 
         await using var check = await Storage.OpenConnectionAsync();
-        await using var all = check.CreateCommand(null, "SELECT COUNT(*) FROM sessions");
+        await using var all = check.CreateCommand(null, "SELECT COUNT(*) FROM sessions WHERE session_id LIKE 'w%'");
         Assert.Equal((long)(Writers * Each), await all.ExecuteScalarAsync());
-    }
-
-    /// <inheritdoc/>
-    public async Task InitializeAsync() => _storage = await SqliteStorage.OpenAsync(_directory, SqliteSynchronous.Normal);
-
-    /// <inheritdoc/>
-    public async Task DisposeAsync()
-    {
-        if (_storage is not null)
-        {
-            await _storage.DisposeAsync();
-        }
-
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(Path.GetDirectoryName(_directory)!, recursive: true);
     }
 
     /// <summary>Runs <paramref name="sql"/> for <paramref name="id"/> in a write transaction begun on <paramref name="connection"/>; returns the pages it had to read from the file.</summary>
