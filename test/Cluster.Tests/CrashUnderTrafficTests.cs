@@ -200,12 +200,21 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
 
         var twice = new List<string>();
         var skipped = new List<string>();
+        var resent = new List<string>();
         foreach (var (job, text, sender) in broadcasts)
         {
             foreach (var recipient in recipients)
             {
                 var inbox = await _cluster.Sim.GetJsonAsync($"sim/phones/{recipient}/inbox");
-                var count = inbox["messages"]!.AsArray().Count(m => m!["text"]?.GetValue<string>() == text);
+                // A phone shows one message per id: a copy sent again under the same id after a kill
+                // (the send left, its status was not yet committed) is not a second message.
+                var ids = inbox["messages"]!.AsArray().Where(m => m!["text"]?.GetValue<string>() == text).Select(m => m!["id"]!.GetValue<string>()).ToList();
+                var count = ids.Distinct().Count();
+                if (ids.Count > count)
+                {
+                    resent.Add($"{job}:{recipient} {ids.Count} copies of {count} id(s)");
+                }
+
                 if (count > 1)
                 {
                     twice.Add($"{job}:{recipient}x{count}");
@@ -220,11 +229,16 @@ public sealed class CrashUnderTrafficTests(ITestOutputHelper output) : IAsyncLif
             output.WriteLine($"broadcast {job} from {sender}: {status?.Status} processed {status?.Processed}/{status?.Total}, succeeded {status?.Succeeded}, failed {status?.Failed}");
         }
 
-        output.WriteLine($"CRASH kills={Kills} inbound_sent={accepted.Count} delivered={accepted.Count - missing.Count} missing={missing.Count} duplicate_deliveries={duplicateDeliveries} broadcast_recipients={Recipients * broadcasts.Count} twice={twice.Count} skipped={skipped.Count}");
+        output.WriteLine($"CRASH kills={Kills} inbound_sent={accepted.Count} delivered={accepted.Count - missing.Count} missing={missing.Count} duplicate_deliveries={duplicateDeliveries} broadcast_recipients={Recipients * broadcasts.Count} twice={twice.Count} skipped={skipped.Count} resent_same_id={resent.Count}");
         output.WriteLine($"  refused by WaSim: {refused}; webhook POSTs: {_deliveries.Count}; messages delivered under two delivery ids: {duplicateMessages}");
         foreach (var (id, session) in missing.Take(20))
         {
             output.WriteLine($"  missing: {id} to {session}");
+        }
+
+        foreach (var copies in resent)
+        {
+            output.WriteLine($"  sent again under the same id: {copies}");
         }
 
         Assert.True(accepted.Count > 100, $"only {accepted.Count} inbound messages were sent: the load did not run");
