@@ -6,8 +6,9 @@ namespace WaOrleans.Grains.Storage.Sqlite;
 
 /// <summary>
 /// A SQLite connection whose writes take the process's <see cref="WriterTurn"/>: a transaction
-/// begun through <see cref="SqliteStorage.BeginTransactionAsync"/> holds it until it commits, rolls
-/// back or is disposed; a statement that is not a plain read, run outside a transaction, holds it
+/// begun through <see cref="SqliteStorage.BeginTransactionAsync"/> runs on the storage's writer
+/// connection and holds the turn until it commits, rolls back or is disposed (disposing the
+/// connection that began it rolls back one left open); a statement that is not a plain read, run outside a transaction, holds it
 /// while it runs (a reader until its command is disposed). Closing the connection gives back a turn
 /// it still holds. Disposed as it was opened, it stays open for the storage's next user with the
 /// statements it prepared (<see cref="OpenConnections"/>).
