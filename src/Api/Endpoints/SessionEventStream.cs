@@ -69,7 +69,7 @@ public static class SessionEventStream
         {
             // The client closed the stream.
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The headers are gone; the client sees the stream end and reconnects with Last-Event-ID.
             loggers.CreateLogger(typeof(SessionEventStream)).EventStreamFailed(e, id);

@@ -48,8 +48,12 @@ public sealed class AdminKeyBootstrap(IGrainFactory grains, IConfiguration confi
                 _done.TrySetResult();
                 return;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Including an OperationCanceledException: Orleans cancels a call whose placement
+                // meets a directory partition changing hands while the cluster settles after a
+                // death. Only this host stopping ends the loop; an exception out of ExecuteAsync
+                // would stop the whole silo.
                 logger.AdminKeyFailed(e);
                 await Task.Delay(RetryDelay, stoppingToken);
             }

@@ -38,8 +38,9 @@ public sealed class SessionGauge : BackgroundService
                 _measurements = [.. Enum.GetValues<SessionState>().Select(s =>
                     new Measurement<int>(sessions.Count(x => x.State == s), new KeyValuePair<string, object?>("status", QrRendering.StateWord(s))))];
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Any failure, a call Orleans cancelled included: a gauge must not stop the silo.
                 _logger.GaugeFailed(e);
             }
         }

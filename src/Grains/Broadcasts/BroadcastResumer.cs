@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 
 namespace WaOrleans.Grains.Broadcasts;
@@ -60,12 +61,8 @@ internal sealed class BroadcastResumer(IClusterMembershipService membership, ILo
 
     private async Task ResumeAllAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> ids;
-        try
-        {
-            ids = await new BroadcastTable(storage).ListActiveAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        var table = new BroadcastTable(storage);
+        if (await BackgroundScan.ListAsync(table.ListActiveAsync, e => logger.ScanFailed(e, BackgroundScan.RetryDelay), cancellationToken).ConfigureAwait(false) is not { } ids)
         {
             return;
         }
@@ -81,9 +78,10 @@ internal sealed class BroadcastResumer(IClusterMembershipService membership, ILo
             {
                 await grains.GetGrain<IBroadcastGrain>(id).GetAsync().ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                // The job's reminder tries again.
+                // The job's reminder tries again. A call Orleans cancelled while the cluster settles
+                // is not this silo stopping, and must not end the scan or the watch.
                 logger.ResumeFailed(e, id);
             }
         }

@@ -13,6 +13,7 @@ internal static class BroadcastEventIds
     public const int EventFailed = 4006;
     public const int ResumeFailed = 4007;
     public const int Resumed = 4008;
+    public const int ScanFailed = 4009;
 }
 
 /// <summary>The broadcast log lines. They name jobs, sessions and counts; never recipients or message text.</summary>
@@ -41,4 +42,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = BroadcastEventIds.Resumed, Level = LogLevel.Information, Message = "Resumed {Count} broadcasts at startup")]
     public static partial void Resumed(this ILogger logger, int count);
+
+    [LoggerMessage(EventId = BroadcastEventIds.ScanFailed, Level = LogLevel.Warning, Message = "Could not read the active broadcasts; trying again in {Delay}")]
+    public static partial void ScanFailed(this ILogger logger, Exception exception, TimeSpan delay);
 }

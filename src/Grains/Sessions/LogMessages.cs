@@ -20,6 +20,7 @@ internal static class SessionEventIds
     public const int ReclaimingAfterReplaced = 2013;
     public const int Imported = 2014;
     public const int ActivationStorageFailed = 2015;
+    public const int ScanFailed = 2016;
 }
 
 /// <summary>The session log lines. They name session ids, epochs, states and reasons; never QR strings, keys or message text.</summary>
@@ -69,4 +70,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = SessionEventIds.ActivationStorageFailed, Level = LogLevel.Error, Message = "Session {GrainKey} could not load its row ({ErrorType}); the caller gets storage_unavailable")]
     public static partial void ActivationStorageFailed(this ILogger logger, Exception exception, string grainKey, string errorType);
+
+    [LoggerMessage(EventId = SessionEventIds.ScanFailed, Level = LogLevel.Warning, Message = "Could not read which sessions should be online; trying again in {Delay}")]
+    public static partial void ScanFailed(this ILogger logger, Exception exception, TimeSpan delay);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 
 namespace WaOrleans.Grains.Sessions;
@@ -93,38 +94,20 @@ internal sealed class SessionFailoverSupervisor(
             return;
         }
 
+        var table = new SessionTable(storage, TimeProvider.System);
+        if (await BackgroundScan.ListAsync(table.ListShouldBeOnlineAsync, e => logger.ScanFailed(e, BackgroundScan.RetryDelay), cancellationToken).ConfigureAwait(false) is not { } ids)
+        {
+            return;
+        }
+
         try
         {
-            var ids = await new SessionTable(storage, TimeProvider.System).ListShouldBeOnlineAsync(cancellationToken).ConfigureAwait(false);
             var mine = ids.Where(id => ShareOf(id, active.Count) == index).ToList();
             logger.FailoverResuming(deadSilo.ToString(), mine.Count, ids.Count);
             await Parallel.ForEachAsync(
                 mine,
                 new ParallelOptions { MaxDegreeOfParallelism = SessionConstants.FailoverParallelism, CancellationToken = cancellationToken },
-                async (id, _) =>
-                {
-                    // An activation can fail while the cluster still settles around the death (a call
-                    // from OnActivateAsync reaching the dead silo): try again shortly, then leave it to
-                    // the watchdog reminder. One broken session must not keep the others offline.
-                    for (var attempt = 1; ; attempt++)
-                    {
-                        try
-                        {
-                            await grains.GetGrain<ISessionGrain>(id).EnsureOnlineAsync().ConfigureAwait(false);
-                            break;
-                        }
-                        catch (Exception e) when (e is not OperationCanceledException)
-                        {
-                            logger.ResumeFailed(e, id);
-                            if (attempt >= SessionConstants.FailoverAttempts)
-                            {
-                                break;
-                            }
-
-                            await Task.Delay(SessionConstants.FailoverRetryDelay, cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-                }).ConfigureAwait(false);
+                async (id, _) => await SessionResumer.BringBackAsync(grains, id, logger, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

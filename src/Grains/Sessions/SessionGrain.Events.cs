@@ -133,7 +133,7 @@ public sealed partial class SessionGrain
         {
             await _outbox.PublishAsync(GatewayEvents.Create(GatewayEvents.NewId(), type, _tenantId, SessionId, DateTimeOffset.UtcNow, data));
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             _logger.EventFailed(e, SessionId, type);
         }

@@ -51,7 +51,7 @@ internal sealed class SessionHandover(
                     {
                         await grains.GetGrain<ISessionGrain>(id).EnsureOnlineAsync().WaitAsync(token).ConfigureAwait(false);
                     }
-                    catch (Exception e) when (e is not OperationCanceledException)
+                    catch (Exception e) when (!token.IsCancellationRequested)
                     {
                         // The survivors' supervisor (when this silo is Dead) and the reminder are the fallback.
                         logger.ResumeFailed(e, id);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using WaOrleans.Grains.Hosting;
 using WaOrleans.Grains.Storage;
 
 namespace WaOrleans.Grains.Sessions;
@@ -35,34 +36,63 @@ internal sealed class SessionResumer(DeviceStorage storage, IGrainFactory grains
 
     private async Task ResumeAllAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> ids;
-        try
-        {
-            ids = await new SessionTable(storage, TimeProvider.System).ListShouldBeOnlineAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        var table = new SessionTable(storage, TimeProvider.System);
+        if (await BackgroundScan.ListAsync(table.ListShouldBeOnlineAsync, e => logger.ScanFailed(e, BackgroundScan.RetryDelay), cancellationToken).ConfigureAwait(false) is not { } ids)
         {
             return;
         }
 
         foreach (var id in ids)
         {
-            if (cancellationToken.IsCancellationRequested)
+            if (!await BringBackAsync(grains, id, logger, cancellationToken).ConfigureAwait(false))
             {
                 return;
+            }
+        }
+
+        logger.Resumed(ids.Count);
+    }
+
+    /// <summary>
+    /// Calls <see cref="ISessionGrain.EnsureOnlineAsync"/> on one session, trying again shortly
+    /// when it fails: an activation can fail while the cluster still settles (a call from
+    /// OnActivateAsync reaching a dead silo, or a call Orleans cancels because the directory
+    /// partition it needs is changing hands). After <see cref="SessionConstants.FailoverAttempts"/>
+    /// tries the session is left to its watchdog reminder: one broken session must not keep the
+    /// others offline. Returns false only when <paramref name="cancellationToken"/> stopped it.
+    /// </summary>
+    internal static async Task<bool> BringBackAsync(IGrainFactory grains, string id, ILogger logger, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return false;
             }
 
             try
             {
                 await grains.GetGrain<ISessionGrain>(id).EnsureOnlineAsync().ConfigureAwait(false);
+                return true;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                // One broken session must not keep the others offline; its watchdog reminder retries.
+                // An OperationCanceledException too: it is not this silo stopping.
                 logger.ResumeFailed(e, id);
+                if (attempt >= SessionConstants.FailoverAttempts)
+                {
+                    return true;
+                }
+            }
+
+            try
+            {
+                await Task.Delay(SessionConstants.FailoverRetryDelay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
             }
         }
-
-        logger.Resumed(ids.Count);
     }
 }
