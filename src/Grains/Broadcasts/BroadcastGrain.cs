@@ -38,6 +38,7 @@ public sealed partial class BroadcastGrain : Grain, IBroadcastGrain, IRemindable
     private MessageContent? _content;
     private DateTimeOffset _lastProgress = DateTimeOffset.MinValue;
     private DateTimeOffset? _waitingSince;
+    private bool _watchdogRegistered;
 
     /// <summary>Creates the grain with the shared storage.</summary>
     public BroadcastGrain(DeviceStorage storage, EventOutbox outbox, ILogger<BroadcastGrain> logger)
@@ -66,6 +67,8 @@ public sealed partial class BroadcastGrain : Grain, IBroadcastGrain, IRemindable
         ArgumentNullException.ThrowIfNull(spec);
         if (await _table.LoadAsync(JobId, default) is { } existing)
         {
+            // A start sent again (a caller retrying after an error) finds its job stored: it keeps running.
+            await EnsureRunningAsync(existing);
             return await DescribeAsync(existing);
         }
 
@@ -79,14 +82,62 @@ public sealed partial class BroadcastGrain : Grain, IBroadcastGrain, IRemindable
         await _table.InsertAsync(JobId, spec, JsonSerializer.Serialize(spec.Content, Json), DateTimeOffset.UtcNow, default);
         _job = await _table.LoadAsync(JobId, default);
         _logger.Started(JobId, spec.SessionId, spec.Recipients.Count);
-        await this.RegisterOrUpdateReminder(BroadcastConstants.WatchdogReminder, BroadcastConstants.WatchdogPeriod, BroadcastConstants.WatchdogPeriod);
+        // The timer first: the job is stored, so from here on a failure must not leave it without one.
         Schedule(TimeSpan.Zero);
+        await RegisterWatchdogAsync();
         return await DescribeAsync(_job!);
     }
 
     /// <inheritdoc/>
-    public async Task<BroadcastStatus?> GetAsync() =>
-        await _table.LoadAsync(JobId, default) is { } job ? await DescribeAsync(job) : null;
+    public async Task<BroadcastStatus?> GetAsync()
+    {
+        if (await _table.LoadAsync(JobId, default) is not { } job)
+        {
+            return null;
+        }
+
+        // BroadcastResumer wakes jobs through this call after a silo died.
+        await EnsureRunningAsync(job);
+        return await DescribeAsync(job);
+    }
+
+    /// <summary>Schedules an active job that has no timer in this activation, and registers its watchdog if that is still to do.</summary>
+    private async Task EnsureRunningAsync(BroadcastJob job)
+    {
+        if (!job.IsActive)
+        {
+            return;
+        }
+
+        if (_timer is null)
+        {
+            _logger.Resuming(JobId, job.Processed, job.Total);
+            Schedule(TimeSpan.Zero);
+        }
+
+        if (!_watchdogRegistered)
+        {
+            await RegisterWatchdogAsync();
+        }
+    }
+
+    /// <summary>
+    /// Registers the reminder that brings the job back after its silo died. The reminder service
+    /// can be unreachable for a moment (its range on a silo just killed): a failure is logged, and
+    /// the next tick tries again, since the job runs on its timer meanwhile.
+    /// </summary>
+    private async Task RegisterWatchdogAsync()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(BroadcastConstants.WatchdogReminder, BroadcastConstants.WatchdogPeriod, BroadcastConstants.WatchdogPeriod);
+            _watchdogRegistered = true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.WatchdogFailed(e, JobId);
+        }
+    }
 
     /// <inheritdoc/>
     public async Task<BroadcastStatus?> CancelAsync()
@@ -105,6 +156,7 @@ public sealed partial class BroadcastGrain : Grain, IBroadcastGrain, IRemindable
     /// <inheritdoc/>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        _watchdogRegistered = true;
         // Activation already scheduled an active job; a finished one needs its reminder no more.
         if (await _table.LoadAsync(JobId, default) is not { IsActive: true })
         {
@@ -141,6 +193,11 @@ public sealed partial class BroadcastGrain : Grain, IBroadcastGrain, IRemindable
         }
 
         _job = job;
+        if (!_watchdogRegistered)
+        {
+            await RegisterWatchdogAsync();
+        }
+
         var next = await _table.NextPendingAsync(JobId, cancellationToken);
         if (next is null)
         {

@@ -14,6 +14,7 @@ internal static class BroadcastEventIds
     public const int ResumeFailed = 4007;
     public const int Resumed = 4008;
     public const int ScanFailed = 4009;
+    public const int WatchdogFailed = 4010;
 }
 
 /// <summary>The broadcast log lines. They name jobs, sessions and counts; never recipients or message text.</summary>
@@ -45,4 +46,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = BroadcastEventIds.ScanFailed, Level = LogLevel.Warning, Message = "Could not read the active broadcasts; trying again in {Delay}")]
     public static partial void ScanFailed(this ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(EventId = BroadcastEventIds.WatchdogFailed, Level = LogLevel.Warning, Message = "Broadcast {JobId} could not register its watchdog reminder yet; its next tick tries again")]
+    public static partial void WatchdogFailed(this ILogger logger, Exception exception, string jobId);
 }

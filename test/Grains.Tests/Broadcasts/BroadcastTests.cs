@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using WaOrleans.Grains.Broadcasts;
 using WaOrleans.Grains.Messages;
 using WaOrleans.Grains.Sessions;
+using WaOrleans.Grains.Storage.Sqlite;
 using WaOrleans.Grains.Tests.Support;
 using Xunit.Abstractions;
 
@@ -46,6 +48,80 @@ public sealed class BroadcastTests(ITestOutputHelper output)
         Assert.Equal(6, await harness.ScalarAsync("SELECT COUNT(*) FROM messages WHERE session_id = @s AND idempotency_key LIKE 'broadcast:%'", ("@s", sessionId)));
         // Starting it again returns the job as it is and sends nothing.
         Assert.Equal("completed", (await job.StartAsync(Spec(sessionId, recipients, 0, 50))).Status);
+    }
+
+    [Fact]
+    public async Task A_broadcast_whose_watchdog_reminder_cannot_be_registered_at_first_still_runs_to_the_end()
+    {
+        await using var harness = await GatewayHarness.StartAsync();
+        var sessionId = "bc-" + Guid.NewGuid().ToString("N");
+        await harness.PairSessionAsync(sessionId, Me);
+        var phones = await CreatePhonesAsync(harness, 3);
+
+        // The reminder service refuses the first registration, as one whose range sits on a silo
+        // just killed does (seen in the crash test): the job is stored by then.
+        var reminders = new FailingOnceReminderTable();
+        harness.ConfigureSilo = silo => silo.Services.AddSingleton<IReminderTable>(sp =>
+            reminders.Wrap(ActivatorUtilities.CreateInstance<SqliteReminderTable>(sp)));
+        await harness.StopSiloAsync();
+        await harness.StartSiloAsync();
+        await GatewayHarness.WaitForStateAsync(harness.Grains.GetGrain<ISessionGrain>(sessionId), SessionState.Connected);
+
+        var job = harness.Grains.GetGrain<IBroadcastGrain>("job-" + Guid.NewGuid().ToString("N"));
+        var spec = Spec(sessionId, [.. phones.Select(p => new BroadcastRecipient { Phone = p })], 0, 50);
+        BroadcastStatus started;
+        try
+        {
+            started = await job.StartAsync(spec);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // What an API client does with an error: start the same job again.
+            output.WriteLine($"start failed ({e.GetType().Name}); starting again");
+            started = await job.StartAsync(spec);
+        }
+
+        Assert.Equal("running", started.Status);
+        var done = await WaitForEndAsync(job);
+        Assert.Equal(("completed", 3, 3), (done.Status, done.Processed, done.Succeeded));
+        foreach (var phone in phones)
+        {
+            Assert.Single(await TextsFromMeAsync(harness, phone));
+        }
+
+        Assert.Equal(1, reminders.Refused);
+    }
+
+    /// <summary>An <see cref="IReminderTable"/> that refuses the first write of a broadcast's watchdog and passes everything else on.</summary>
+    private sealed class FailingOnceReminderTable
+    {
+        private int _refused;
+
+        public int Refused => Volatile.Read(ref _refused);
+
+        public IReminderTable Wrap(IReminderTable inner) => new Table(this, inner);
+
+        private sealed class Table(FailingOnceReminderTable owner, IReminderTable inner) : IReminderTable
+        {
+            public Task StartAsync(CancellationToken cancellationToken = default) => inner.StartAsync(cancellationToken);
+
+            public Task StopAsync(CancellationToken cancellationToken = default) => inner.StopAsync(cancellationToken);
+
+            public Task<ReminderTableData> ReadRows(GrainId grainId) => inner.ReadRows(grainId);
+
+            public Task<ReminderTableData> ReadRows(uint begin, uint end) => inner.ReadRows(begin, end);
+
+            public Task<ReminderEntry?> ReadRow(GrainId grainId, string reminderName) => inner.ReadRow(grainId, reminderName);
+
+            public Task<string?> UpsertRow(ReminderEntry entry) =>
+                entry.ReminderName == BroadcastConstants.WatchdogReminder && Interlocked.Exchange(ref owner._refused, 1) == 0
+                    ? throw new TimeoutException("the reminder service did not answer")
+                    : inner.UpsertRow(entry);
+
+            public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag) => inner.RemoveRow(grainId, reminderName, eTag);
+
+            public Task TestOnlyClearTable() => inner.TestOnlyClearTable();
+        }
     }
 
     [Fact]

@@ -55,6 +55,9 @@ public sealed class GatewayHarness : IAsyncDisposable
     /// </summary>
     public bool AllowPrivateMediaUrls { get; set; } = true;
 
+    /// <summary>Gets or sets more silo configuration, applied last when a silo starts (a test's fault injection).</summary>
+    public Action<ISiloBuilder>? ConfigureSilo { get; set; }
+
     /// <summary>Gets the simulator.</summary>
     public WaSimServer Server { get; }
 
@@ -106,6 +109,7 @@ public sealed class GatewayHarness : IAsyncDisposable
             silo.AddWaSessions(storage, options, _limits);
             silo.Services.Configure<MediaOptions>(media => media.AllowPrivateUrls = AllowPrivateMediaUrls);
             silo.UseInMemoryReminderService();
+            ConfigureSilo?.Invoke(silo);
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
