@@ -68,7 +68,7 @@ public sealed partial class BroadcastGrain : Grain, IBroadcastGrain, IRemindable
         if (await _table.LoadAsync(JobId, default) is { } existing)
         {
             // A start sent again (a caller retrying after an error) finds its job stored: it keeps running.
-            await EnsureRunningAsync(existing);
+            EnsureScheduled(existing);
             return await DescribeAsync(existing);
         }
 
@@ -97,27 +97,17 @@ public sealed partial class BroadcastGrain : Grain, IBroadcastGrain, IRemindable
         }
 
         // BroadcastResumer wakes jobs through this call after a silo died.
-        await EnsureRunningAsync(job);
+        EnsureScheduled(job);
         return await DescribeAsync(job);
     }
 
-    /// <summary>Schedules an active job that has no timer in this activation, and registers its watchdog if that is still to do.</summary>
-    private async Task EnsureRunningAsync(BroadcastJob job)
+    /// <summary>Schedules an active job that has no timer in this activation; its next tick registers the watchdog if that is still to do.</summary>
+    private void EnsureScheduled(BroadcastJob job)
     {
-        if (!job.IsActive)
-        {
-            return;
-        }
-
-        if (_timer is null)
+        if (job.IsActive && _timer is null)
         {
             _logger.Resuming(JobId, job.Processed, job.Total);
             Schedule(TimeSpan.Zero);
-        }
-
-        if (!_watchdogRegistered)
-        {
-            await RegisterWatchdogAsync();
         }
     }
 
