@@ -87,7 +87,11 @@ public sealed class GroupSyncTests : IAsyncLifetime
         Assert.Equal(200, await CountAsync(storage));
         Assert.Equal(200, groupSync.Commits - commitsBefore);
         Assert.Equal(groupSync.Commits, groupSync.DurableThrough);
-        Assert.InRange(groupSync.Syncs - syncsBefore, 1, 199);
+        // At most one sync per commit. How many commits share one here depends on how long the
+        // disk takes to sync and how the thread pool interleaves the writers (a loaded CI machine
+        // once ran all 200 one after another); that commits made during a sync share the next is
+        // proven with a held sync in Commits_made_while_a_sync_runs_wait_for_the_next_sync_and_share_it.
+        Assert.InRange(groupSync.Syncs - syncsBefore, 1, 200);
     }
 
     [Fact]
