@@ -54,10 +54,9 @@ public sealed partial class BroadcastGrain : Grain, IBroadcastGrain, IRemindable
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _job = await _table.LoadAsync(JobId, cancellationToken);
-        if (_job is { IsActive: true })
+        if (_job is not null)
         {
-            _logger.Resuming(JobId, _job.Processed, _job.Total);
-            Schedule(TimeSpan.Zero);
+            EnsureScheduled(_job);
         }
     }
 

@@ -41,7 +41,6 @@ public sealed partial class SessionGrain
                 $"an idempotency key is at most {SessionConstants.MaxIdempotencyKeyLength} characters", "idempotencyKey");
         }
 
-        RequireExists();
         if (request.IdempotencyKey is { Length: > 0 } key && await _messages.FindByIdempotencyKeyAsync(SessionId, key, default) is { } first)
         {
             if (first.Record.Status != MessageWords.Pending)
