@@ -28,6 +28,11 @@ rate=${RATE:-1000}
 pair_concurrency=${PAIR_CONCURRENCY:-8}
 phases=${PHASES:-memory,send,webhook}
 
+# WaSim and the load generator stand in for WhatsApp's servers and for the clients, which are not on
+# the node: their idle thread-pool workers must not spin on the cores the gateway is measured on
+# (the gateway's own runtimeconfig sets the same).
+export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 sim_port=$(free_port)
 http_port=$(free_port)
