@@ -15,8 +15,10 @@ public enum SqliteSynchronous
     /// The write-ahead log is fsynced at checkpoints, not at each commit: a commit survives the
     /// gateway process crashing or being killed (it is in the operating system's cache), and the
     /// database is never corrupted, but a power cut or an operating-system crash can roll back the
-    /// last commits — inbound messages already acknowledged to WhatsApp among them. Many times
-    /// the write throughput of <see cref="Full"/> on a disk with slow fsync.
+    /// last commits — inbound messages already acknowledged to WhatsApp among them. A single
+    /// writer's commits return sooner on a disk with slow fsync, but the gateway as a whole was not
+    /// faster: at 1,000 inbound messages/s on 2 cores it fell behind where <see cref="Full"/> kept
+    /// up, with as many commits (README, "Benchmarks"; the cause is not known yet).
     /// </summary>
     Normal,
 }
