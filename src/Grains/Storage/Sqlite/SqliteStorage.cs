@@ -17,6 +17,7 @@ namespace WaOrleans.Grains.Storage.Sqlite;
 /// covers every commit made while the previous sync ran (<see cref="WalGroupSync"/>), about 3 ms
 /// on a virtual disk, shared by every session's writers. A node can choose
 /// <see cref="SqliteSynchronous.Normal"/> to skip that wait; see there for what it gives up.
+/// Write transactions that queue for the turn commit together (<see cref="CommitBatch"/>).
 /// </remarks>
 public sealed class SqliteStorage : DeviceStorage
 {
@@ -66,11 +67,18 @@ public sealed class SqliteStorage : DeviceStorage
     /// <summary>Gets the group sync that makes commits durable with <see cref="SqliteSynchronous.Full"/>; null with <see cref="SqliteSynchronous.Normal"/>.</summary>
     internal WalGroupSync? GroupSync => _writerTurn.GroupSync;
 
+    /// <summary>Gets how many writers wait for the write turn.</summary>
+    internal int WritersWaiting => _writerTurn.Waiting;
+
+    /// <summary>Gets the batch write transactions commit in.</summary>
+    internal CommitBatch Batch => _writerTurn.Batch;
+
     /// <summary>
     /// Gets how many write transactions SQLite committed on this storage's connections since it was
     /// opened, single statements outside a transaction included (counted as each hands the write turn on).
-    /// Each is one turn of the single writer and, with <see cref="SqliteSynchronous.Full"/>, one fsync:
-    /// the number to keep small per send and per received message.
+    /// Write transactions that committed together in one batch (<see cref="CommitBatch"/>) count once:
+    /// each commit writes the pages it changed to the log, the number to keep small per send and per
+    /// received message.
     /// </summary>
     public long Commits => _writerTurn.Commits;
 
@@ -112,17 +120,32 @@ public sealed class SqliteStorage : DeviceStorage
         }
 
         storage._writer = writer;
+        storage._writerTurn.Batch.RunOn(writer);
+
         return storage;
     }
 
     /// <summary>Closes the connections kept open and releases the pooled ones, so the file can be moved or deleted.</summary>
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
+        // Transactions that committed into a batch still open return once it commits; a writer that
+        // holds the turn past the busy timeout has its batch rolled back by the close instead.
+        if (await _writerTurn.TryTakeAsync(StorageConstants.SqliteBusyTimeout).ConfigureAwait(false))
+        {
+            try
+            {
+                _writerTurn.Batch.Flush();
+            }
+            finally
+            {
+                _writerTurn.Release();
+            }
+        }
+
         _open.Close();
         _writer?.Close();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>Describes the storage by its file.</summary>

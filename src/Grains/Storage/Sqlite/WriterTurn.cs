@@ -13,20 +13,46 @@ namespace WaOrleans.Grains.Storage.Sqlite;
 /// </summary>
 /// <remarks>
 /// With a <see cref="WalGroupSync"/>, a write that committed hands the turn on first and then waits
-/// until its commit is durable: the next writer commits while the log is synced.
+/// until its commit is durable: the next writer commits while the log is synced. Write transactions
+/// that follow each other while writers wait commit together (<see cref="CommitBatch"/>).
 /// </remarks>
-internal sealed class WriterTurn(WalGroupSync? groupSync = null)
+internal sealed class WriterTurn
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly WalGroupSync? _groupSync;
     private long _commits;
+    private int _waiting;
+
+    public WriterTurn(WalGroupSync? groupSync = null)
+    {
+        _groupSync = groupSync;
+        Batch = new CommitBatch(this);
+    }
+
+    /// <summary>Gets the batch write transactions commit in; touched only by the turn's holder.</summary>
+    public CommitBatch Batch { get; }
+
+    /// <summary>Gets how many writers wait for the turn (a flush of the batch not counted).</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>Gets the group sync commits wait for, if commits are not synced by SQLite itself.</summary>
-    public WalGroupSync? GroupSync => groupSync;
+    public WalGroupSync? GroupSync => _groupSync;
 
     /// <summary>Waits for the turn as long as SQLite's busy timeout would have waited for the lock.</summary>
     public async ValueTask TakeAsync(CancellationToken cancellationToken)
     {
-        if (!await _turn.WaitAsync(StorageConstants.SqliteBusyTimeout, cancellationToken).ConfigureAwait(false))
+        Interlocked.Increment(ref _waiting);
+        bool taken;
+        try
+        {
+            taken = await _turn.WaitAsync(StorageConstants.SqliteBusyTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+
+        if (!taken)
         {
             throw Locked();
         }
@@ -35,31 +61,48 @@ internal sealed class WriterTurn(WalGroupSync? groupSync = null)
     /// <summary>Waits for the turn, blocking the thread (for synchronous ADO.NET calls only).</summary>
     public void Take()
     {
-        if (!_turn.Wait(StorageConstants.SqliteBusyTimeout))
+        Interlocked.Increment(ref _waiting);
+        bool taken;
+        try
+        {
+            taken = _turn.Wait(StorageConstants.SqliteBusyTimeout);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+
+        if (!taken)
         {
             throw Locked();
         }
     }
 
+    /// <summary>Waits for the turn to commit a batch left open, however long it takes: the batch must not stay open.</summary>
+    public Task TakeForFlushAsync() => _turn.WaitAsync();
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the turn; returns whether it was taken.</summary>
+    public Task<bool> TryTakeAsync(TimeSpan timeout) => _turn.WaitAsync(timeout);
+
     /// <summary>Hands the turn to the next writer.</summary>
     public void Release() => _turn.Release();
 
     /// <summary>Gets how many commits were written under the turn.</summary>
-    public long Commits => groupSync?.Commits ?? Interlocked.Read(ref _commits);
+    public long Commits => _groupSync?.Commits ?? Interlocked.Read(ref _commits);
 
     /// <summary>Numbers a commit just written under the turn (from 1), for <see cref="WaitDurableAsync"/>.</summary>
-    public long Committed() => groupSync?.Committed() ?? Interlocked.Increment(ref _commits);
+    public long Committed() => _groupSync?.Committed() ?? Interlocked.Increment(ref _commits);
 
     /// <summary>Completes when the commit numbered <paramref name="commit"/> by <see cref="Committed"/> is durable.</summary>
     /// <remarks>0 (no commit) completes at once, as does every commit when SQLite syncs commits itself.</remarks>
-    public Task WaitDurableAsync(long commit) => commit == 0 || groupSync is null ? Task.CompletedTask : groupSync.WaitDurableAsync(commit);
+    public Task WaitDurableAsync(long commit) => commit == 0 || _groupSync is null ? Task.CompletedTask : _groupSync.WaitDurableAsync(commit);
 
     /// <summary>Blocks until the commit numbered <paramref name="commit"/> is durable.</summary>
     public void WaitDurable(long commit)
     {
         if (commit != 0)
         {
-            groupSync?.WaitDurable(commit);
+            _groupSync?.WaitDurable(commit);
         }
     }
 

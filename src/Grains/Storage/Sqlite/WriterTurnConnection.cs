@@ -30,18 +30,23 @@ internal sealed class WriterTurnConnection(string connectionString, WriterTurn t
     /// <summary>Gets whether this connection holds the write turn (a statement on it then needs no turn of its own).</summary>
     public bool HoldsTurn => _holdsTurn;
 
-    /// <summary>Takes the write turn for this connection.</summary>
+    /// <summary>Gets the batch this connection's write transactions commit in.</summary>
+    public CommitBatch Batch => turn.Batch;
+
+    /// <summary>Takes the write turn for a statement outside a transaction, committing the open batch first.</summary>
     public async ValueTask TakeTurnAsync(CancellationToken cancellationToken)
     {
         await turn.TakeAsync(cancellationToken).ConfigureAwait(false);
         _holdsTurn = true;
+        turn.Batch.Flush();
     }
 
-    /// <summary>Takes the write turn for this connection, blocking the thread.</summary>
+    /// <summary>Takes the write turn for a statement outside a transaction, blocking the thread; commits the open batch first.</summary>
     public void TakeTurn()
     {
         turn.Take();
         _holdsTurn = true;
+        turn.Batch.Flush();
     }
 
     /// <summary>Gives the write turn back if this connection holds it.</summary>
@@ -81,13 +86,17 @@ internal sealed class WriterTurnConnection(string connectionString, WriterTurn t
     /// <summary>Blocks until a commit numbered by <see cref="ReleaseTurnAfterCommit"/> is durable.</summary>
     public void WaitDurable(long commit) => turn.WaitDurable(commit);
 
-    /// <summary>Begins a write transaction (BEGIN IMMEDIATE) after taking the write turn.</summary>
+    /// <summary>
+    /// Begins a write transaction after taking the write turn: a member of the open
+    /// <see cref="CommitBatch"/>, or of a new one (BEGIN IMMEDIATE).
+    /// </summary>
     public async ValueTask<DbTransaction> BeginWriteTransactionAsync(CancellationToken cancellationToken)
     {
-        await TakeTurnAsync(cancellationToken).ConfigureAwait(false);
+        await turn.TakeAsync(cancellationToken).ConfigureAwait(false);
+        _holdsTurn = true;
         try
         {
-            return new WriterTurnTransaction(this, BeginTransaction(deferred: false));
+            return new WriterTurnTransaction(this, turn.Batch.Begin(this));
         }
         catch
         {

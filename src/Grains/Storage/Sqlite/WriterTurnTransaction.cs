@@ -5,10 +5,11 @@ using Microsoft.Data.Sqlite;
 namespace WaOrleans.Grains.Storage.Sqlite;
 
 /// <summary>
-/// A write transaction that gives its connection's <see cref="WriterTurn"/> back when it ends. Commands
-/// enlist the SQLite transaction it wraps (<see cref="Unwrap"/>).
+/// A write transaction that gives its connection's <see cref="WriterTurn"/> back when it ends: a
+/// member of a <see cref="CommitBatch"/>, whose writes are a savepoint of the batch's SQLite
+/// transaction. Commands enlist that transaction (<see cref="Unwrap"/>).
 /// </summary>
-internal sealed class WriterTurnTransaction(WriterTurnConnection connection, SqliteTransaction inner) : DbTransaction
+internal sealed class WriterTurnTransaction(WriterTurnConnection connection, SqliteTransaction batch) : DbTransaction
 {
     private List<Action>? _onCommitted;
 
@@ -19,7 +20,7 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
     private bool _holdsTurn = true;
 
     /// <inheritdoc/>
-    public override IsolationLevel IsolationLevel => inner.IsolationLevel;
+    public override IsolationLevel IsolationLevel => batch.IsolationLevel;
 
     /// <inheritdoc/>
     protected override DbConnection DbConnection => connection;
@@ -30,8 +31,8 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
     /// <summary>Gets whether the transaction still holds the write turn: it has neither committed, rolled back nor been disposed.</summary>
     public bool HoldsTurn => _holdsTurn;
 
-    /// <summary>Gets the SQLite transaction.</summary>
-    public SqliteTransaction Inner => inner;
+    /// <summary>Gets the SQLite transaction of the batch this transaction is a member of.</summary>
+    public SqliteTransaction Inner => batch;
 
     /// <summary>
     /// Runs <paramref name="action"/> right after this transaction commits (never if it rolls back),
@@ -40,38 +41,35 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
     public void OnCommitted(Action action) => (_onCommitted ??= []).Add(action);
 
     /// <inheritdoc/>
-    /// <remarks>Returns once the commit is durable; the write turn passes on before that.</remarks>
+    /// <remarks>Returns once the batch it joined has committed and is durable; the write turn passes on before that.</remarks>
     public override void Commit()
     {
-        connection.WaitDurable(CommitAndReleaseTurn());
+        CommitAndReleaseTurn().GetAwaiter().GetResult();
         RunCommitted();
     }
 
     /// <inheritdoc/>
-    /// <remarks>Returns once the commit is durable; the write turn passes on before that.</remarks>
+    /// <remarks>Returns once the batch it joined has committed and is durable; the write turn passes on before that.</remarks>
     public override async Task CommitAsync(CancellationToken cancellationToken = default)
     {
         // Cancellable before the commit, as DbTransaction's own; not after it, since the caller must
         // learn whether the commit became durable.
         cancellationToken.ThrowIfCancellationRequested();
-        await connection.WaitDurableAsync(CommitAndReleaseTurn()).ConfigureAwait(false);
+        await CommitAndReleaseTurn().ConfigureAwait(false);
         RunCommitted();
     }
 
-    private long CommitAndReleaseTurn()
+    private Task CommitAndReleaseTurn()
     {
+        ThrowIfCompleted();
         try
         {
-            inner.Commit();
+            return connection.Batch.Commit(connection);
         }
-        catch
+        finally
         {
             ReleaseTurn();
-            throw;
         }
-
-        _holdsTurn = false;
-        return connection.ReleaseTurnAfterCommit();
     }
 
     private void RunCommitted()
@@ -83,9 +81,10 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
     /// <inheritdoc/>
     public override void Rollback()
     {
+        ThrowIfCompleted();
         try
         {
-            inner.Rollback();
+            connection.Batch.Rollback(connection);
         }
         finally
         {
@@ -94,21 +93,30 @@ internal sealed class WriterTurnTransaction(WriterTurnConnection connection, Sql
     }
 
     /// <inheritdoc/>
+    /// <remarks>Rolls back a transaction that neither committed nor rolled back.</remarks>
     protected override void Dispose(bool disposing)
     {
-        try
+        if (_holdsTurn)
         {
-            if (disposing)
+            try
             {
-                inner.Dispose();
+                connection.Batch.RollbackQuietly(connection);
             }
-        }
-        finally
-        {
-            ReleaseTurn();
+            finally
+            {
+                ReleaseTurn();
+            }
         }
 
         base.Dispose(disposing);
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (!_holdsTurn)
+        {
+            throw new InvalidOperationException("This SqliteTransaction has completed; it is no longer usable.");
+        }
     }
 
     private void ReleaseTurn()

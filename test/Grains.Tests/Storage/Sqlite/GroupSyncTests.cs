@@ -85,7 +85,8 @@ public sealed class GroupSyncTests : IAsyncLifetime
         })));
 
         Assert.Equal(200, await CountAsync(storage));
-        Assert.Equal(200, groupSync.Commits - commitsBefore);
+        // Transactions that queue for the turn commit in batches (CommitBatchTests): at most one commit each.
+        Assert.InRange(groupSync.Commits - commitsBefore, 1, 200);
         Assert.Equal(groupSync.Commits, groupSync.DurableThrough);
         // At most one sync per commit. How many commits share one here depends on how long the
         // disk takes to sync and how the thread pool interleaves the writers (a loaded CI machine
