@@ -359,6 +359,9 @@ internal sealed class Bench(HttpClient api, HttpClient sim)
         var recorded = receiver.RecordLatencies();
         Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] webhook: send → event recorded by the gateway p50 {Percentile(recorded, 0.50):F1} ms, " +
             $"p99 {Percentile(recorded, 0.99):F1} ms (the rest is the outbox → receiver)");
+        var delivered = receiver.DeliveryLatencies();
+        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] webhook: event recorded → received p50 {Percentile(delivered, 0.50):F1} ms, " +
+            $"p99 {Percentile(delivered, 0.99):F1} ms (commit, outbox, HTTP)");
         return new WebhookResult(sent, sent - receiver.Unique, receiver.Duplicates, sent / sendSeconds, Percentile(all, 0.50), Percentile(all, 0.99), cpu);
 
         // Sends perSecond messages/s for the duration, texts "<prefix> <seq> <ticks>".
@@ -435,6 +438,7 @@ internal sealed class Receiver
     private readonly ConcurrentDictionary<string, byte> _deliveries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, double> _messages = new();
     private readonly ConcurrentDictionary<long, double> _recorded = new();
+    private readonly ConcurrentDictionary<long, double> _delivered = new();
     private long _duplicates;
 
     /// <summary>Gets how many distinct bench messages arrived.</summary>
@@ -448,6 +452,9 @@ internal sealed class Receiver
 
     /// <summary>Gets the part of each latency until the gateway recorded the event (the body's timestamp), sorted.</summary>
     public double[] RecordLatencies() => [.. _recorded.Values.Order()];
+
+    /// <summary>Gets the part of each latency from the event's recording to its receipt, sorted.</summary>
+    public double[] DeliveryLatencies() => [.. _delivered.Values.Order()];
 
     /// <summary>Builds the Kestrel app on a free loopback port.</summary>
     public WebApplication Build()
@@ -475,6 +482,7 @@ internal sealed class Receiver
                     && DateTimeOffset.TryParse(recorded, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var recordedAt))
                 {
                     _recorded.TryAdd(number, TimeSpan.FromTicks(recordedAt.UtcTicks - sentAt).TotalMilliseconds);
+                    _delivered.TryAdd(number, TimeSpan.FromTicks(now - recordedAt.UtcTicks).TotalMilliseconds);
                 }
             }
 
