@@ -23,12 +23,18 @@ internal static class StorageConstants
     public const int SqliteKeptConnections = 32;
 
     /// <summary>
-    /// How many pages the SQLite log grows by before a commit copies them into the database file
-    /// (SQLite's default is 1,000). A page written again before then is copied once: a received
-    /// message writes about 15 pages, most of them the same few hot ones, so at SQLite's default a
-    /// busy node checkpointed several times a second, each time reading those pages back from the log.
+    /// How many pages the SQLite log may grow by before a commit copies them into the database file
+    /// itself (SQLite's default is 1,000): only a bound, since <see cref="Sqlite.WalCheckpointer"/>
+    /// copies the log in the background every <see cref="SqliteCheckpointInterval"/>, off the write turn.
     /// </summary>
     public const int SqliteWalAutoCheckpointPages = 8192;
+
+    /// <summary>
+    /// How often the background checkpoint copies the SQLite log into the database file while commits
+    /// are made. A page written several times in between is copied once (a received message writes
+    /// about 15 pages, most of them the same few hot ones); the log holds at most this long of commits.
+    /// </summary>
+    public static readonly TimeSpan SqliteCheckpointInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// The page cache of the writer connection, in KiB (SQLite's default is 2,000): every write

@@ -17,7 +17,9 @@ namespace WaOrleans.Grains.Storage.Sqlite;
 /// covers every commit made while the previous sync ran (<see cref="WalGroupSync"/>), about 3 ms
 /// on a virtual disk, shared by every session's writers. A node can choose
 /// <see cref="SqliteSynchronous.Normal"/> to skip that wait; see there for what it gives up.
-/// Write transactions that queue for the turn commit together (<see cref="CommitBatch"/>).
+/// Write transactions that queue for the turn commit together (<see cref="CommitBatch"/>), and the
+/// log is copied into the database file in the background (<see cref="WalCheckpointer"/>), so no
+/// writer waits for a checkpoint.
 /// </remarks>
 public sealed class SqliteStorage : DeviceStorage
 {
@@ -34,6 +36,9 @@ public sealed class SqliteStorage : DeviceStorage
     /// whenever another connection has committed: each transaction read again every page it touched.
     /// </summary>
     private WriterTurnConnection? _writer;
+
+    /// <summary>Copies the log into the database file in the background, once the storage is open.</summary>
+    private WalCheckpointer? _checkpointer;
 
     /// <summary>The native connections (pooled, reused by later opens) that have had the setup statement.</summary>
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = [];
@@ -66,6 +71,9 @@ public sealed class SqliteStorage : DeviceStorage
 
     /// <summary>Gets the group sync that makes commits durable with <see cref="SqliteSynchronous.Full"/>; null with <see cref="SqliteSynchronous.Normal"/>.</summary>
     internal WalGroupSync? GroupSync => _writerTurn.GroupSync;
+
+    /// <summary>Gets how many background checkpoints ran (<see cref="WalCheckpointer"/>).</summary>
+    internal long Checkpoints => _checkpointer?.Checkpoints ?? 0;
 
     /// <summary>Gets how many writers wait for the write turn.</summary>
     internal int WritersWaiting => _writerTurn.Waiting;
@@ -121,6 +129,7 @@ public sealed class SqliteStorage : DeviceStorage
 
         storage._writer = writer;
         storage._writerTurn.Batch.RunOn(writer);
+        storage._checkpointer = await WalCheckpointer.StartAsync(storage._connectionString, () => storage.Commits, StorageConstants.SqliteCheckpointInterval).ConfigureAwait(false);
 
         return storage;
     }
@@ -128,6 +137,11 @@ public sealed class SqliteStorage : DeviceStorage
     /// <summary>Closes the connections kept open and releases the pooled ones, so the file can be moved or deleted.</summary>
     public override async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _checkpointer, null) is { } checkpointer)
+        {
+            await checkpointer.DisposeAsync().ConfigureAwait(false);
+        }
+
         // Transactions that committed into a batch still open return once it commits; a writer that
         // holds the turn past the busy timeout has its batch rolled back by the close instead.
         if (await _writerTurn.TryTakeAsync(StorageConstants.SqliteBusyTimeout).ConfigureAwait(false))

@@ -51,6 +51,45 @@ public sealed class SqliteStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_log_is_copied_into_the_database_file_in_the_background_long_before_8192_pages()
+    {
+        await using var storage = await SqliteStorage.OpenAsync(_directory);
+        var connection = await storage.OpenConnectionAsync();
+        await using (connection)
+        {
+            await using var create = connection.CreateCommand(null, "CREATE TABLE probe (n INTEGER NOT NULL, data BLOB NOT NULL)");
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var checkpoints = storage.Checkpoints;
+        var fileBefore = new FileInfo(storage.DatabasePath).Length;
+        for (var n = 0; n < 100; n++)
+        {
+            var writer = await storage.OpenConnectionAsync();
+            await using (writer)
+            {
+                var transaction = await storage.BeginTransactionAsync(writer);
+                await using (transaction)
+                {
+                    await using var insert = writer.CreateCommand(transaction, "INSERT INTO probe (n, data) VALUES (@n, zeroblob(16384))").With("@n", n);
+                    await insert.ExecuteNonQueryAsync();
+                    await transaction.CommitAsync();
+                }
+            }
+        }
+
+        // 100 × 16 KiB is about 400 pages of the log, far below the commits' own checkpoint at 8,192:
+        // only the background checkpoint copies them into the database file.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (new FileInfo(storage.DatabasePath).Length < fileBefore + (100 * 16384))
+        {
+            await Task.Delay(20, patience.Token);
+        }
+
+        Assert.True(storage.Checkpoints > checkpoints);
+    }
+
+    [Fact]
     public async Task Opening_twice_keeps_the_data_and_the_schema()
     {
         await using (var first = await SqliteStorage.OpenAsync(_directory))
