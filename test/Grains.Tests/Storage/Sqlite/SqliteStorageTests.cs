@@ -80,12 +80,14 @@ public sealed class SqliteStorageTests : IAsyncLifetime
 
         // 100 × 16 KiB is about 400 pages of the log, far below the commits' own checkpoint at 8,192:
         // only the background checkpoint copies them into the database file.
+        // The file grows while the checkpoint runs, and the checkpoint is counted once it returned.
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (new FileInfo(storage.DatabasePath).Length < fileBefore + (100 * 16384))
+        while (new FileInfo(storage.DatabasePath).Length < fileBefore + (100 * 16384) || storage.Checkpoints == checkpoints)
         {
             await Task.Delay(20, patience.Token);
         }
 
+        Assert.True(new FileInfo(storage.DatabasePath).Length >= fileBefore + (100 * 16384));
         Assert.True(storage.Checkpoints > checkpoints);
     }
 
