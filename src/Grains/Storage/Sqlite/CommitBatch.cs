@@ -47,12 +47,7 @@ internal sealed class CommitBatch(WriterTurn turn)
     private TaskCompletionSource? _members;
 
     private bool _flushQueued;
-
-    private long _batches;
     private long _joined;
-
-    /// <summary>Gets how many batches committed.</summary>
-    public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>Gets how many transactions committed into a batch.</summary>
     public long Joined => Interlocked.Read(ref _joined);
@@ -174,10 +169,7 @@ internal sealed class CommitBatch(WriterTurn turn)
             return;
         }
 
-        var open = _open;
-        var members = _members;
-        _open = null;
-        _members = null;
+        var (open, members) = Detach();
         if (open is null)
         {
             return;
@@ -198,31 +190,12 @@ internal sealed class CommitBatch(WriterTurn turn)
         }
 
         open.Dispose();
-        Interlocked.Increment(ref _batches);
         var durable = turn.WaitDurableAsync(turn.Committed());
-        if (members is null)
+        if (members is not null)
         {
-            return;
-        }
-
-        if (durable.IsCompletedSuccessfully)
-        {
-            members.TrySetResult();
-        }
-        else
-        {
-            durable.ContinueWith(static (sync, state) =>
-            {
-                var waiting = (TaskCompletionSource)state!;
-                if (sync.Exception is { } error)
-                {
-                    waiting.TrySetException(error.InnerExceptions);
-                }
-                else
-                {
-                    waiting.TrySetResult();
-                }
-            }, members, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            // Runs at once when the commit is durable already (no group sync, or a sync covered it).
+            durable.ContinueWith(static (sync, waiting) => ((TaskCompletionSource)waiting!).TrySetFromTask(sync),
+                members, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -249,7 +222,8 @@ internal sealed class CommitBatch(WriterTurn turn)
     private async Task FlushWhenTurnComesAsync()
     {
         // Not counted as a waiter: the member before the flush then commits the batch itself.
-        await turn.TakeForFlushAsync().ConfigureAwait(false);
+        // However long it takes: the batch must not stay open.
+        await turn.TryTakeAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false);
         try
         {
             _flushQueued = false;
@@ -277,16 +251,22 @@ internal sealed class CommitBatch(WriterTurn turn)
     /// <summary>Fails the members of a batch that cannot commit any more, and drops the batch.</summary>
     private void Fail(Exception error)
     {
-        var open = _open;
-        var members = _members;
-        _open = null;
-        _members = null;
+        var (open, members) = Detach();
         if (open is not null)
         {
             DisposeQuietly(open);
         }
 
         members?.TrySetException(error);
+    }
+
+    /// <summary>Takes the open batch and its members' wait out of this object, which then has no batch open.</summary>
+    private (SqliteTransaction? Open, TaskCompletionSource? Members) Detach()
+    {
+        var detached = (_open, _members);
+        _open = null;
+        _members = null;
+        return detached;
     }
 
     private static SqliteException LostError() =>

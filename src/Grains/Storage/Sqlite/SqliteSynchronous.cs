@@ -17,8 +17,9 @@ public enum SqliteSynchronous
     /// database is never corrupted, but a power cut or an operating-system crash can roll back the
     /// last commits — inbound messages already acknowledged to WhatsApp among them. A single
     /// writer's commits return sooner on a disk with slow fsync, but the gateway as a whole was not
-    /// faster: at 1,000 inbound messages/s on 2 cores it fell behind where <see cref="Full"/> kept
-    /// up, with as many commits (README, "Benchmarks"; the cause is not known yet).
+    /// faster: at 1,000 inbound messages/s on one 2-core machine it fell behind where <see cref="Full"/>
+    /// kept up, with as many commits (the cause is not known yet), and on a faster one it kept up with
+    /// no better figures (README, "Benchmarks").
     /// </summary>
     Normal,
 }

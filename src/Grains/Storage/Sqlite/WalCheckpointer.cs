@@ -30,7 +30,6 @@ internal sealed class WalCheckpointer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
     private long _checkpoints;
-    private long _failures;
 
     private WalCheckpointer(string connectionString, Func<long> commits, TimeSpan interval)
     {
@@ -41,9 +40,6 @@ internal sealed class WalCheckpointer : IAsyncDisposable
 
     /// <summary>Gets how many checkpoints ran.</summary>
     public long Checkpoints => Interlocked.Read(ref _checkpoints);
-
-    /// <summary>Gets how many checkpoints failed (each is tried again at the next interval).</summary>
-    public long Failures => Interlocked.Read(ref _failures);
 
     /// <summary>Opens the checkpointer's connection and starts its loop.</summary>
     /// <param name="connectionString">The database's connection string.</param>
@@ -100,7 +96,6 @@ internal sealed class WalCheckpointer : IAsyncDisposable
         catch (Exception)
 #pragma warning restore CA1031
         {
-            Interlocked.Increment(ref _failures);
             return false;
         }
     }

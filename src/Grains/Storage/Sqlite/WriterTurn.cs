@@ -78,10 +78,10 @@ internal sealed class WriterTurn
         }
     }
 
-    /// <summary>Waits for the turn to commit a batch left open, however long it takes: the batch must not stay open.</summary>
-    public Task TakeForFlushAsync() => _turn.WaitAsync();
-
-    /// <summary>Waits up to <paramref name="timeout"/> for the turn; returns whether it was taken.</summary>
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the turn, not counted in <see cref="Waiting"/> (for
+    /// the batch's own flush and the storage's close); returns whether it was taken.
+    /// </summary>
     public Task<bool> TryTakeAsync(TimeSpan timeout) => _turn.WaitAsync(timeout);
 
     /// <summary>Hands the turn to the next writer.</summary>

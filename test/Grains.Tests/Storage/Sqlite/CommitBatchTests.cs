@@ -58,12 +58,7 @@ public sealed class CommitBatchTests : IAsyncLifetime
             // Disposed without commit: rolled back.
         });
         await WaitUntilAsync(() => _storage.WritersWaiting == 1);
-        var third = Task.Run(async () =>
-        {
-            await using var member = await Member.BeginAsync(_storage);
-            await member.InsertAsync(3);
-            await member.Transaction.CommitAsync();
-        });
+        var third = InsertInTransactionAsync(3);
         await WaitUntilAsync(() => _storage.WritersWaiting == 2);
 
         await first.Transaction.CommitAsync().WaitAsync(Patience);
@@ -142,12 +137,7 @@ public sealed class CommitBatchTests : IAsyncLifetime
         var commits = _storage.Commits;
         var first = await Member.BeginAsync(_storage);
         await first.InsertAsync(1);
-        var second = Task.Run(async () =>
-        {
-            await using var member = await Member.BeginAsync(_storage);
-            await member.InsertAsync(2);
-            await member.Transaction.CommitAsync();
-        });
+        var second = InsertInTransactionAsync(2);
         await WaitUntilAsync(() => _storage.WritersWaiting == 1);
         var outside = Task.Run(() => ExecuteAsync("INSERT INTO probe (n) VALUES (3)"));
         await WaitUntilAsync(() => _storage.WritersWaiting == 2);
@@ -187,6 +177,14 @@ public sealed class CommitBatchTests : IAsyncLifetime
             await Task.Delay(5, timeout.Token);
         }
     }
+
+    /// <summary>Inserts <paramref name="n"/> in a write transaction of its own, on another thread (it may queue for the turn).</summary>
+    private Task InsertInTransactionAsync(long n) => Task.Run(async () =>
+    {
+        await using var member = await Member.BeginAsync(_storage);
+        await member.InsertAsync(n);
+        await member.Transaction.CommitAsync();
+    });
 
     private async Task ExecuteAsync(string sql)
     {
